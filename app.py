@@ -1,0 +1,63 @@
+"""The app factory, and the `app` that gunicorn serves and the `flask` command finds."""
+
+from pathlib import Path
+
+from flask import Flask, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import auth_sessions
+import cli
+import errors
+import rate_limits
+import security_headers
+from config import load_config
+from extensions import db, jwt, migrate, sock
+
+
+def create_app(config=None):
+    """Build a Hearth app; `config` overrides what the environment says (tests use it)."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    trusted = app.config["TRUSTED_PROXIES"]
+    if trusted:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    jwt.init_app(app)
+    sock.init_app(app)
+    errors.init_app(app)
+    auth_sessions.init_app(app)
+    rate_limits.init_app(app)
+    security_headers.init_app(app)
+    cli.init_app(app)
+    app.before_request(refuse_early)
+
+    from blueprints import api, auth, health, pages
+
+    for blueprint in (health.bp, auth.bp, api.bp, pages.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def refuse_early():
+    """Route and body-size errors come before any token check, as the contract orders them."""
+    if request.routing_exception is not None:
+        current_app.raise_routing_exception(request)
+    length = request.content_length
+    if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
+        raise RequestEntityTooLarge()
+
+
+_app = None
+
+
+def __getattr__(name):
+    """`app` is built on first use, so importing create_app never needs a production config."""
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = create_app()
+        return _app
+    raise AttributeError(name)

@@ -1,0 +1,186 @@
+"""Login sessions: starting one, issuing its token pair, rotating refresh tokens, ending sessions.
+
+A session row is the single source of truth: every token carries its `sid`, and a
+token is only good while its session lives. Revocation is therefore one indexed
+lookup per request (the blocklist loader), with nothing to cache or invalidate.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, g
+from flask.signals import Namespace
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    set_access_cookies,
+    set_refresh_cookies,
+)
+from sqlalchemy.orm import joinedload
+
+from errors import ApiError
+from extensions import db, jwt
+from models import AuthSession, utcnow
+
+# Sent after a commit that ended sessions, with `session_ids`; the socket layer closes their sockets.
+sessions_ended = Namespace().signal("sessions-ended")
+
+REJECTION_MESSAGES = {
+    "token_revoked": "This session has been signed out. Please log in again.",
+    "session_expired": "This session has reached its maximum age. Please log in again.",
+    "refresh_reused": "This refresh token was already used; the session has been signed out for safety.",
+}
+
+
+@dataclass
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    access_expires_at: int
+    cookie_max_age: int
+
+
+def start_session(user, user_agent):
+    """A new session for one login, with its first refresh token's id."""
+    cfg = current_app.config
+    now = utcnow()
+    expires_at = now + timedelta(seconds=cfg["SESSION_MAX_AGE"])
+    session = AuthSession(
+        user=user,
+        created_at=now,
+        last_seen_at=now,
+        user_agent=(user_agent or "")[:255],
+        expires_at=expires_at,
+        refresh_jti=new_jti(),
+        refresh_expires_at=min(now + timedelta(seconds=cfg["REFRESH_TTL"]), expires_at),
+    )
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def issue_tokens(session):
+    """A fresh access token and the session's *current* refresh token, neither outliving the session."""
+    now = utcnow()
+    access_until = min(now + timedelta(seconds=current_app.config["ACCESS_TTL"]), session.expires_at)
+    claims = {"sid": session.id}
+    access = create_access_token(
+        identity=str(session.user_id), additional_claims=claims, expires_delta=access_until - now
+    )
+    refresh = create_refresh_token(
+        identity=str(session.user_id),
+        additional_claims={**claims, "jti": session.refresh_jti},
+        expires_delta=session.refresh_expires_at - now,
+    )
+    return TokenPair(
+        access_token=access,
+        refresh_token=refresh,
+        access_expires_at=int(access_until.timestamp()),
+        # The access cookie outlives its JWT so that an expired token still arrives and says so.
+        cookie_max_age=max(1, int((session.refresh_expires_at - now).total_seconds())),
+    )
+
+
+def set_token_cookies(response, pair):
+    set_access_cookies(response, pair.access_token, max_age=pair.cookie_max_age)
+    set_refresh_cookies(response, pair.refresh_token, max_age=pair.cookie_max_age)
+    return response
+
+
+def rotate_refresh_token(session_id, jti):
+    """Swap the session's refresh token for a new one; returns (session, "rotated" | "grace").
+
+    The compare-and-swap UPDATE holds the row lock while it runs, so of two workers
+    presenting the same token only one rotates; the other finds it in the grace.
+    """
+    session = db.session.get(AuthSession, session_id)
+    if session is None or session.ended_because():
+        code = session.ended_because() if session else "token_revoked"
+        raise ApiError(401, code, REJECTION_MESSAGES[code])
+    now = utcnow()
+    refresh_until = min(now + timedelta(seconds=current_app.config["REFRESH_TTL"]), session.expires_at)
+    swapped = db.session.execute(
+        sa.update(AuthSession)
+        .where(
+            AuthSession.id == session_id,
+            AuthSession.refresh_jti == jti,
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(
+            previous_refresh_jti=jti,
+            refresh_jti=new_jti(),
+            rotated_at=now,
+            last_seen_at=now,
+            refresh_expires_at=refresh_until,
+        )
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(session)
+    if swapped == 1:
+        return session, "rotated"
+    if session.revoked_at is None and session.in_reuse_grace(jti, current_app.config["REUSE_GRACE"], now):
+        return session, "grace"
+    end_sessions(AuthSession.id == session_id, reason="refresh_reused")
+    raise ApiError(401, "refresh_reused", REJECTION_MESSAGES["refresh_reused"])
+
+
+def end_sessions(*conditions, reason):
+    """End every live session matching the conditions; returns their ids."""
+    ids = db.session.scalars(
+        sa.select(AuthSession.id).where(*conditions, AuthSession.revoked_at.is_(None))
+    ).all()
+    if ids:
+        db.session.execute(
+            sa.update(AuthSession)
+            .where(AuthSession.id.in_(ids))
+            .values(revoked_at=utcnow(), revoked_reason=reason)
+        )
+    db.session.commit()
+    if ids:
+        sessions_ended.send(current_app._get_current_object(), session_ids=list(ids))
+    return ids
+
+
+def live_sessions(user_id):
+    now = utcnow()
+    return db.session.scalars(
+        sa.select(AuthSession)
+        .where(
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            AuthSession.refresh_expires_at > now,
+        )
+        .order_by(AuthSession.last_seen_at.desc())
+    ).all()
+
+
+def session_of_token(jwt_data):
+    """The token's session with its user, in one indexed query; None if gone or not the token's user."""
+    sid = jwt_data.get("sid")
+    if not isinstance(sid, int) or isinstance(sid, bool):
+        return None
+    session = db.session.get(AuthSession, sid, options=[joinedload(AuthSession.user)])
+    if session is None or str(session.user_id) != jwt_data.get("sub"):
+        return None
+    return session
+
+
+def token_rejection(jwt_data):
+    """None when the token's session lives, else the code to answer (and g remembers the session)."""
+    session = session_of_token(jwt_data)
+    g.auth_session = session
+    return "token_revoked" if session is None else session.ended_because()
+
+
+def new_jti():
+    return uuid.uuid4().hex
+
+
+def init_app(app):
+    @jwt.token_in_blocklist_loader
+    def session_ended(jwt_header, jwt_data):
+        g.token_rejection = token_rejection(jwt_data)
+        return g.token_rejection is not None

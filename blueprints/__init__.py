@@ -1,0 +1,1 @@
+"""Thin HTTP layers: each parses a request, calls the domain, and answers."""

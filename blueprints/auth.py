@@ -1,0 +1,208 @@
+"""`/auth`: login, register, refresh, resume, logout, password and the sessions list."""
+
+import sqlalchemy as sa
+from flask import Blueprint, g, jsonify, make_response, redirect, render_template, request
+from flask_jwt_extended import get_jwt, unset_jwt_cookies
+
+from auth_sessions import end_sessions, issue_tokens, live_sessions, rotate_refresh_token, set_token_cookies, start_session
+from errors import ApiError
+from extensions import db
+from guards import auth_required, authenticate, check_csrf, check_origin, safe_next
+from models import AuthSession, User
+from passwords import burn_verification_time
+from rate_limits import throttle
+from validation import display_name, form_or_json, json_body, parse, password, text, username
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+login_fields = {"username": text(1, 256), "password": text(1, 256, strip=False)}
+
+
+def is_form():
+    return not request.is_json
+
+
+def next_path():
+    return safe_next(request.values.get("next"))
+
+
+def login_url(next_path="/"):
+    return "/auth/login" + (f"?next={next_path}" if next_path != "/" else "")
+
+
+def signed_in(user, status):
+    """Start a session and answer with its cookies: JSON for API clients, a redirect for forms."""
+    session = start_session(user, request.user_agent.string)
+    pair = issue_tokens(session)
+    if is_form():
+        response = redirect(next_path(), 303)
+    else:
+        body = {"user": user.to_dict(), "session_id": session.id, "access_expires_at": pair.access_expires_at}
+        response = jsonify(body)
+        response.status_code = status
+    return set_token_cookies(response, pair)
+
+
+def form_page(template, error):
+    """Show the form again with the error, keeping what the person typed (but never the password)."""
+    values = {k: v for k, v in request.form.items() if "password" not in k}
+    page = render_template(template, error=error.message, values=values, next=next_path())
+    return page, error.status, error.headers
+
+
+@bp.get("/login")
+def login_form():
+    return render_template("auth/login.html", next=next_path(), values={})
+
+
+@bp.post("/login")
+def login():
+    try:
+        check_origin("forbidden")
+        fields = parse(form_or_json(), required=login_fields)
+        name = fields["username"].lower()
+        throttle().check_login(name, request.remote_addr)
+        user = db.session.scalar(sa.select(User).where(User.username == name))
+        if user is None:
+            burn_verification_time(fields["password"])
+        if user is None or not user.check_password(fields["password"]):
+            throttle().login_failed(name, request.remote_addr)
+            raise ApiError(401, "invalid_credentials", "Wrong username or password.")
+        db.session.commit()  # keeps a rehashed password
+        throttle().login_succeeded(name)
+    except ApiError as e:
+        if is_form():
+            return form_page("auth/login.html", e)
+        raise
+    return signed_in(user, 200)
+
+
+@bp.get("/register")
+def register_form():
+    return render_template("auth/register.html", next=next_path(), values={})
+
+
+@bp.post("/register")
+def register():
+    try:
+        check_origin("forbidden")
+        throttle().check_register(request.remote_addr)
+        fields = parse(
+            form_or_json(),
+            required={"username": username, "password": password},
+            optional={"display_name": display_name},
+        )
+        user = User(username=fields["username"], display_name=fields.get("display_name") or fields["username"])
+        user.set_password(fields["password"])
+        db.session.add(user)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            raise ApiError(409, "conflict", "That username is taken.", fields=["username"]) from None
+    except ApiError as e:
+        if is_form():
+            return form_page("auth/register.html", e)
+        raise
+    return signed_in(user, 201)
+
+
+def refreshed_session():
+    """Authenticate the refresh cookie, check CSRF and Origin, and rotate: the core of refresh and resume."""
+    claims = authenticate(refresh=True)
+    check_csrf(claims, refresh=True)
+    check_origin("csrf_failed")
+    session, _outcome = rotate_refresh_token(claims["sid"], claims["jti"])
+    return session
+
+
+def signed_out(response):
+    unset_jwt_cookies(response)
+    return response
+
+
+@bp.post("/refresh")
+def refresh():
+    try:
+        pair = issue_tokens(refreshed_session())
+    except ApiError as e:
+        if e.status == 401:  # the session is over: its cookies go with it
+            return signed_out(e.json_response())
+        raise
+    return set_token_cookies(jsonify({"access_expires_at": pair.access_expires_at}), pair)
+
+
+@bp.get("/resume")
+def resume_page():
+    """A page that posts itself: the browser comes back with fresh tokens, and no GET changes state."""
+    csrf = request.cookies.get("csrf_refresh_token")
+    if not csrf:
+        return redirect(login_url(next_path()), 303)
+    return render_template("auth/resume.html", csrf=csrf, next=next_path())
+
+
+@bp.post("/resume")
+def resume():
+    try:
+        pair = issue_tokens(refreshed_session())
+    except ApiError:
+        return signed_out(redirect(login_url(next_path()), 303))
+    return set_token_cookies(redirect(next_path(), 303), pair)
+
+
+def logout_response(e=None):
+    if is_form():
+        return signed_out(redirect(login_url(), 303))
+    return signed_out(e.json_response() if e else make_response("", 204))
+
+
+@bp.post("/logout")
+def logout():
+    return end_and_sign_out(lambda claims: AuthSession.id == claims["sid"])
+
+
+@bp.post("/logout-all")
+def logout_all():
+    return end_and_sign_out(lambda claims: AuthSession.user_id == int(claims["sub"]))
+
+
+def end_and_sign_out(which):
+    """Logout works with an expired access token: it shows the refresh cookie instead."""
+    try:
+        claims = authenticate(refresh=True)
+    except ApiError as e:
+        return logout_response(e)  # no live session to end: just drop the cookies
+    check_csrf(claims, refresh=True)
+    check_origin("csrf_failed")
+    end_sessions(which(claims), reason="logout")
+    return logout_response()
+
+
+@bp.post("/password")
+@auth_required
+def change_password():
+    fields = parse(json_body(), required={"current_password": text(1, 256, strip=False), "new_password": password})
+    user = g.user
+    throttle().check_login(user.username, request.remote_addr)
+    if not user.check_password(fields["current_password"]):
+        throttle().login_failed(user.username, request.remote_addr)
+        raise ApiError(401, "invalid_credentials", "The current password is wrong.", fields=["current_password"])
+    user.set_password(fields["new_password"])
+    db.session.commit()
+    end_sessions(AuthSession.user_id == user.id, AuthSession.id != get_jwt()["sid"], reason="password_changed")
+    return "", 204
+
+
+@bp.get("/sessions")
+@auth_required
+def sessions():
+    current = get_jwt()["sid"]
+    return jsonify([s.to_dict(current_id=current) for s in live_sessions(g.user.id)])
+
+
+@bp.delete("/sessions/<int:session_id>")
+@auth_required
+def end_session(session_id):
+    if not end_sessions(AuthSession.id == session_id, AuthSession.user_id == g.user.id, reason="revoked"):
+        raise ApiError(404, "not_found", "No such session.")
+    return "", 204

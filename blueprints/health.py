@@ -1,0 +1,38 @@
+"""`/healthz` (the process answers) and `/readyz` (its database and broker answer too)."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify
+
+from extensions import db
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    checks = {"database": _check(lambda: db.session.execute(sa.text("SELECT 1"))), "broker": _check(_ping_broker)}
+    ready = all(v == "ok" for v in checks.values())
+    return jsonify({"status": "ok" if ready else "unavailable", **checks}), 200 if ready else 503
+
+
+def _ping_broker():
+    url = current_app.config["REDIS_URL"]
+    if url:
+        import redis
+
+        redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+
+
+def _check(probe):
+    try:
+        probe()
+        return "ok"
+    except Exception as e:  # readiness reports any failure rather than raising it
+        current_app.logger.warning("readiness check failed: %s", e)
+        db.session.rollback()
+        return "unavailable"

@@ -1,0 +1,138 @@
+"""Configuration: defaults, then `HEARTH_*` from the environment, then the caller's overrides.
+
+Every duration is in seconds. The JWT settings are derived from Hearth's own
+names so that the contract's variables are the only knobs a deployer sees.
+"""
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+# Keys that ship in examples and tutorials; a production secret must be none of them.
+WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "hearth", "test"}
+MIN_SECRET_LENGTH = 32
+
+
+class Config:
+    ENV = "production"  # production | development | testing
+    SECRET_KEY = None
+    SECURE_COOKIES = None  # None: true outside development and testing
+    ACCESS_TTL = 300
+    REFRESH_TTL = 14 * 24 * 3600
+    SESSION_MAX_AGE = 30 * 24 * 3600
+    REUSE_GRACE = 10
+    ALLOWED_ORIGINS = ""
+    TRUSTED_PROXIES = 0
+    REGISTER_LIMIT = "20/minute"
+    LOGIN_USERNAME_LIMIT = "10/5minutes"
+    LOGIN_ADDRESS_LIMIT = "30/5minutes"
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
+    MAX_CONTENT_LENGTH = 64 * 1024
+    MAX_SOCKETS_PER_USER = 50
+    PRESENCE_GRACE = 5
+    SOCKET_RECHECK = 60
+    SQLALCHEMY_DATABASE_URI = None
+    REDIS_URL = None
+
+
+def load_config(app, overrides=None):
+    """Fill app.config from defaults, the environment and overrides, then derive the rest."""
+    app.config.from_object(Config)
+    app.config.from_prefixed_env("HEARTH")
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("REDIS_URL"):
+        app.config["REDIS_URL"] = os.environ["REDIS_URL"]
+    app.config.update(overrides or {})
+
+    cfg = app.config
+    cfg["ENV"] = str(cfg["ENV"]).lower()
+    cfg["TESTING"] = cfg.get("TESTING") or cfg["ENV"] == "testing"
+    for key in ("ACCESS_TTL", "REFRESH_TTL", "SESSION_MAX_AGE", "REUSE_GRACE", "TRUSTED_PROXIES",
+                "MAX_SOCKETS_PER_USER", "PRESENCE_GRACE", "SOCKET_RECHECK"):
+        cfg[key] = int(cfg[key])
+    if cfg["SECURE_COOKIES"] is None:
+        cfg["SECURE_COOKIES"] = cfg["ENV"] not in ("development", "testing")
+    cfg["SECURE_COOKIES"] = as_bool(cfg["SECURE_COOKIES"])
+    cfg["ALLOWED_ORIGINS"] = as_list(cfg["ALLOWED_ORIGINS"])
+    cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"], app.instance_path)
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    cfg["SECRET_KEY"] = secret_key(cfg, app.instance_path)
+    cfg.update(jwt_settings(cfg))
+
+
+def jwt_settings(cfg):
+    """flask-jwt-extended in cookie mode with its own cookie names, CSRF values and a pinned algorithm."""
+    return {
+        "JWT_SECRET_KEY": cfg["SECRET_KEY"],
+        "JWT_ALGORITHM": "HS256",
+        "JWT_DECODE_ALGORITHMS": ["HS256"],
+        "JWT_TOKEN_LOCATION": ["cookies"],
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=cfg["ACCESS_TTL"]),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=cfg["REFRESH_TTL"]),
+        "JWT_COOKIE_SECURE": cfg["SECURE_COOKIES"],
+        "JWT_COOKIE_SAMESITE": "Lax",
+        "JWT_SESSION_COOKIE": False,
+        "JWT_ACCESS_COOKIE_PATH": "/",
+        "JWT_REFRESH_COOKIE_PATH": "/auth",
+        "JWT_ACCESS_CSRF_COOKIE_PATH": "/",
+        "JWT_REFRESH_CSRF_COOKIE_PATH": "/",
+        # The extension mints the CSRF values and cookies; guards.py checks them, so that
+        # a token error (401) is reported before a CSRF error (403) as the contract orders.
+        "JWT_COOKIE_CSRF_PROTECT": True,
+        "JWT_CSRF_METHODS": [],
+    }
+
+
+def secret_key(cfg, instance_path):
+    """The configured secret; in development one generated once and kept in instance/."""
+    key = cfg.get("SECRET_KEY")
+    if key:
+        key = str(key)
+        if cfg["ENV"] == "production" and (len(key) < MIN_SECRET_LENGTH or key.lower() in WEAK_SECRETS):
+            raise RuntimeError(
+                f"HEARTH_SECRET_KEY is too weak for production: use at least {MIN_SECRET_LENGTH} "
+                "random characters, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        return key
+    if cfg["ENV"] == "production":
+        raise RuntimeError(
+            "HEARTH_SECRET_KEY is required in production. Set it to a long random value "
+            "(`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
+            "or set HEARTH_ENV=development for a local instance."
+        )
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def database_url(url, instance_path):
+    """DATABASE_URL as SQLAlchemy wants it; SQLite in instance/ when none is given."""
+    if not url:
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        return "sqlite:///" + str(Path(instance_path) / "hearth.db")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def as_bool(value):
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def as_list(value):
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip().rstrip("/") for v in value if str(v).strip()]
+    if isinstance(value, str) and value.strip().startswith("["):
+        return as_list(json.loads(value))
+    return [v.strip().rstrip("/") for v in str(value or "").split(",") if v.strip()]

@@ -1,0 +1,84 @@
+"""Errors in the contract's shape: `{"error": code, "message": text}` for JSON clients, a page for people."""
+
+from flask import current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+# The code a client branches on for each HTTP status Werkzeug raises by itself.
+STATUS_CODES = {
+    400: "invalid_input",
+    401: "token_missing",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "invalid_input",
+    429: "rate_limited",
+}
+
+
+class ApiError(Exception):
+    """Raised anywhere below a view to answer with one contract error."""
+
+    def __init__(self, status, code, message, headers=None, **extra):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+        self.extra = extra
+
+    def json_response(self):
+        return error_response(self.status, self.code, self.message, self.headers, **self.extra)
+
+
+def error_response(status, code, message, headers=None, **extra):
+    body = {"error": code, "message": message, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def wants_json():
+    """The API, the socket endpoint, and requests that send JSON or prefer it over HTML."""
+    if request.path.startswith(("/api/", "/ws")) or request.path == "/api":
+        return True
+    if request.is_json:
+        return True
+    accept = request.accept_mimetypes
+    return accept["application/json"] > accept["text/html"]
+
+
+def _render(status, code, message, headers=None, **extra):
+    if wants_json():
+        return error_response(status, code, message, headers, **extra)
+    page = render_template("error.html", status=status, code=code, message=message)
+    return page, status, headers or {}
+
+
+def handle_api_error(e):
+    return _render(e.status, e.code, e.message, e.headers, **e.extra)
+
+
+def handle_http_exception(e):
+    if e.code is None or e.code < 400:
+        return e  # redirects raised by routing pass through untouched
+    code = STATUS_CODES.get(e.code, "internal_error" if e.code >= 500 else "invalid_input")
+    messages = {
+        404: "No such resource.",
+        405: f"{request.method} is not allowed here.",
+        413: f"The request body is over {current_app.config['MAX_CONTENT_LENGTH'] // 1024} KiB.",
+    }
+    return _render(e.code, code, messages.get(e.code, e.description or e.name))
+
+
+def handle_unexpected(e):
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return _render(500, "internal_error", "Something went wrong on our side; it has been logged.")
+
+
+def init_app(app):
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

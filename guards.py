@@ -1,0 +1,128 @@
+"""Who is asking, and may they: token, CSRF and Origin checks for JSON routes, pages and the socket.
+
+Checks run in the contract's order — token (401), then CSRF and Origin (403) —
+and every failure is an ApiError carrying the contract's code.
+"""
+
+import functools
+from hmac import compare_digest
+from urllib.parse import quote, urlsplit
+
+from flask import current_app, g, redirect, request
+from flask_jwt_extended import decode_token, get_jwt, verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationError, RevokedTokenError
+from jwt.exceptions import ExpiredSignatureError, PyJWTError
+
+from auth_sessions import REJECTION_MESSAGES, token_rejection
+from errors import ApiError
+
+MUTATING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_COOKIES = {False: "csrf_access_token", True: "csrf_refresh_token"}
+
+
+def authenticate(refresh=False):
+    """Verify the access (or refresh) cookie and its session; returns the claims."""
+    kind = "refresh" if refresh else "access"
+    try:
+        verify_jwt_in_request(refresh=refresh)
+    except NoAuthorizationError:
+        raise ApiError(401, "token_missing", f"No {kind} token: please log in.") from None
+    except ExpiredSignatureError:
+        # A token of an ended session says so even when it has also expired.
+        code = _expired_token_code(refresh) or "token_expired"
+        message = REJECTION_MESSAGES.get(code, f"The {kind} token has expired.")
+        raise ApiError(401, code, message) from None
+    except RevokedTokenError:
+        code = g.get("token_rejection") or "token_revoked"
+        raise ApiError(401, code, REJECTION_MESSAGES[code]) from None
+    except (JWTExtendedException, PyJWTError):
+        raise ApiError(401, "token_invalid", f"The {kind} token is not valid.") from None
+    g.user = g.auth_session.user
+    return get_jwt()
+
+
+def _expired_token_code(refresh):
+    cookie = current_app.config["JWT_REFRESH_COOKIE_NAME" if refresh else "JWT_ACCESS_COOKIE_NAME"]
+    try:
+        data = decode_token(request.cookies[cookie], allow_expired=True)
+    except (KeyError, JWTExtendedException, PyJWTError):
+        return None
+    return token_rejection(data)
+
+
+def check_csrf(claims, refresh=False):
+    """Double submit: the header (or a form's csrf_token) must equal the CSRF value inside the token."""
+    sent = request.headers.get("X-CSRF-TOKEN")
+    if not sent and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sent = request.form.get("csrf_token")
+    expected = claims.get("csrf")
+    if not sent or not expected or not compare_digest(str(sent), str(expected)):
+        cookie = CSRF_COOKIES[refresh]
+        raise ApiError(403, "csrf_failed", f"Missing or wrong X-CSRF-TOKEN: send the {cookie} cookie's value.")
+
+
+def own_origin():
+    return f"{request.scheme}://{request.host}"
+
+
+def origin_allowed(origin):
+    return origin is not None and (origin == own_origin() or origin in current_app.config["ALLOWED_ORIGINS"])
+
+
+def check_origin(code, required=False):
+    """Refuse a request whose Origin names another site (`null` included)."""
+    origin = request.headers.get("Origin")
+    if origin is None and not required:
+        return  # clients other than browsers send none; the CSRF token still guards them
+    if not origin_allowed(origin):
+        raise ApiError(403, code, "Requests from another origin are refused.")
+
+
+def auth_required(view=None, *, refresh=False):
+    """For JSON routes: a live session, and on mutating methods CSRF and a same-origin Origin."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            claims = authenticate(refresh=refresh)
+            if request.method in MUTATING_METHODS:
+                check_csrf(claims, refresh=refresh)
+                check_origin("csrf_failed")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate(view) if view else decorate
+
+
+def page_login_required(view):
+    """For HTML pages: without a valid access token, go through /auth/resume and come back."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            claims = authenticate()
+        except ApiError:
+            return redirect("/auth/resume?next=" + quote(current_path(), safe="/"), 303)
+        if request.method in MUTATING_METHODS:
+            check_csrf(claims)
+            check_origin("csrf_failed")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def current_path():
+    return request.full_path.rstrip("?") if request.query_string else request.path
+
+
+def safe_next(value, default="/"):
+    """Only same-origin relative paths: no scheme, no host, no `//` or `/\\` tricks, no control characters."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return default
+    if any(ord(ch) < 0x21 or ch in "\\\x7f" for ch in value):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value

@@ -1,0 +1,24 @@
+"""gunicorn settings: gevent workers so one process holds thousands of sockets."""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+worker_class = "gevent"
+# Each open WebSocket holds one of these; gevent's default of 1000 would cap a worker at 1000 sockets.
+worker_connections = int(os.environ.get("HEARTH_WORKER_CONNECTIONS", "20000"))
+# On SIGTERM a worker has this long to close its sockets (with 1001) and finish requests.
+graceful_timeout = int(os.environ.get("HEARTH_GRACEFUL_TIMEOUT", "10"))
+timeout = 30
+keepalive = 5
+accesslog = os.environ.get("HEARTH_ACCESS_LOG") or None
+errorlog = "-"
+
+
+def on_starting(server):
+    """The in-process broker reaches one process only: more workers need Redis."""
+    if server.cfg.workers > 1 and not os.environ.get("REDIS_URL"):
+        raise RuntimeError(
+            f"WEB_CONCURRENCY={server.cfg.workers} needs REDIS_URL: without Redis the in-process "
+            "broker cannot reach the other workers. Set REDIS_URL=redis://host:6379/0, or run one worker."
+        )

@@ -1,0 +1,111 @@
+"""Database models; the rules that belong to one row live on its class."""
+
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+from passwords import hash_password, password_needs_rehash, verify_password
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no zone, PostgreSQL would shift it."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+def isoformat(moment):
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(80))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sessions: Mapped[list["AuthSession"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def set_password(self, password):
+        self.password_hash = hash_password(password)
+
+    def check_password(self, password):
+        """Verify, and upgrade the stored hash when the hashing parameters changed."""
+        if not verify_password(self.password_hash, password):
+            return False
+        if password_needs_rehash(self.password_hash):
+            self.set_password(password)
+        return True
+
+    def to_dict(self):
+        return {"id": self.id, "username": self.username, "display_name": self.display_name}
+
+
+class AuthSession(db.Model):
+    """One login on one device. Its tokens are only as good as this row."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(sa.String(255), default="")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    refresh_jti: Mapped[str] = mapped_column(sa.String(64))
+    refresh_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    previous_refresh_jti: Mapped[str | None] = mapped_column(sa.String(64))
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    def ended_because(self, now=None):
+        """None while the session lives, else the error code its tokens answer with."""
+        if self.revoked_at is not None:
+            return "token_revoked"
+        if (now or utcnow()) >= self.expires_at:
+            return "session_expired"
+        return None
+
+    def end(self, reason):
+        if self.revoked_at is None:
+            self.revoked_at = utcnow()
+            self.revoked_reason = reason
+
+    def in_reuse_grace(self, jti, grace_seconds, now=None):
+        """True for the previous refresh token presented shortly after its rotation."""
+        return (
+            jti == self.previous_refresh_jti
+            and self.rotated_at is not None
+            and (now or utcnow()) - self.rotated_at <= timedelta(seconds=grace_seconds)
+        )
+
+    def to_dict(self, current_id=None):
+        return {
+            "id": self.id,
+            "created_at": isoformat(self.created_at),
+            "last_seen_at": isoformat(self.last_seen_at),
+            "user_agent": self.user_agent,
+            "current": self.id == current_id,
+        }

@@ -1,0 +1,10 @@
+// Each token refresh brings new CSRF values, so a form rendered earlier takes the
+// current one from its cookie at the moment it is submitted.
+import { readCookie } from "./cookies.js";
+
+document.addEventListener("submit", (event) => {
+  for (const input of event.target.querySelectorAll("input[data-csrf-cookie]")) {
+    const value = readCookie(input.dataset.csrfCookie);
+    if (value) input.value = value;
+  }
+}, true);

@@ -1,0 +1,80 @@
+"""Parsing request bodies into checked values, with every bad field named in one 400."""
+
+import re
+
+from flask import request
+
+from errors import ApiError
+
+USERNAME_RE = re.compile(r"[a-z0-9_.\-]{3,32}")
+
+
+def json_body():
+    """The JSON object of the request; anything else is `400 invalid_input`."""
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:
+        data = None  # nesting deep enough to exhaust the parser is no valid body
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_input", "The body must be a JSON object.")
+    return data
+
+
+def form_or_json():
+    """JSON for API clients, the form for browsers posting HTML forms."""
+    if request.is_json:
+        return json_body()
+    return request.form.to_dict()
+
+
+def text(min_len, max_len, strip=True):
+    def check(value):
+        if not isinstance(value, str):
+            return None, "must be a string"
+        if strip:
+            value = value.strip()
+        if not min_len <= len(value) <= max_len:
+            return None, f"must be {min_len}–{max_len} characters"
+        return value, None
+
+    return check
+
+
+def username(value):
+    if not isinstance(value, str):
+        return None, "must be a string"
+    value = value.strip().lower()
+    if not USERNAME_RE.fullmatch(value):
+        return None, "must be 3–32 of a-z, 0-9, _ . -"
+    return value, None
+
+
+def integer(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None, "must be an integer"
+    return value, None
+
+
+password = text(8, 256, strip=False)
+name = text(1, 80)
+display_name = text(1, 80)
+
+
+def parse(data, required=None, optional=None):
+    """Check fields against their checkers; raise one 400 listing every bad one."""
+    values, bad = {}, {}
+    for fields, needed in ((required or {}, True), (optional or {}, False)):
+        for field, check in fields.items():
+            if data.get(field) is None:
+                if needed:
+                    bad[field] = "is required"
+                continue
+            value, problem = check(data[field])
+            if problem:
+                bad[field] = problem
+            else:
+                values[field] = value
+    if bad:
+        message = "; ".join(f"{field} {problem}" for field, problem in bad.items())
+        raise ApiError(400, "invalid_input", message[0].upper() + message[1:] + ".", fields=sorted(bad))
+    return values

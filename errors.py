@@ -41,13 +41,13 @@ def error_response(status, code, message, headers=None, **extra):
 
 
 def wants_json():
-    """The API, the socket endpoint, and requests that send JSON or prefer it over HTML."""
-    if request.path.startswith(("/api/", "/ws")) or request.path == "/api":
+    """JSON unless the client is a browser: a form post, or a request that prefers HTML."""
+    if request.path.startswith(("/api/", "/ws")) or request.path == "/api" or request.is_json:
         return True
-    if request.is_json:
-        return True
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return False
     accept = request.accept_mimetypes
-    return accept["application/json"] > accept["text/html"]
+    return accept["application/json"] >= accept["text/html"]
 
 
 def _render(status, code, message, headers=None, **extra):

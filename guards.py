@@ -18,6 +18,7 @@ from errors import ApiError
 
 MUTATING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_COOKIES = {False: "csrf_access_token", True: "csrf_refresh_token"}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def authenticate(refresh=False):
@@ -53,7 +54,7 @@ def _expired_token_code(refresh):
 def check_csrf(claims, refresh=False):
     """Double submit: the header (or a form's csrf_token) must equal the CSRF value inside the token."""
     sent = request.headers.get("X-CSRF-TOKEN")
-    if not sent and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if not sent and request.mimetype in FORM_TYPES:
         sent = request.form.get("csrf_token")
     expected = claims.get("csrf")
     if not sent or not expected or not compare_digest(str(sent), str(expected)):

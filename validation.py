@@ -22,9 +22,9 @@ def json_body():
 
 def form_or_json():
     """JSON for API clients, the form for browsers posting HTML forms."""
-    if request.is_json:
-        return json_body()
-    return request.form.to_dict()
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return request.form.to_dict()
+    return json_body()
 
 
 def text(min_len, max_len, strip=True):

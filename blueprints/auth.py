@@ -7,7 +7,7 @@ from flask_jwt_extended import get_jwt, unset_jwt_cookies
 from auth_sessions import end_sessions, issue_tokens, live_sessions, rotate_refresh_token, set_token_cookies, start_session
 from errors import ApiError
 from extensions import db
-from guards import auth_required, authenticate, check_csrf, check_origin, safe_next
+from guards import FORM_TYPES, auth_required, authenticate, check_csrf, check_origin, safe_next
 from models import AuthSession, User
 from passwords import burn_verification_time
 from rate_limits import throttle
@@ -19,7 +19,8 @@ login_fields = {"username": text(1, 256), "password": text(1, 256, strip=False)}
 
 
 def is_form():
-    return not request.is_json
+    """An HTML form post (answered with redirects and pages) rather than an API call (answered in JSON)."""
+    return request.mimetype in FORM_TYPES
 
 
 def next_path():

@@ -1,0 +1,94 @@
+"""Fixtures: an app on a throwaway SQLite database, its test client, and an `auth` helper."""
+
+import pytest
+from flask_migrate import upgrade
+
+from app import create_app
+
+TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789-abcdef"
+PASSWORD = "correct horse battery"
+
+
+def test_config(tmp_path, **overrides):
+    return {
+        "ENV": "testing",
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/hearth.db",
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "REGISTER_LIMIT": "1000/minute",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build an app with extra settings, its database migrated to head."""
+
+    def build(**overrides):
+        app = create_app(test_config(tmp_path, **overrides))
+        with app.app_context():
+            upgrade()
+        return app
+
+    return build
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Auth:
+    """Register, log in and send authenticated requests as a browser would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def register(self, username="alice", password=PASSWORD, **extra):
+        return self.client.post("/auth/register", json={"username": username, "password": password, **extra})
+
+    def login(self, username="alice", password=PASSWORD, **kwargs):
+        return self.client.post("/auth/login", json={"username": username, "password": password}, **kwargs)
+
+    def cookie(self, name, path="/"):
+        cookie = self.client.get_cookie(name, path=path)
+        return cookie.value if cookie else None
+
+    def csrf(self, kind="access"):
+        return self.cookie(f"csrf_{kind}_token")
+
+    def headers(self, kind="access"):
+        return {"X-CSRF-TOKEN": self.csrf(kind)}
+
+    def refresh(self):
+        return self.client.post("/auth/refresh", headers=self.headers("refresh"))
+
+    def logout(self):
+        return self.client.post("/auth/logout", headers=self.headers("refresh"))
+
+    def set_access_token(self, token):
+        self.client.set_cookie("access_token_cookie", token)
+
+    def set_refresh_token(self, token):
+        self.client.set_cookie("refresh_token_cookie", token, path="/auth")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def new_client(app):
+    """Another browser: its own cookie jar and its own Auth helper."""
+
+    def build():
+        other = app.test_client()
+        return other, Auth(other)
+
+    return build

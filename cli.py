@@ -2,6 +2,7 @@
 
 import click
 import sqlalchemy as sa
+from flask.cli import with_appcontext
 
 from extensions import db
 from models import User
@@ -18,6 +19,7 @@ def _checked(check, value, label):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--display-name", help="Shown to others; defaults to the username.")
 @click.password_option(help="Prompted for (twice) when not given.")

@@ -1,5 +1,7 @@
 """`/auth`: login, register, refresh, resume, logout, password and the sessions list."""
 
+from urllib.parse import quote
+
 import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, make_response, redirect, render_template, request
 from flask_jwt_extended import get_jwt, unset_jwt_cookies
@@ -28,7 +30,7 @@ def next_path():
 
 
 def login_url(next_path="/"):
-    return "/auth/login" + (f"?next={next_path}" if next_path != "/" else "")
+    return "/auth/login" + (f"?next={quote(next_path, safe='/')}" if next_path != "/" else "")
 
 
 def signed_in(user, status):
@@ -146,8 +148,10 @@ def resume_page():
 def resume():
     try:
         pair = issue_tokens(refreshed_session())
-    except ApiError:
-        return signed_out(redirect(login_url(next_path()), 303))
+    except ApiError as e:
+        if e.status == 401:  # the session is over: log in again, then come back
+            return signed_out(redirect(login_url(next_path()), 303))
+        raise
     return set_token_cookies(redirect(next_path(), 303), pair)
 
 

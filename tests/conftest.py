@@ -9,7 +9,7 @@ TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789-
 PASSWORD = "correct horse battery"
 
 
-def test_config(tmp_path, **overrides):
+def settings_for(tmp_path, **overrides):
     return {
         "ENV": "testing",
         "SECRET_KEY": TEST_SECRET,
@@ -25,7 +25,7 @@ def make_app(tmp_path):
     """Build an app with extra settings, its database migrated to head."""
 
     def build(**overrides):
-        app = create_app(test_config(tmp_path, **overrides))
+        app = create_app(settings_for(tmp_path, **overrides))
         with app.app_context():
             upgrade()
         return app

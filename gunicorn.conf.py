@@ -13,6 +13,8 @@ timeout = 30
 keepalive = 5
 accesslog = os.environ.get("HEARTH_ACCESS_LOG") or None
 errorlog = "-"
+# gunicorn's runtime control socket is unused here, and one fixed path would clash between instances on a host.
+control_socket_disable = True
 
 
 def on_starting(server):

@@ -92,3 +92,29 @@ def new_client(app):
         return other, Auth(other)
 
     return build
+
+
+@pytest.fixture
+def hearth_server():
+    """Start Hearth under gunicorn with extra environment; every server started is stopped after the test."""
+    from servers import Hearth
+
+    started = []
+
+    def start(env=None, workers=1, wait=True):
+        server = Hearth(env=env, workers=workers)
+        started.append(server)
+        return server.start(wait=wait)
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    from servers import Redis
+
+    server = Redis()
+    yield server
+    server.stop()

@@ -1,0 +1,134 @@
+"""Real servers for integration tests: Hearth under gunicorn, and Redis, each on a free loopback port."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "live-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check, timeout=15.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def require_binary(name, package):
+    """The path of a server binary; outside CI a missing one skips with how to install it."""
+    found = shutil.which(name) or next(iter(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))), None)
+    if found:
+        return str(found)
+    message = f"{name} is not installed: `apt-get install -y {package}` to run this test"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI must run every test)")
+    pytest.skip(message)
+
+
+class Hearth:
+    """Hearth served by gunicorn (gevent worker) as `make run` serves it, on its own database."""
+
+    def __init__(self, env=None, workers=1, database=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.tmp = tempfile.mkdtemp(prefix="hearth-live-")
+        self.env = {
+            **os.environ,
+            "HEARTH_ENV": "testing",
+            "HEARTH_SECRET_KEY": SECRET,
+            "HEARTH_PASSWORD_HASH_PROFILE": "CHEAPEST",
+            "HEARTH_REGISTER_LIMIT": "1000/minute",
+            "DATABASE_URL": database or f"sqlite:///{self.tmp}/hearth.db",
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+            "WEB_CONCURRENCY": str(workers),
+            **(env or {}),
+        }
+        self.process = None
+        self.log = open(Path(self.tmp) / "server.log", "w+")
+
+    def migrate(self):
+        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=self.env,
+                       check=True, capture_output=True, timeout=60)
+
+    def start(self, wait=True):
+        self.migrate()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:app"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        if wait and not wait_until(self.ready, timeout=20):
+            self.stop()
+            raise RuntimeError("Hearth did not start:\n" + self.output())
+        return self
+
+    def ready(self):
+        if self.process.poll() is not None:
+            raise RuntimeError("Hearth exited:\n" + self.output())
+        try:
+            return requests.get(self.url + "/healthz", timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return self.process.returncode if self.process else None
+
+
+class Redis:
+    def __init__(self):
+        self.binary = require_binary("redis-server", "redis-server")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        import redis
+
+        self.client = redis.Redis.from_url(self.url)
+
+        def answers():
+            try:
+                return self.client.ping()
+            except redis.ConnectionError:
+                return False
+
+        if not wait_until(answers, timeout=10):
+            self.stop()
+            raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)

@@ -17,19 +17,30 @@ STATUS_CODES = {
 }
 
 
-class ApiError(Exception):
-    """Raised anywhere below a view to answer with one contract error."""
+class DomainError(Exception):
+    """A rule refused the request; HTTP answers it with the status below, the socket with an error frame."""
 
-    def __init__(self, status, code, message, headers=None, **extra):
+    STATUS = {"invalid_input": 400, "forbidden": 403, "not_found": 404, "conflict": 409}
+
+    def __init__(self, code, message, **extra):
         super().__init__(message)
-        self.status = status
         self.code = code
         self.message = message
-        self.headers = headers or {}
         self.extra = extra
+        self.status = self.STATUS.get(code, 400)
+        self.headers = {}
 
     def json_response(self):
         return error_response(self.status, self.code, self.message, self.headers, **self.extra)
+
+
+class ApiError(DomainError):
+    """An HTTP-level refusal with its own status (401, 413, 429…), raised anywhere below a view."""
+
+    def __init__(self, status, code, message, headers=None, **extra):
+        super().__init__(code, message, **extra)
+        self.status = status
+        self.headers = headers or {}
 
 
 def error_response(status, code, message, headers=None, **extra):
@@ -79,6 +90,6 @@ def handle_unexpected(e):
 
 
 def init_app(app):
-    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(DomainError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -109,3 +109,141 @@ class AuthSession(db.Model):
             "user_agent": self.user_agent,
             "current": self.id == current_id,
         }
+
+
+class Workspace(db.Model):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def to_dict(self):
+        return {"id": self.id, "name": self.name, "owner_id": self.owner_id}
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Channel(db.Model):
+    __tablename__ = "channels"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    # Head of the channel's event log; bumping it first also serializes writers to the channel.
+    seq: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def topic(self):
+        return f"chat:{self.id}"
+
+    def to_dict(self):
+        return {"id": self.id, "workspace_id": self.workspace_id, "name": self.name}
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+    # A client_id identifies one send of one author in one channel: a retry finds the first.
+    __table_args__ = (
+        sa.UniqueConstraint("channel_id", "author_id", "client_id"),
+        sa.Index("ix_messages_channel_id_id", "channel_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    body: Mapped[str] = mapped_column(sa.Text)
+    client_id: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "channel_id": self.channel_id,
+            "seq": self.seq,
+            "body": self.body,
+            "client_id": self.client_id,
+            "author": self.author.to_dict(),
+            "created_at": isoformat(self.created_at),
+        }
+
+
+class Board(db.Model):
+    __tablename__ = "boards"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    seq: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    columns: Mapped[list["BoardColumn"]] = relationship(
+        order_by="BoardColumn.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def topic(self):
+        return f"board:{self.id}"
+
+    def to_dict(self):
+        return {"id": self.id, "workspace_id": self.workspace_id, "name": self.name, "seq": self.seq}
+
+
+class BoardColumn(db.Model):
+    __tablename__ = "board_columns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    position: Mapped[int]
+
+
+class Card(db.Model):
+    __tablename__ = "cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    column_id: Mapped[int] = mapped_column(sa.ForeignKey("board_columns.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    position: Mapped[int]
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "board_id": self.board_id,
+            "column_id": self.column_id,
+            "title": self.title,
+            "description": self.description,
+            "position": self.position,
+            "version": self.version,
+        }
+
+
+class Event(db.Model):
+    """The per-topic log the socket replays from: `seq` rises by one per event of a topic."""
+
+    __tablename__ = "events"
+    __table_args__ = (sa.UniqueConstraint("topic", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(sa.String(40))
+    seq: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    data: Mapped[str] = mapped_column(sa.Text)  # the object as JSON, serialized once when written
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ import re
 
 from flask import request
 
-from errors import ApiError
+from errors import DomainError
 
 USERNAME_RE = re.compile(r"[a-z0-9_.\-]{3,32}")
 
@@ -16,7 +16,7 @@ def json_body():
     except RecursionError:
         data = None  # nesting deep enough to exhaust the parser is no valid body
     if not isinstance(data, dict):
-        raise ApiError(400, "invalid_input", "The body must be a JSON object.")
+        raise DomainError("invalid_input", "The body must be a JSON object.")
     return data
 
 
@@ -61,7 +61,13 @@ display_name = text(1, 80)
 
 
 def parse(data, required=None, optional=None):
-    """Check fields against their checkers; raise one 400 listing every bad one."""
+    """Check fields against their checkers; raise one 400 listing every bad one.
+
+    `data` may be a function that reads the body, so that callers check membership
+    (404) before the body is even parsed (400), as the contract orders errors.
+    """
+    if callable(data):
+        data = data()
     values, bad = {}, {}
     for fields, needed in ((required or {}, True), (optional or {}, False)):
         for field, check in fields.items():
@@ -76,5 +82,5 @@ def parse(data, required=None, optional=None):
                 values[field] = value
     if bad:
         message = "; ".join(f"{field} {problem}" for field, problem in bad.items())
-        raise ApiError(400, "invalid_input", message[0].upper() + message[1:] + ".", fields=sorted(bad))
+        raise DomainError("invalid_input", message[0].upper() + message[1:] + ".", fields=sorted(bad))
     return values

@@ -1,13 +1,116 @@
-"""`/api`: the JSON API. Views parse, call the domain, and answer."""
+"""`/api`: the JSON API. Views parse, call the domain in workspace.py, and answer."""
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, g, jsonify, request
 
+import workspace
+from errors import DomainError
 from guards import auth_required
+from validation import json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-@bp.get("/me")
+@bp.before_request
 @auth_required
+def require_session():
+    """Every API route needs a live session, and CSRF and a same-origin Origin on writes."""
+
+
+def listed(rows):
+    return jsonify([row.to_dict() for row in rows])
+
+
+def created(row, status=201):
+    return jsonify(row.to_dict()), status
+
+
+def query_int(name):
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise DomainError("invalid_input", f"{name} must be an integer.", fields=[name]) from None
+
+
+@bp.get("/me")
 def me():
     return jsonify(g.user.to_dict())
+
+
+@bp.get("/workspaces")
+def workspaces():
+    return listed(workspace.workspaces_of(g.user.id))
+
+
+@bp.post("/workspaces")
+def create_workspace():
+    return created(workspace.create_workspace(g.user.id, json_body))
+
+
+@bp.get("/workspaces/<int:workspace_id>/members")
+def members(workspace_id):
+    return listed(workspace.members_of(g.user.id, workspace_id))
+
+
+@bp.post("/workspaces/<int:workspace_id>/members")
+def add_member(workspace_id):
+    return created(workspace.add_member(g.user.id, workspace_id, json_body))
+
+
+@bp.get("/workspaces/<int:workspace_id>/channels")
+def channels(workspace_id):
+    return listed(workspace.channels_of(g.user.id, workspace_id))
+
+
+@bp.post("/workspaces/<int:workspace_id>/channels")
+def create_channel(workspace_id):
+    return created(workspace.create_channel(g.user.id, workspace_id, json_body))
+
+
+@bp.get("/channels/<int:channel_id>/messages")
+def messages(channel_id):
+    page = workspace.history(
+        g.user.id, channel_id, before=query_int("before"), after=query_int("after"),
+        limit=query_int("limit") or workspace.HISTORY_DEFAULT,
+    )
+    return listed(page)
+
+
+@bp.post("/channels/<int:channel_id>/messages")
+def post_message(channel_id):
+    message, is_new = workspace.post_message(g.user.id, channel_id, json_body)
+    return created(message, 201 if is_new else 200)
+
+
+@bp.get("/workspaces/<int:workspace_id>/boards")
+def boards(workspace_id):
+    return listed(workspace.boards_of(g.user.id, workspace_id))
+
+
+@bp.post("/workspaces/<int:workspace_id>/boards")
+def create_board(workspace_id):
+    board = workspace.create_board(g.user.id, workspace_id, json_body)
+    return jsonify(workspace.board_state(g.user.id, board.id)), 201
+
+
+@bp.get("/boards/<int:board_id>")
+def board(board_id):
+    return jsonify(workspace.board_state(g.user.id, board_id))
+
+
+@bp.post("/boards/<int:board_id>/cards")
+def create_card(board_id):
+    return created(workspace.create_card(g.user.id, board_id, json_body))
+
+
+@bp.patch("/cards/<int:card_id>")
+def update_card(card_id):
+    return created(workspace.update_card(g.user.id, card_id, json_body), 200)
+
+
+@bp.delete("/cards/<int:card_id>")
+def delete_card(card_id):
+    workspace.delete_card(g.user.id, card_id, json_body)
+    return "", 204

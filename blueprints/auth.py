@@ -7,7 +7,7 @@ from flask import Blueprint, g, jsonify, make_response, redirect, render_templat
 from flask_jwt_extended import get_jwt, unset_jwt_cookies
 
 from auth_sessions import end_sessions, issue_tokens, live_sessions, rotate_refresh_token, set_token_cookies, start_session
-from errors import ApiError
+from errors import ApiError, DomainError
 from extensions import db
 from guards import FORM_TYPES, auth_required, authenticate, check_csrf, check_origin, safe_next
 from models import AuthSession, User
@@ -73,7 +73,7 @@ def login():
             raise ApiError(401, "invalid_credentials", "Wrong username or password.")
         db.session.commit()  # keeps a rehashed password
         throttle().login_succeeded(name)
-    except ApiError as e:
+    except DomainError as e:
         if is_form():
             return form_page("auth/login.html", e)
         raise
@@ -103,7 +103,7 @@ def register():
         except sa.exc.IntegrityError:
             db.session.rollback()
             raise ApiError(409, "conflict", "That username is taken.", fields=["username"]) from None
-    except ApiError as e:
+    except DomainError as e:
         if is_form():
             return form_page("auth/register.html", e)
         raise
@@ -128,7 +128,7 @@ def signed_out(response):
 def refresh():
     try:
         pair = issue_tokens(refreshed_session())
-    except ApiError as e:
+    except DomainError as e:
         if e.status == 401:  # the session is over: its cookies go with it
             return signed_out(e.json_response())
         raise
@@ -148,7 +148,7 @@ def resume_page():
 def resume():
     try:
         pair = issue_tokens(refreshed_session())
-    except ApiError as e:
+    except DomainError as e:
         if e.status == 401:  # the session is over: log in again, then come back
             return signed_out(redirect(login_url(next_path()), 303))
         raise
@@ -175,7 +175,7 @@ def end_and_sign_out(which):
     """Logout works with an expired access token: it shows the refresh cookie instead."""
     try:
         claims = authenticate(refresh=True)
-    except ApiError as e:
+    except DomainError as e:
         return logout_response(e)  # no live session to end: just drop the cookies
     check_csrf(claims, refresh=True)
     check_origin("csrf_failed")

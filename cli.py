@@ -37,5 +37,45 @@ def create_user(username, display_name, password):
     click.echo(f"created user {username} (id {user.id})")
 
 
+
+
+DEMO_PASSWORD = "hearth-demo"
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo():
+    """Two users, a workspace with a channel of messages and a board of cards, to try Hearth out."""
+    import workspace
+
+    names = {"ada": "Ada Lovelace", "grace": "Grace Hopper"}
+    if db.session.scalar(sa.select(User).where(User.username.in_(names))):
+        raise click.ClickException("the demo users already exist; use a fresh database to seed again")
+    users = {}
+    for username, display_name in names.items():
+        users[username] = User(username=username, display_name=display_name)
+        users[username].set_password(DEMO_PASSWORD)
+        db.session.add(users[username])
+    db.session.commit()
+    ada, grace = users["ada"].id, users["grace"].id
+
+    team = workspace.create_workspace(ada, {"name": "Analytical Engines"})
+    workspace.add_member(ada, team.id, {"username": "grace"})
+    general = workspace.create_channel(ada, team.id, {"name": "general"})
+    for author, body in [
+        (ada, "Welcome to Hearth! This channel is live: open it in two windows."),
+        (grace, "Found a moth in relay #70. Taping it into the log book."),
+        (ada, "Then the board needs a card for it."),
+    ]:
+        workspace.post_message(author, general.id, {"body": body})
+    board = workspace.board_state(ada, workspace.create_board(ada, team.id, {"name": "Roadmap"}).id)
+    todo, doing, done = (column["id"] for column in board["columns"])
+    for column, title in [(todo, "Debug relay #70"), (todo, "Write the notes on Bernoulli numbers"),
+                          (doing, "Compile the first compiler"), (done, "Design the difference engine")]:
+        workspace.create_card(ada, board["id"], {"column_id": column, "title": title})
+    click.echo(f"seeded: log in as ada or grace with the password {DEMO_PASSWORD!r}")
+
+
 def init_app(app):
     app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)

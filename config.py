@@ -56,6 +56,8 @@ def load_config(app, overrides=None):
     if cfg["SECURE_COOKIES"] is None:
         cfg["SECURE_COOKIES"] = cfg["ENV"] not in ("development", "testing")
     cfg["SECURE_COOKIES"] = as_bool(cfg["SECURE_COOKIES"])
+    # Flask's own cookie carries only flashed notices between a form post and its page.
+    cfg.update(SESSION_COOKIE_SECURE=cfg["SECURE_COOKIES"], SESSION_COOKIE_SAMESITE="Lax")
     cfg["ALLOWED_ORIGINS"] = as_list(cfg["ALLOWED_ORIGINS"])
     cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"], app.instance_path)
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

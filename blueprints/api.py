@@ -71,9 +71,10 @@ def create_channel(workspace_id):
 
 @bp.get("/channels/<int:channel_id>/messages")
 def messages(channel_id):
+    limit = query_int("limit")
     page = workspace.history(
         g.user.id, channel_id, before=query_int("before"), after=query_int("after"),
-        limit=query_int("limit") or workspace.HISTORY_DEFAULT,
+        limit=workspace.HISTORY_DEFAULT if limit is None else limit,
     )
     return listed(page)
 

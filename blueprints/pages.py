@@ -1,19 +1,155 @@
-"""Server-rendered pages for signed-in people."""
+"""Server-rendered pages for signed-in people, and the form posts that make them work without JavaScript."""
 
-from flask import Blueprint, abort, g, redirect, render_template
+import functools
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_jwt_extended import get_jwt
 
+import workspace
 from auth_sessions import end_sessions, live_sessions
+from errors import DomainError
 from guards import page_login_required
 from models import AuthSession
 
 bp = Blueprint("pages", __name__)
 
+CHAT_PAGE_SIZE = 50
+
+
+def form_action(page):
+    """A form post: do it and go where the view says; a refused one goes back to `page` with the reason shown."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(**kwargs):
+            try:
+                return redirect(view(**kwargs), 303)
+            except DomainError as e:
+                if e.code == "not_found":
+                    raise
+                flash(e.message, "error")
+                return redirect(page.format(**kwargs), 303)
+
+        return wrapped
+
+    return decorate
+
 
 @bp.get("/")
 @page_login_required
 def index():
-    return render_template("pages/index.html")
+    return render_template("pages/index.html", workspaces=workspace.workspaces_of(g.user.id))
+
+
+@bp.post("/w")
+@page_login_required
+@form_action("/")
+def create_workspace():
+    return f"/w/{workspace.create_workspace(g.user.id, request.form).id}"
+
+
+@bp.get("/w/<int:workspace_id>")
+@page_login_required
+def workspace_page(workspace_id):
+    uid = g.user.id
+    return render_template(
+        "pages/workspace.html",
+        workspace=workspace.workspace_for(uid, workspace_id),
+        channels=workspace.channels_of(uid, workspace_id),
+        boards=workspace.boards_of(uid, workspace_id),
+        members=workspace.members_of(uid, workspace_id),
+    )
+
+
+@bp.post("/w/<int:workspace_id>/channels")
+@page_login_required
+@form_action("/w/{workspace_id}")
+def create_channel(workspace_id):
+    channel = workspace.create_channel(g.user.id, workspace_id, request.form)
+    return f"/w/{workspace_id}/c/{channel.id}"
+
+
+@bp.post("/w/<int:workspace_id>/boards")
+@page_login_required
+@form_action("/w/{workspace_id}")
+def create_board(workspace_id):
+    board = workspace.create_board(g.user.id, workspace_id, request.form)
+    return f"/w/{workspace_id}/b/{board.id}"
+
+
+@bp.post("/w/<int:workspace_id>/members")
+@page_login_required
+@form_action("/w/{workspace_id}")
+def add_member(workspace_id):
+    user = workspace.add_member(g.user.id, workspace_id, request.form)
+    flash(f"{user.display_name} can now see this workspace.", "info")
+    return f"/w/{workspace_id}"
+
+
+@bp.get("/w/<int:workspace_id>/c/<int:channel_id>")
+@page_login_required
+def chat(workspace_id, channel_id):
+    uid = g.user.id
+    channel = workspace.channel_for(uid, channel_id, workspace_id)
+    return render_template(
+        "pages/chat.html",
+        workspace=workspace.workspace_for(uid, workspace_id),
+        channel=channel,
+        messages=workspace.history(uid, channel.id, limit=CHAT_PAGE_SIZE),
+    )
+
+
+@bp.post("/w/<int:workspace_id>/c/<int:channel_id>")
+@page_login_required
+@form_action("/w/{workspace_id}/c/{channel_id}")
+def send_message(workspace_id, channel_id):
+    workspace.channel_for(g.user.id, channel_id, workspace_id)
+    workspace.post_message(g.user.id, channel_id, request.form)
+    return request.path
+
+
+@bp.get("/w/<int:workspace_id>/b/<int:board_id>")
+@page_login_required
+def board(workspace_id, board_id):
+    uid = g.user.id
+    return render_template(
+        "pages/board.html",
+        workspace=workspace.workspace_for(uid, workspace_id),
+        board=workspace.board_state(uid, board_id, workspace_id),
+    )
+
+
+@bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards")
+@page_login_required
+@form_action("/w/{workspace_id}/b/{board_id}")
+def create_card(workspace_id, board_id):
+    workspace.board_for(g.user.id, board_id, workspace_id)
+    workspace.create_card(g.user.id, board_id, {**request.form, "column_id": form_int("column_id")})
+    return f"/w/{workspace_id}/b/{board_id}"
+
+
+@bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards/<int:card_id>/move")
+@page_login_required
+@form_action("/w/{workspace_id}/b/{board_id}")
+def move_card(workspace_id, board_id, card_id):
+    """The buttons of a card: one column to the left or to the right."""
+    column_ids = [column.id for column in workspace.board_for(g.user.id, board_id, workspace_id).columns]
+    card = workspace.card_for(g.user.id, card_id)
+    if card.board_id != board_id:
+        abort(404)
+    step = {"prev": -1, "next": 1}.get(request.form.get("direction"))
+    index = column_ids.index(card.column_id) + (step or 0)
+    if step is None or not 0 <= index < len(column_ids):
+        raise DomainError("invalid_input", "The card cannot move that way.")
+    workspace.update_card(g.user.id, card_id, {"version": form_int("version"), "column_id": column_ids[index]})
+    return f"/w/{workspace_id}/b/{board_id}"
+
+
+def form_int(field):
+    try:
+        return int(request.form.get(field, ""))
+    except ValueError:
+        raise DomainError("invalid_input", f"{field} must be a number.", fields=[field]) from None
 
 
 @bp.get("/settings/sessions")

@@ -1,5 +1,7 @@
 """Fixtures: an app on a throwaway SQLite database, its test client, and an `auth` helper."""
 
+from types import SimpleNamespace
+
 import pytest
 from flask_migrate import upgrade
 
@@ -71,6 +73,10 @@ class Auth:
     def logout(self):
         return self.client.post("/auth/logout", headers=self.headers("refresh"))
 
+    def call(self, method, path, body=None):
+        """A JSON API call as the client would make it, with the access CSRF header."""
+        return self.client.open(path, method=method, json=body, headers=self.headers())
+
     def set_access_token(self, token):
         self.client.set_cookie("access_token_cookie", token)
 
@@ -118,3 +124,19 @@ def redis_server():
     server = Redis()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def team(app, auth, new_client):
+    """Alice owns a workspace with a channel and a board; Bob is a member; Carol is not."""
+    auth.register("alice")
+    bob_client, bob = new_client()
+    bob.register("bob")
+    carol_client, carol = new_client()
+    carol.register("carol")
+    ws = auth.call("POST", "/api/workspaces", {"name": "Hearth team"}).json
+    auth.call("POST", f"/api/workspaces/{ws['id']}/members", {"username": "bob"})
+    channel = auth.call("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json
+    board = auth.call("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "Roadmap"}).json
+    return SimpleNamespace(alice=auth, bob=bob, carol=carol, workspace=ws, channel=channel, board=board,
+                           columns=[c["id"] for c in board["columns"]])

@@ -11,6 +11,7 @@ import cli
 import errors
 import rate_limits
 import security_headers
+import sockets
 from config import load_config
 from extensions import db, jwt, migrate, sock
 
@@ -32,11 +33,12 @@ def create_app(config=None):
     rate_limits.init_app(app)
     security_headers.init_app(app)
     cli.init_app(app)
+    sockets.init_app(app)
     app.before_request(refuse_early)
 
-    from blueprints import api, auth, health, pages
+    from blueprints import api, auth, health, pages, ws
 
-    for blueprint in (health.bp, auth.bp, api.bp, pages.bp):
+    for blueprint in (health.bp, auth.bp, api.bp, pages.bp, ws.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -24,3 +24,28 @@ def on_starting(server):
             f"WEB_CONCURRENCY={server.cfg.workers} needs REDIS_URL: without Redis the in-process "
             "broker cannot reach the other workers. Set REDIS_URL=redis://host:6379/0, or run one worker."
         )
+
+
+def _close_sockets(worker):
+    worker.wsgi.extensions["hearth.sockets"].close_all()
+
+
+def post_worker_init(worker):
+    """On SIGTERM every socket is closed with 1001 (clients reconnect with backoff), then gunicorn's graceful exit runs."""
+    import signal
+
+    import gevent
+
+    def on_term(sig, frame):
+        gevent.spawn(_close_sockets, worker)
+        worker.handle_exit(sig, frame)
+
+    signal.signal(signal.SIGTERM, on_term)
+
+
+def worker_int(worker):
+    """SIGINT or SIGQUIT: the same 1001 close, just before the worker exits."""
+    import gevent
+
+    _close_sockets(worker)
+    gevent.sleep(0.1)

@@ -244,6 +244,7 @@ def _shift(column_id, from_position, by, excluding=None):
 
 
 def create_card(user_id, board_id, data):
+    """Add a card at the end of its column; returns (card, seq of its event)."""
     board = board_for(user_id, board_id)
     fields = parse(
         data, required={"column_id": integer, "title": CARD_TITLE}, optional={"description": CARD_DESCRIPTION}
@@ -257,7 +258,7 @@ def create_card(user_id, board_id, data):
     db.session.add(card)
     db.session.flush()
     commit_and_announce(append_event(board.topic, seq, "card.created", card.to_dict()))
-    return card
+    return card, seq
 
 
 def _locked_current(card, version):
@@ -301,8 +302,9 @@ def update_card(user_id, card_id, data):
             setattr(card, field, fields[field])
     card.version += 1
     db.session.flush()
-    commit_and_announce(append_event(f"board:{card.board_id}", seq, "card.moved" if moved else "card.updated", card.to_dict()))
-    return card
+    kind = "card.moved" if moved else "card.updated"
+    commit_and_announce(append_event(f"board:{card.board_id}", seq, kind, card.to_dict()))
+    return card, seq
 
 
 def delete_card(user_id, card_id, data):
@@ -314,3 +316,4 @@ def delete_card(user_id, card_id, data):
     db.session.flush()
     _shift(card.column_id, card.position + 1, -1)
     commit_and_announce(append_event(f"board:{card.board_id}", seq, "card.deleted", gone))
+    return seq

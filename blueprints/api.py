@@ -103,12 +103,14 @@ def board(board_id):
 
 @bp.post("/boards/<int:board_id>/cards")
 def create_card(board_id):
-    return created(workspace.create_card(g.user.id, board_id, json_body))
+    card, _seq = workspace.create_card(g.user.id, board_id, json_body)
+    return created(card)
 
 
 @bp.patch("/cards/<int:card_id>")
 def update_card(card_id):
-    return created(workspace.update_card(g.user.id, card_id, json_body), 200)
+    card, _seq = workspace.update_card(g.user.id, card_id, json_body)
+    return created(card, 200)
 
 
 @bp.delete("/cards/<int:card_id>")

@@ -1,0 +1,40 @@
+"""`/ws`: the upgrade is checked before the handshake is accepted, then the socket is served.
+
+Order of refusals: a foreign or missing Origin (403), then the access cookie and
+its session (401), then the user's socket cap (429) — each a plain HTTP answer
+with the JSON error body, so no frame of an unauthenticated client is ever read.
+"""
+
+from flask import Blueprint, g, request
+
+from errors import ApiError
+from extensions import sock
+from guards import authenticate, origin_allowed
+from sockets import socket_service
+
+bp = Blueprint("ws", __name__)
+
+
+@bp.before_request
+def check_upgrade():
+    if not origin_allowed(request.headers.get("Origin")):
+        raise ApiError(403, "forbidden", "WebSocket connections are only accepted from this site's own pages.")
+    authenticate()
+    key = socket_service().claim_slot(g.user.id)
+    if key is None:
+        raise ApiError(429, "too_many_connections", "Too many open connections for this account; close a tab.")
+    g.socket_key = key
+    # permessage-deflate costs tens of KiB per socket for frames of a few hundred bytes: not offered
+    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+
+
+@bp.teardown_request
+def release_slot(exc):
+    key = g.pop("socket_key", None)
+    if key is not None:
+        socket_service().release_slot(g.user.id, key)
+
+
+@sock.route("/ws", bp=bp)
+def socket(ws):
+    socket_service().serve(ws, g.user.id, g.auth_session.id, g.socket_key)

@@ -1,0 +1,103 @@
+"""Publish/subscribe between the processes that serve sockets: in-process, or Redis pub/sub.
+
+A message is a string on a named channel ("events", "presence", "sessions").
+The in-process broker calls handlers at once and reaches only its own process;
+the Redis broker reaches every worker on every host. Neither stores anything:
+what a subscriber misses it recovers from the database (see realtime.py).
+"""
+
+import logging
+import threading
+import time
+from collections import defaultdict
+
+log = logging.getLogger(__name__)
+
+
+class LocalBroker:
+    """One process: publishing calls the handlers directly."""
+
+    def __init__(self):
+        self.handlers = defaultdict(list)
+
+    def subscribe(self, channel, handler):
+        self.handlers[channel].append(handler)
+
+    def publish(self, channel, message):
+        for handler in self.handlers[channel]:
+            handler(message)
+
+    def start(self):
+        pass
+
+    def ping(self):
+        return True
+
+
+class RedisBroker:
+    """Every process: one listener thread (a greenlet under gevent) per process, reconnecting on failure."""
+
+    PREFIX = "hearth:"
+
+    def __init__(self, url, on_reconnect=None):
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=15)
+        self.handlers = defaultdict(list)
+        self.on_reconnect = on_reconnect
+        self._started = False
+        self._lock = threading.Lock()
+
+    def subscribe(self, channel, handler):
+        self.handlers[channel].append(handler)
+
+    def publish(self, channel, message):
+        """Publish; a Redis outage loses only the live copy, never stored data, so it is logged, not raised."""
+        try:
+            self.redis.publish(self.PREFIX + channel, message)
+        except Exception as e:  # redis.ConnectionError and friends
+            log.warning("broker publish to %s failed: %s", channel, e)
+
+    def ping(self):
+        return self.redis.ping()
+
+    def start(self):
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._listen_forever, name="hearth-broker", daemon=True).start()
+
+    def _listen_forever(self):
+        delay, first = 0.2, True
+        while True:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                pubsub.subscribe(*(self.PREFIX + channel for channel in self.handlers))
+                if not first and self.on_reconnect:
+                    self.on_reconnect()  # what was published meanwhile is recovered from the database
+                first, delay = False, 0.2
+                for message in pubsub.listen():
+                    self._dispatch(message)
+            except Exception as e:
+                log.warning("broker connection lost (%s); reconnecting in %.1f s", e, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            finally:
+                try:
+                    pubsub.close()
+                except Exception:
+                    pass
+
+    def _dispatch(self, message):
+        channel = message["channel"].decode()[len(self.PREFIX):]
+        data = message["data"].decode()
+        for handler in self.handlers.get(channel, ()):
+            try:
+                handler(data)
+            except Exception:
+                log.exception("broker handler for %s failed", channel)
+
+
+def make_broker(redis_url, on_reconnect=None):
+    return RedisBroker(redis_url, on_reconnect) if redis_url else LocalBroker()

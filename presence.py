@@ -1,0 +1,103 @@
+"""Who is online in each workspace: users (not sockets) with a count of their sockets, and diffs as that changes.
+
+A socket subscribed to `presence:<workspace>` is a member `"<user>:<socket key>"`
+of that workspace's live set. When it goes, its member is kept for a grace so a
+reconnect is no leave-and-join; whoever prunes it after that (this process's
+timer, or any process's sweep if this one died) announces the leave once.
+"""
+
+import threading
+
+from realtime import dumps
+
+MEMBER_TTL = 60  # seconds a member lives without a heartbeat: a crashed worker's users leave within this
+
+
+def presence_key(workspace_id):
+    return f"presence:{workspace_id}"
+
+
+def member_of(conn):
+    return f"{conn.user_id}:{conn.key}"
+
+
+def user_of(member):
+    return int(member.split(":", 1)[0])
+
+
+class Presence:
+    def __init__(self, registry, broker, hub, users_by_id, grace):
+        self.registry = registry
+        self.broker = broker
+        self.hub = hub
+        self.users_by_id = users_by_id  # ids -> {id: user dict}, from the database
+        self.grace = grace
+        self.local = {}  # workspace id -> members held by this process
+        broker.subscribe("presence", self._on_diff)
+
+    def join(self, conn, workspace_id):
+        """Count the socket in and announce the user if it is their first; returns (state, the diff announced)."""
+        key = presence_key(workspace_id)
+        already_here = conn.user_id in self._present_users(key)
+        member = member_of(conn)
+        self.registry.claim(key, member, MEMBER_TTL)
+        self.local.setdefault(workspace_id, set()).add(member)
+        announced = None if already_here else self._announce(workspace_id, joins=[conn.user_id])
+        return self.state(workspace_id), announced
+
+    def leave(self, conn, workspace_id):
+        """Count the socket out after the grace; the user leaves only when their last socket has gone."""
+        member = member_of(conn)
+        members = self.local.get(workspace_id)
+        if members is None or member not in members:
+            return
+        members.discard(member)
+        if not members:
+            del self.local[workspace_id]
+        self.registry.claim(presence_key(workspace_id), member, self.grace)
+        timer = threading.Timer(self.grace + 0.05, self.sweep, args=(workspace_id,))
+        timer.daemon = True
+        timer.start()
+
+    def state(self, workspace_id):
+        counts = {}
+        for member in self.registry.live(presence_key(workspace_id)):
+            counts[user_of(member)] = counts.get(user_of(member), 0) + 1
+        users = self.users_by_id(list(counts))
+        return [{**users[uid], "connections": n} for uid, n in sorted(counts.items()) if uid in users]
+
+    def sweep(self, workspace_id):
+        """Drop expired members and announce users who have no socket left."""
+        key = presence_key(workspace_id)
+        gone = {user_of(member) for member in self.registry.prune(key)}
+        if gone:
+            leaves = sorted(gone - self._present_users(key))
+            if leaves:
+                self._announce(workspace_id, leaves=leaves)
+
+    def heartbeat(self):
+        """Keep this process's members alive, and clean up after processes that died."""
+        entries = [(presence_key(w), m) for w, members in self.local.items() for m in members]
+        if entries:
+            self.registry.refresh(entries, MEMBER_TTL)
+        for workspace_id in list(self.local):
+            self.sweep(workspace_id)
+
+    def _present_users(self, key):
+        return {user_of(member) for member in self.registry.live(key)}
+
+    def _announce(self, workspace_id, joins=(), leaves=()):
+        users = self.users_by_id([*joins, *leaves])
+        topic = presence_key(workspace_id)
+        frame = dumps({
+            "type": "presence_diff",
+            "topic": topic,
+            "joins": [users[uid] for uid in joins if uid in users],
+            "leaves": [users[uid] for uid in leaves if uid in users],
+        })
+        self.broker.publish("presence", f"{topic}\n{frame}")
+        return frame
+
+    def _on_diff(self, message):
+        topic, frame = message.split("\n", 1)
+        self.hub.broadcast(topic, frame)

@@ -1,0 +1,269 @@
+"""The sockets of one process: who is subscribed to what, and delivering each event once, in order.
+
+No Flask here. A Connection wraps one accepted WebSocket with a bounded outgoing
+queue and a writer, so a slow reader only ever delays itself. The Hub fans an
+event out: its frame is built once and the same bytes go to every subscriber.
+
+Delivery is by `seq`. A subscription remembers the last seq it passed on; an
+event at or below it is a duplicate and dropped, and one beyond the next is a
+gap that the connection fills from the database before going on. While a
+subscription replays, live events wait in a buffer, so replay and live meet
+with no gap and no duplicate.
+"""
+
+import json
+import logging
+import queue
+import struct
+import threading
+import time
+
+log = logging.getLogger(__name__)
+
+TOPIC_KINDS = ("chat", "board", "presence")
+GOING_AWAY, POLICY, TOO_BIG = 1001, 1008, 1009
+REVALIDATE, REVOKED = 4401, 4403
+
+
+def dumps(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def text_frame(payload):
+    """A complete unmasked WebSocket text frame, built once and written to many sockets."""
+    data = payload.encode() if isinstance(payload, str) else payload
+    n = len(data)
+    if n < 126:
+        header = struct.pack("!BB", 0x81, n)
+    elif n < 65536:
+        header = struct.pack("!BBH", 0x81, 126, n)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, n)
+    return header + data
+
+
+def event_frame(topic, seq, kind, data_json):
+    """The event frame as JSON text; `data_json` is already serialized (once, when stored)."""
+    return f'{{"type":"event","topic":{dumps(topic)},"seq":{seq},"event":{dumps(kind)},"data":{data_json}}}'
+
+
+def parse_topic(topic):
+    """("chat", 12) for "chat:12"; raises ValueError("unknown_topic" | "not_found")."""
+    kind, _, ident = topic.partition(":")
+    if kind not in TOPIC_KINDS:
+        raise ValueError("unknown_topic")
+    if not ident.isascii() or not ident.isdigit() or len(ident) > 18:
+        raise ValueError("not_found")
+    return kind, int(ident)
+
+
+class TokenBucket:
+    """`rate` per second with bursts up to `burst`."""
+
+    def __init__(self, rate, burst, clock=time.monotonic):
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens, self.at = float(burst), clock()
+
+    def take(self):
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class Subscription:
+    __slots__ = ("topic", "last_seq", "buffer")
+
+    def __init__(self, topic):
+        self.topic = topic
+        self.last_seq = None  # None for presence, which has no seq
+        self.buffer = []  # live events held back while replaying; None once live
+
+
+class Connection:
+    """One accepted socket of one session."""
+
+    def __init__(self, ws, user_id, session_id, key, queue_size=256):
+        self.ws = ws
+        self.user_id = user_id
+        self.session_id = session_id
+        self.key = key  # unique across processes: the socket-cap and presence entries use it
+        self.subscriptions = {}
+        self.outbox = queue.Queue(maxsize=queue_size)
+        self.closed = False
+        self.close_code = None
+        self.on_gap = None  # set by the owner: called with a Subscription that missed events
+        self._write_lock = threading.Lock()
+        self._writer = threading.Thread(target=self._write_forever, name=f"ws-writer-{key}", daemon=True)
+        self._writer.start()
+
+    # sending
+
+    def send(self, message):
+        """Queue a frame (a dict, JSON text or ready frame bytes); a reader too slow to keep up is cut off."""
+        if self.closed:
+            return
+        if isinstance(message, dict):
+            message = dumps(message)
+        frame = message if isinstance(message, bytes) else text_frame(message)
+        try:
+            self.outbox.put_nowait(frame)
+        except queue.Full:
+            self.close_soon(POLICY, "too slow: outgoing queue full")
+
+    def _write_forever(self):
+        sock = self.ws.sock
+        while True:
+            frame = self.outbox.get()
+            if frame is None:
+                return
+            try:
+                with self._write_lock:
+                    sock.sendall(frame)
+            except OSError:
+                self.closed = True
+                self.ws.event.set()
+                return
+
+    # closing
+
+    def close_soon(self, code, reason=""):
+        """Close from any thread without blocking it: the close frame is written by a thread of its own."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_code = code
+        threading.Thread(target=self._close, args=(code, reason), daemon=True).start()
+
+    def _close(self, code, reason):
+        try:
+            with self._write_lock:
+                self.ws.close(reason=code, message=reason[:120])
+        except Exception:
+            pass
+        self.stop_writer()
+        self.ws.event.set()  # wake the receive loop so the handler finishes
+
+    def stop_writer(self):
+        try:
+            self.outbox.put_nowait(None)
+        except queue.Full:
+            while True:  # a full queue is never sent now: drop it so the writer sees the stop
+                try:
+                    self.outbox.get_nowait()
+                except queue.Empty:
+                    break
+            self.outbox.put_nowait(None)
+
+    # delivery
+
+    def offer(self, topic, seq, frame):
+        """An event from the hub: pass it on once and in order, hold it back, or note a gap."""
+        sub = self.subscriptions.get(topic)
+        if sub is None:
+            return
+        if sub.buffer is not None:
+            sub.buffer.append((seq, frame))
+            return
+        if seq <= sub.last_seq:
+            return
+        if seq > sub.last_seq + 1:
+            sub.buffer = [(seq, frame)]
+            if self.on_gap:
+                self.on_gap(self, sub)
+            return
+        sub.last_seq = seq
+        self.send(frame)
+
+    def push(self, topic, frame):
+        """A frame without seq (presence): held back while the subscription starts, else sent."""
+        sub = self.subscriptions.get(topic)
+        if sub is None:
+            return
+        if sub.buffer is not None:
+            sub.buffer.append((0, frame))
+        else:
+            self.send(frame)
+
+    def replay(self, sub, replayed):
+        """Send events read from the log, skipping any already sent."""
+        for seq, frame in replayed:
+            if seq > sub.last_seq:
+                sub.last_seq = seq
+                self.send(frame)
+
+    def go_live(self, sub):
+        """After a replay: pass on what arrived meanwhile, in order, and from now on events as they come."""
+        pending = sub.buffer or []
+        sub.buffer = None
+        for seq, frame in sorted(pending, key=lambda item: item[0]):
+            self.offer(sub.topic, seq, frame)
+
+
+class Hub:
+    """The sockets of this process, by topic and by session."""
+
+    def __init__(self):
+        self.connections = set()
+        self.by_topic = {}
+        self.by_session = {}
+        self.frames_out = 0
+
+    def add(self, conn):
+        self.connections.add(conn)
+        self.by_session.setdefault(conn.session_id, set()).add(conn)
+
+    def remove(self, conn):
+        self.connections.discard(conn)
+        for topic in list(conn.subscriptions):
+            self.unsubscribe(conn, topic)
+        peers = self.by_session.get(conn.session_id)
+        if peers is not None:
+            peers.discard(conn)
+            if not peers:
+                del self.by_session[conn.session_id]
+
+    def subscribe(self, conn, topic):
+        sub = conn.subscriptions.get(topic)
+        if sub is None:
+            sub = conn.subscriptions[topic] = Subscription(topic)
+            self.by_topic.setdefault(topic, set()).add(conn)
+        return sub
+
+    def unsubscribe(self, conn, topic):
+        conn.subscriptions.pop(topic, None)
+        subscribers = self.by_topic.get(topic)
+        if subscribers is not None:
+            subscribers.discard(conn)
+            if not subscribers:
+                del self.by_topic[topic]
+
+    def deliver_event(self, topic, seq, payload):
+        """Fan one event out to this process's subscribers: one frame, many sockets."""
+        subscribers = self.by_topic.get(topic)
+        if not subscribers:
+            return
+        frame = text_frame(payload)
+        for conn in list(subscribers):
+            conn.offer(topic, seq, frame)
+        self.frames_out += len(subscribers)
+
+    def broadcast(self, topic, payload):
+        """A frame without seq (presence) to every subscriber of the topic here."""
+        subscribers = self.by_topic.get(topic)
+        if subscribers:
+            frame = text_frame(payload)
+            for conn in list(subscribers):
+                conn.push(topic, frame)
+
+    def close_sessions(self, session_ids, code, reason):
+        for sid in session_ids:
+            for conn in list(self.by_session.get(sid, ())):
+                conn.close_soon(code, reason)
+
+    def close_all(self, code, reason):
+        for conn in list(self.connections):
+            conn.close_soon(code, reason)

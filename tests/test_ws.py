@@ -1,0 +1,462 @@
+"""The realtime socket against the real server: gunicorn (gevent worker) on loopback, real WebSocket clients."""
+
+import itertools
+import signal
+import socket
+import threading
+import time
+
+import pytest
+import requests
+from websockets.exceptions import InvalidStatus
+
+from servers import Hearth
+from sockets import ABUSE_LIMIT
+from wsclient import Person
+
+names = (f"user{i}" for i in itertools.count())
+
+
+@pytest.fixture(scope="module")
+def server():
+    hearth = Hearth(env={"HEARTH_ACCESS_TTL": "2", "HEARTH_PRESENCE_GRACE": "1", "HEARTH_MAX_SOCKETS_PER_USER": "20"})
+    hearth.start()
+    yield hearth
+    hearth.stop()
+
+
+@pytest.fixture
+def team(server):
+    """Two members of a workspace with a channel and a board, and a stranger."""
+    alice, bob, eve = (Person(server.url, next(names)) for _ in range(3))
+    ws = alice.api("POST", "/api/workspaces", {"name": "team"}).json()
+    alice.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": bob.username})
+    channel = alice.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
+    board = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "plan"}).json()
+    return alice, bob, eve, ws, f"chat:{channel['id']}", board
+
+
+def upgrade_status(url, headers):
+    """Attempt an upgrade by hand: the HTTP status and body the server answers with."""
+    response = requests.get(url + "/ws", headers={
+        "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", **headers,
+    }, timeout=5)
+    return response.status_code, response
+
+
+@pytest.mark.parametrize("origin", [None, "https://evil.example", "null", "http://127.0.0.1.evil.example"])
+def test_upgrade_from_a_foreign_or_missing_origin_is_403(server, origin):
+    alice = Person(server.url, next(names))
+    headers = {"Cookie": alice.cookie_header()}
+    if origin:
+        headers["Origin"] = origin
+    status, response = upgrade_status(server.url, headers)
+    assert status == 403 and response.json()["error"] == "forbidden"
+    assert "Sec-WebSocket-Accept" not in response.headers
+
+
+def test_origin_that_only_starts_with_ours_is_refused(server):
+    alice = Person(server.url, next(names))
+    status, _ = upgrade_status(server.url, {"Cookie": alice.cookie_header(), "Origin": server.url + ".evil.example"})
+    assert status == 403
+
+
+def test_upgrade_without_a_valid_session_is_401(server):
+    alice = Person(server.url, next(names))
+    good = alice.cookie_header()
+    cases = {
+        "missing": "",
+        "forged": "access_token_cookie=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+    }
+    for name, cookie in cases.items():
+        status, response = upgrade_status(server.url, {"Origin": server.url, "Cookie": cookie})
+        assert status == 401, name
+        assert response.json()["error"] in ("token_missing", "token_invalid")
+    time.sleep(2.2)
+    status, response = upgrade_status(server.url, {"Origin": server.url, "Cookie": good})
+    assert (status, response.json()["error"]) == (401, "token_expired")
+    alice.api("POST", "/auth/refresh")
+    fresh = alice.cookie_header()
+    alice.api("POST", "/auth/logout")
+    status, response = upgrade_status(server.url, {"Origin": server.url, "Cookie": fresh})
+    assert (status, response.json()["error"]) == (401, "token_revoked")
+
+
+def test_a_token_in_the_query_string_or_header_is_not_accepted(server):
+    alice = Person(server.url, next(names))
+    token = alice.http.cookies.get("access_token_cookie")
+    with pytest.raises(InvalidStatus) as refused:
+        from websockets.sync.client import connect
+
+        connect(server.url.replace("http", "ws") + f"/ws?jwt={token}", origin=server.url,
+                additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=5)
+    assert refused.value.response.status_code == 401
+
+
+def test_two_members_chat_and_a_stranger_sees_nothing(team):
+    alice, bob, eve, _, topic, _ = team
+    a, b, e = alice.socket(), bob.socket(), eve.socket()
+    for sock in (a, b):
+        ref = sock.subscribe(topic)
+        sock.expect("subscribed", ref=ref, topic=topic, seq=0)
+    ref = e.subscribe(topic)
+    e.expect("error", ref=ref, code="not_found")
+
+    ref = a.request("publish", topic=topic, data={"body": "hello bob", "client_id": "c1"})
+    frames = [a.recv(), a.recv()]
+    ack = next(f for f in frames if f["type"] == "ack")
+    event = next(f for f in frames if f["type"] == "event")
+    assert ack == {"type": "ack", "ref": ref, "id": event["data"]["id"], "seq": 1}
+    assert event["event"] == "message.created" and event["data"]["body"] == "hello bob"
+    assert b.expect("event", seq=1, topic=topic)["data"]["author"]["username"] == alice.username
+    assert b.quiet() and e.quiet()
+    e.alive()  # the refused subscribe left the stranger's socket open
+
+
+def test_a_repeated_client_id_is_acked_not_stored_again(team):
+    alice, bob, _, _, topic, _ = team
+    a, b = alice.socket(), bob.socket()
+    b.subscribe(topic)
+    b.expect("subscribed")
+    first = a.request("publish", topic=topic, data={"body": "once", "client_id": "dup"})
+    ack1 = a.expect("ack", ref=first)
+    again = a.request("publish", topic=topic, data={"body": "once", "client_id": "dup"})
+    ack2 = a.expect("ack", ref=again)
+    assert (ack1["id"], ack1["seq"]) == (ack2["id"], ack2["seq"])
+    assert len(b.events(1)) == 1 and b.quiet()
+    listed = alice.api("GET", f"/api/channels/{topic.split(':')[1]}/messages").json()
+    assert [m["body"] for m in listed] == ["once"]
+
+
+def test_events_from_the_http_api_reach_sockets(team):
+    alice, bob, _, _, topic, board = team
+    b = bob.socket()
+    b.subscribe(topic)
+    b.expect("subscribed")
+    b.subscribe(f"board:{board['id']}")
+    b.expect("subscribed")
+    alice.api("POST", f"/api/channels/{topic.split(':')[1]}/messages", {"body": "over http"})
+    assert b.expect("event", topic=topic)["data"]["body"] == "over http"
+    card = alice.api("POST", f"/api/boards/{board['id']}/cards",
+                     {"column_id": board["columns"][0]["id"], "title": "via api"}).json()
+    event = b.expect("event", topic=f"board:{board['id']}", event="card.created", seq=1)
+    assert event["data"] == card
+
+
+def publish_over_http(person, topic, count, prefix="m"):
+    for i in range(count):
+        assert person.api("POST", f"/api/channels/{topic.split(':')[1]}/messages",
+                          {"body": f"{prefix}{i}"}).status_code == 201
+
+
+def test_resume_replays_exactly_what_was_missed_in_order(team):
+    alice, bob, _, _, topic, _ = team
+    publish_over_http(alice, topic, 3, "before")
+    a = alice.socket()
+    a.subscribe(topic, since=0)
+    assert [e["seq"] for e in a.events(3)] == [1, 2, 3]
+    last = a.expect("subscribed", seq=3)["seq"]
+    a.close()
+
+    publish_over_http(bob, topic, 20, "missed")
+    a = alice.socket()
+    ref = a.subscribe(topic, since=last)
+    replayed = a.events(20)
+    assert [e["seq"] for e in replayed] == list(range(4, 24))
+    assert [e["data"]["body"] for e in replayed] == [f"missed{i}" for i in range(20)]
+    a.expect("subscribed", ref=ref, seq=23)
+    publish_over_http(bob, topic, 1, "live")
+    assert a.expect("event")["seq"] == 24
+    assert a.quiet()
+
+
+def test_resume_while_others_publish_has_no_gap_and_no_duplicate(team):
+    alice, bob, _, _, topic, _ = team
+    publish_over_http(alice, topic, 30, "old")
+    writer = bob.socket()
+
+    def publish_during_replay():
+        for i in range(25):  # within the publish rate limit's burst
+            writer.request("publish", topic=topic, data={"body": f"new{i}", "client_id": f"n{i}"})
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=publish_during_replay)
+    a = alice.socket()
+    thread.start()
+    a.subscribe(topic, since=5)
+    seqs, subscribed_at = [], None
+    while len(seqs) < 50:
+        frame = a.recv(10)
+        if frame["type"] == "subscribed":
+            subscribed_at = frame["seq"]
+            assert seqs[-1] == subscribed_at if seqs else subscribed_at == 5
+        else:
+            seqs.append(frame["seq"])
+    thread.join()
+    assert subscribed_at is not None
+    assert seqs == list(range(6, 56))
+    assert a.quiet()
+
+
+def test_since_ahead_of_the_head_asks_for_a_resync(team):
+    alice, _, _, _, topic, _ = team
+    a = alice.socket()
+    ref = a.subscribe(topic, since=999)
+    assert a.expect("resync_required", ref=ref, topic=topic)
+
+
+def test_the_socket_outlives_its_access_token_and_closes_on_logout(team):
+    alice, _, _, _, topic, _ = team
+    a = alice.socket()
+    a.subscribe(topic)
+    a.expect("subscribed")
+    time.sleep(2.5)  # past HEARTH_ACCESS_TTL=2
+    a.alive()
+    assert alice.api("GET", "/api/me").json()["error"] == "token_expired"
+
+    laptop = requests.Session()  # another HTTP client holding the same session's refresh cookie
+    laptop.cookies.update(alice.http.cookies)
+    started = time.monotonic()
+    response = laptop.post(alice.url + "/auth/logout", headers={"X-CSRF-TOKEN": alice.http.cookies.get("csrf_refresh_token")})
+    assert response.status_code == 204
+    assert a.close_code(timeout=2) == 4403
+    assert time.monotonic() - started < 1.0
+
+
+def test_revoking_a_session_closes_only_its_sockets(team):
+    alice, _, _, _, topic, _ = team
+    phone = Person(alice.url, alice.username, register=False).login()
+    on_laptop, on_phone = alice.socket(), phone.socket()
+    phone_sid = next(s["id"] for s in phone.api("GET", "/auth/sessions").json() if s["current"])
+    assert alice.api("DELETE", f"/auth/sessions/{phone_sid}").status_code == 204
+    assert on_phone.close_code(timeout=2) == 4403
+    on_laptop.alive()
+
+
+def test_refresh_reuse_closes_the_sessions_sockets(team):
+    alice, _, _, _, _, _ = team
+    a = alice.socket()
+    stolen = dict(alice.http.cookies)
+    assert alice.api("POST", "/auth/refresh").status_code == 200
+    time.sleep(0.1)
+    thief = requests.Session()
+    thief.cookies.update(stolen)
+    # inside the grace the replay gets the current tokens; after a second rotation it is reuse
+    assert alice.api("POST", "/auth/refresh").status_code == 200
+    answer = thief.post(alice.url + "/auth/refresh", headers={"X-CSRF-TOKEN": stolen["csrf_refresh_token"]})
+    assert answer.json()["error"] == "refresh_reused"
+    assert a.close_code(timeout=2) == 4403
+
+
+@pytest.mark.parametrize(
+    "frame,code",
+    [
+        ("not json", "invalid_json"),
+        ("[1,2]", "invalid_message"),
+        ('{"type":"dance","ref":"x"}', "invalid_message"),
+        ('{"ref":"x"}', "invalid_message"),
+        ('{"type":"subscribe","topic":"weather:1","ref":"x"}', "unknown_topic"),
+        ('{"type":"subscribe","ref":"x"}', "invalid_message"),
+        ('{"type":"subscribe","topic":"chat:abc","ref":"x"}', "not_found"),
+        ('{"type":"subscribe","topic":"chat:999999","ref":"x"}', "not_found"),
+        ('{"type":"subscribe","topic":"chat:1","since":"yesterday","ref":"x"}', "invalid_message"),
+        ('{"type":"publish","topic":"presence:1","ref":"x","data":{}}', "invalid_message"),
+        ('{"type":"publish","topic":"chat:1","ref":"x"}', "invalid_message"),
+        ("[" * 30000 + "]" * 30000, "invalid_json"),
+    ],
+)
+def test_malformed_frames_get_error_frames_and_the_socket_stays_open(team, frame, code):
+    alice = team[0]
+    a = alice.socket()
+    a.ws.send(frame)
+    error = a.expect("error")
+    assert error["code"] == code, error
+    a.alive()
+
+
+def test_invalid_messages_change_nothing(team):
+    alice, _, _, _, topic, board = team
+    a = alice.socket()
+    for data in ({"body": ""}, {"body": "x" * 4001}, {"body": 5}, {}):
+        ref = a.request("publish", topic=topic, data=data)
+        assert a.expect("error", ref=ref)["code"] == "invalid_message"
+    ref = a.request("publish", topic=f"board:{board['id']}", data={"op": "card.create", "column_id": "x", "title": "t"})
+    assert a.expect("error", ref=ref)["code"] == "invalid_message"
+    assert alice.api("GET", f"/api/channels/{topic.split(':')[1]}/messages").json() == []
+
+
+def test_board_operations_over_the_socket(team):
+    alice, bob, _, _, _, board = team
+    topic = f"board:{board['id']}"
+    a, b = alice.socket(), bob.socket()
+    b.subscribe(topic)
+    b.expect("subscribed")
+    todo, doing = board["columns"][0]["id"], board["columns"][1]["id"]
+    ref = a.request("publish", topic=topic, data={"op": "card.create", "column_id": todo, "title": "socket card"})
+    ack = a.expect("ack", ref=ref)
+    card = ack["card"]
+    assert card["title"] == "socket card" and ack["seq"] == 1
+    assert b.expect("event", event="card.created")["data"] == card
+
+    ref = a.request("publish", topic=topic, data={"op": "card.move", "card_id": card["id"], "version": 1,
+                                                     "column_id": doing, "position": 0})
+    moved = a.expect("ack", ref=ref)["card"]
+    assert (moved["column_id"], moved["version"]) == (doing, 2)
+    assert b.expect("event", event="card.moved")["data"] == moved
+
+    ref = a.request("publish", topic=topic, data={"op": "card.update", "card_id": card["id"], "version": 1, "title": "stale"})
+    conflict = a.expect("error", ref=ref, code="conflict")
+    assert conflict["current"] == moved
+    ref = a.request("publish", topic=topic, data={"op": "card.delete", "card_id": card["id"], "version": 2})
+    assert a.expect("ack", ref=ref)["id"] == card["id"]
+    assert b.expect("event", event="card.deleted")["data"] == {"id": card["id"], "board_id": board["id"], "column_id": doing}
+
+
+def test_a_card_of_another_board_is_not_found_on_this_topic(team):
+    alice, _, _, ws, _, board = team
+    other = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "other"}).json()
+    card = alice.api("POST", f"/api/boards/{other['id']}/cards", {"column_id": other["columns"][0]["id"], "title": "x"}).json()
+    a = alice.socket()
+    ref = a.request("publish", topic=f"board:{board['id']}",
+                    data={"op": "card.delete", "card_id": card["id"], "version": 1})
+    assert a.expect("error", ref=ref)["code"] == "not_found"
+
+
+def test_presence_counts_users_not_tabs_and_has_a_grace(team):
+    alice, bob, eve, ws, _, _ = team
+    topic = f"presence:{ws['id']}"
+    a = alice.socket()
+    ref = a.subscribe(topic)
+    a.expect("subscribed", ref=ref, seq=None)
+    state = a.expect("presence_state", topic=topic)
+    assert [(u["id"], u["connections"]) for u in state["users"]] == [(alice.id, 1)]
+
+    b1 = bob.socket()
+    b1.subscribe(topic)
+    b1.expect("subscribed")
+    assert {u["id"] for u in b1.expect("presence_state")["users"]} == {alice.id, bob.id}
+    diff = a.expect("presence_diff")
+    assert [u["id"] for u in diff["joins"]] == [bob.id] and diff["leaves"] == []
+
+    b2 = bob.socket()  # a second tab is no second join
+    b2.subscribe(topic)
+    b2.expect("subscribed")
+    assert next(u for u in b2.expect("presence_state")["users"] if u["id"] == bob.id)["connections"] == 2
+    assert a.quiet(0.5)
+
+    b2.close()  # one tab of two goes: no leave
+    assert a.quiet(1.5)
+    bob.api("POST", "/auth/refresh")  # the access token (HEARTH_ACCESS_TTL=2) ran out meanwhile
+    b1.close()  # the last tab goes, and a reconnect within the grace is no leave-and-join
+    b3 = bob.socket()
+    b3.subscribe(topic)
+    b3.expect("subscribed")
+    b3.expect("presence_state")
+    assert a.quiet(1.5)
+    b3.close()
+    diff = a.expect("presence_diff", timeout=4)
+    assert [u["id"] for u in diff["leaves"]] == [bob.id]
+
+    eve.api("POST", "/auth/refresh")
+    e = eve.socket()
+    ref = e.subscribe(topic)
+    e.expect("error", ref=ref, code="not_found")
+
+
+def test_unsubscribe_stops_events(team):
+    alice, bob, _, _, topic, _ = team
+    a = alice.socket()
+    a.subscribe(topic)
+    a.expect("subscribed")
+    ref = a.request("unsubscribe", topic=topic)
+    a.expect("unsubscribed", ref=ref, topic=topic)
+    publish_over_http(bob, topic, 1)
+    assert a.quiet()
+
+
+def test_an_oversized_frame_closes_with_1009(team):
+    alice = team[0]
+    a = alice.socket()
+    a.ws.send('{"type":"ping","ref":"' + "x" * (65 * 1024) + '"}')
+    assert a.close_code() == 1009
+
+
+def test_invalid_utf8_closes_with_1007(server, team):
+    alice = team[0]
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    raw.sendall((
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: %s\r\nCookie: %s\r\n\r\n"
+        % (server.port, server.url, alice.cookie_header())
+    ).encode())
+    response = b""
+    while b"\r\n\r\n" not in response:
+        response += raw.recv(4096)
+    assert response.startswith(b"HTTP/1.1 101")
+    payload = b"\xff\xfe\xfd"
+    mask = b"\x01\x02\x03\x04"
+    raw.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    data = response.split(b"\r\n\r\n", 1)[1]
+    deadline = time.monotonic() + 5
+    while len(data) < 4 and time.monotonic() < deadline:
+        data += raw.recv(4096)
+    assert data[0] == 0x88, data  # a close frame
+    assert int.from_bytes(data[2:4], "big") == 1007
+    raw.close()
+
+
+def test_a_flooding_client_is_limited_and_a_neighbour_notices_nothing(team):
+    alice, bob, _, _, topic, _ = team
+    neighbour = bob.socket()
+    neighbour.subscribe(topic)
+    neighbour.expect("subscribed")
+    flood = alice.socket()
+    for i in range(200):
+        flood.ws.send('{"type":"publish","topic":"%s","ref":"f%d","data":{"body":"spam %d","client_id":"f%d"}}' % (topic, i, i, i))
+    codes = []
+    try:
+        while True:
+            frame = flood.recv(3)
+            if frame["type"] == "error":
+                codes.append(frame["code"])
+    except Exception:
+        pass
+    assert "rate_limited" in codes
+    # the neighbour got every stored message once, in order, and its socket is fine
+    stored = alice.api("GET", f"/api/channels/{topic.split(':')[1]}/messages?limit=100").json()
+    seqs = [neighbour.expect("event")["seq"] for _ in stored]
+    assert seqs == [m["seq"] for m in stored]
+    neighbour.alive()
+
+
+def test_sustained_abuse_is_closed_with_1008(team):
+    alice = team[0]
+    abuser = alice.socket()
+    for _ in range(ABUSE_LIMIT):
+        abuser.ws.send("nonsense")
+    assert abuser.close_code(timeout=5) == 1008
+
+
+def test_the_socket_cap_refuses_the_extra_upgrade_and_frees_on_close(hearth_server):
+    server = hearth_server({"HEARTH_MAX_SOCKETS_PER_USER": "3"})
+    alice = Person(server.url, "capped")
+    sockets = [alice.socket() for _ in range(3)]
+    with pytest.raises(InvalidStatus) as refused:
+        alice.socket()
+    assert refused.value.response.status_code == 429
+    assert b"too_many_connections" in refused.value.response.body
+    sockets[0].close()
+    time.sleep(0.3)
+    alice.socket().alive()
+
+
+def test_sigterm_closes_every_socket_with_1001(hearth_server):
+    server = hearth_server()
+    people = [Person(server.url, f"term{i}") for i in range(3)]
+    sockets = [p.socket() for p in people]
+    for s in sockets:
+        s.alive()
+    server.process.send_signal(signal.SIGTERM)
+    assert [s.close_code(timeout=5) for s in sockets] == [1001, 1001, 1001]
+    assert server.process.wait(15) == 0

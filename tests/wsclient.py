@@ -1,0 +1,121 @@
+"""A person using Hearth over the network: an HTTP session with its cookies, and real WebSocket clients."""
+
+import json
+import os
+from pathlib import Path
+
+import requests
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from conftest import PASSWORD
+
+
+class Person:
+    def __init__(self, url, username, register=True):
+        self.url = url
+        self.username = username
+        self.http = requests.Session()
+        if register:
+            response = self.http.post(f"{url}/auth/register", json={"username": username, "password": PASSWORD})
+            assert response.status_code == 201, response.text
+            self.id = response.json()["user"]["id"]
+
+    def login(self):
+        response = self.http.post(f"{self.url}/auth/login", json={"username": self.username, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        self.id = response.json()["user"]["id"]
+        return self
+
+    def api(self, method, path, body=None):
+        kind = "refresh" if path in ("/auth/refresh", "/auth/logout", "/auth/logout-all") else "access"
+        headers = {"X-CSRF-TOKEN": self.http.cookies.get(f"csrf_{kind}_token") or ""}
+        return self.http.request(method, self.url + path, json=body, headers=headers)
+
+    def cookie_header(self):
+        return f"access_token_cookie={self.http.cookies.get('access_token_cookie')}"
+
+    def socket(self, origin=None, cookie=None):
+        return Socket(self.url, cookie if cookie is not None else self.cookie_header(),
+                      origin if origin is not None else self.url)
+
+
+class Socket:
+    def __init__(self, url, cookie, origin):
+        headers = {"Cookie": cookie} if cookie else {}
+        connection = connect(url.replace("http", "ws", 1) + "/ws", origin=origin, additional_headers=headers,
+                             open_timeout=5, close_timeout=2, max_size=2**22)
+        self.ws = connection.__enter__()  # websockets wants its context entered; close() leaves it
+        self.refs = 0
+
+    def send(self, **frame):
+        self.ws.send(json.dumps(frame))
+
+    def recv(self, timeout=5):
+        return json.loads(self.ws.recv(timeout))
+
+    def request(self, type, **fields):
+        """Send a frame with a fresh ref and return the ref."""
+        self.refs += 1
+        ref = f"r{self.refs}"
+        self.send(type=type, ref=ref, **fields)
+        return ref
+
+    def expect(self, type, timeout=5, **match):
+        """The next frame, which must be of this type (and match these fields)."""
+        frame = self.recv(timeout)
+        assert frame["type"] == type, frame
+        for key, value in match.items():
+            assert frame.get(key) == value, (key, frame)
+        return frame
+
+    def subscribe(self, topic, since=None):
+        ref = self.request("subscribe", topic=topic, since=since)
+        return ref
+
+    def events(self, count, timeout=5):
+        return [self.expect("event", timeout) for _ in range(count)]
+
+    def quiet(self, timeout=0.5):
+        """True when nothing arrives within the timeout."""
+        try:
+            frame = self.ws.recv(timeout)
+        except TimeoutError:
+            return True
+        raise AssertionError(f"unexpected frame: {frame}")
+
+    def alive(self):
+        ref = self.request("ping")
+        return self.expect("pong", ref=ref)
+
+    def close_code(self, timeout=5):
+        """Wait for the server to close the socket; returns the close code."""
+        try:
+            while True:
+                self.ws.recv(timeout)
+        except ConnectionClosed as e:
+            return e.rcvd.code if e.rcvd else None
+
+    def close(self):
+        self.ws.close()
+
+
+def worker_of(server, sock):
+    """The gunicorn worker pid holding this client's connection (read from /proc)."""
+    local_port = sock.ws.socket.getsockname()[1]
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[2].split(":")[1], 16) == local_port and int(fields[1].split(":")[1], 16) == server.port:
+            inode = fields[9]
+    assert inode, "connection not found in /proc/net/tcp"
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            continue
+        if f"socket:[{inode}]" in links and int(pid) != server.process.pid:
+            return int(pid)
+    raise AssertionError("no worker holds the connection")

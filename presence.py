@@ -36,14 +36,15 @@ class Presence:
         broker.subscribe("presence", self._on_diff)
 
     def join(self, conn, workspace_id):
-        """Count the socket in and announce the user if it is their first; returns (state, the diff announced)."""
+        """Count the socket in, announce the user if it is their first, and return the current state."""
         key = presence_key(workspace_id)
         already_here = conn.user_id in self._present_users(key)
         member = member_of(conn)
         self.registry.claim(key, member, MEMBER_TTL)
         self.local.setdefault(workspace_id, set()).add(member)
-        announced = None if already_here else self._announce(workspace_id, joins=[conn.user_id])
-        return self.state(workspace_id), announced
+        if not already_here:  # the joining socket itself learns it from the state, not from a diff
+            self._announce(workspace_id, joins=[conn.user_id], skip=conn.key)
+        return self.state(workspace_id)
 
     def leave(self, conn, workspace_id):
         """Count the socket out after the grace; the user leaves only when their last socket has gone."""
@@ -86,7 +87,7 @@ class Presence:
     def _present_users(self, key):
         return {user_of(member) for member in self.registry.live(key)}
 
-    def _announce(self, workspace_id, joins=(), leaves=()):
+    def _announce(self, workspace_id, joins=(), leaves=(), skip=""):
         users = self.users_by_id([*joins, *leaves])
         topic = presence_key(workspace_id)
         frame = dumps({
@@ -95,9 +96,8 @@ class Presence:
             "joins": [users[uid] for uid in joins if uid in users],
             "leaves": [users[uid] for uid in leaves if uid in users],
         })
-        self.broker.publish("presence", f"{topic}\n{frame}")
-        return frame
+        self.broker.publish("presence", f"{topic}\n{skip}\n{frame}")
 
     def _on_diff(self, message):
-        topic, frame = message.split("\n", 1)
-        self.hub.broadcast(topic, frame)
+        topic, skip, frame = message.split("\n", 2)
+        self.hub.broadcast(topic, frame, skip=skip)

@@ -251,13 +251,14 @@ class Hub:
             conn.offer(topic, seq, frame)
         self.frames_out += len(subscribers)
 
-    def broadcast(self, topic, payload):
-        """A frame without seq (presence) to every subscriber of the topic here."""
+    def broadcast(self, topic, payload, skip=None):
+        """A frame without seq (presence) to every subscriber of the topic here but the one keyed `skip`."""
         subscribers = self.by_topic.get(topic)
         if subscribers:
             frame = text_frame(payload)
             for conn in list(subscribers):
-                conn.push(topic, frame)
+                if conn.key != skip:
+                    conn.push(topic, frame)
 
     def close_sessions(self, session_ids, code, reason):
         for sid in session_ids:

@@ -275,13 +275,11 @@ class ClientFrames:
             sub = hub.subscribe(conn, topic)
             sub.buffer = []  # diffs wait until the state is sent
             conn.send({"type": "subscribed", "topic": topic, "ref": ref, "seq": None})
-            users, own_join = self.service.presence.join(conn, ident)
+            users = self.service.presence.join(conn, ident)
             conn.send({"type": "presence_state", "topic": topic, "users": users})
-            own = own_join and text_frame(own_join)
             pending, sub.buffer = sub.buffer, None
             for _, frame in pending:
-                if frame != own:  # the state already shows this socket's own arrival
-                    conn.send(frame)
+                conn.send(frame)
             return
         row = workspace.channel_for(uid, ident) if kind == "chat" else workspace.board_for(uid, ident)
         head = row.seq

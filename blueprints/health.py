@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
 from extensions import db
+from sockets import socket_service
 
 bp = Blueprint("health", __name__)
 
@@ -21,11 +22,7 @@ def readyz():
 
 
 def _ping_broker():
-    url = current_app.config["REDIS_URL"]
-    if url:
-        import redis
-
-        redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+    socket_service().broker.ping()
 
 
 def _check(probe):

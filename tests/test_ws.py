@@ -460,3 +460,10 @@ def test_sigterm_closes_every_socket_with_1001(hearth_server):
     server.process.send_signal(signal.SIGTERM)
     assert [s.close_code(timeout=5) for s in sockets] == [1001, 1001, 1001]
     assert server.process.wait(15) == 0
+
+
+def test_permessage_deflate_is_not_negotiated_though_offered(team):
+    a = team[0].socket()  # the websockets client offers permessage-deflate, as browsers do
+    assert "permessage-deflate" in a.ws.request.headers.get("Sec-WebSocket-Extensions", "")
+    assert a.ws.response.headers.get("Sec-WebSocket-Extensions") is None
+    a.alive()

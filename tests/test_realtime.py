@@ -1,0 +1,257 @@
+"""The socket logic without a socket: delivery by seq, replay meeting live, slow readers, presence, limits."""
+
+import json
+import threading
+import time
+
+import pytest
+
+from broker import LocalBroker
+from live_registry import MemoryRegistry
+from presence import Presence
+from realtime import Connection, Hub, TokenBucket, event_frame, parse_topic, text_frame
+
+
+class FakeSocket:
+    def __init__(self, block=False):
+        self.sent = []
+        self.block = threading.Event() if block else None
+
+    def sendall(self, data):
+        if self.block is not None:
+            self.block.wait()
+        self.sent.append(data)
+
+
+class FakeWS:
+    """What Connection needs of simple_websocket's Server."""
+
+    def __init__(self, block=False):
+        self.sock = FakeSocket(block)
+        self.event = threading.Event()
+        self.closed_with = None
+
+    def close(self, reason=None, message=None):
+        self.closed_with = (reason, message)
+
+
+def frames_of(conn, timeout=2):
+    """The JSON payloads the connection's writer has written, once its queue has drained."""
+    deadline = time.monotonic() + timeout
+    while not conn.outbox.empty() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    return [json.loads(decode(frame)) for frame in conn.ws.sock.sent]
+
+
+def decode(frame):
+    length = frame[1] & 0x7F
+    offset = 2 if length < 126 else 4 if length == 126 else 10
+    return frame[offset:].decode()
+
+
+def event(topic, seq):
+    return event_frame(topic, seq, "message.created", json.dumps({"n": seq}))
+
+
+@pytest.fixture
+def hub_and_conn():
+    hub = Hub()
+    ws = FakeWS()
+    conn = Connection(ws, user_id=1, session_id=7, key="k1")
+    hub.add(conn)
+    yield hub, conn, ws
+    conn.stop_writer()
+
+
+def test_text_frames_use_the_right_length_encoding():
+    for size, header in ((5, 2), (125, 2), (126, 4), (65535, 4), (65536, 10)):
+        frame = text_frame("x" * size)
+        assert frame[0] == 0x81 and len(frame) == size + header
+
+
+def test_parse_topic():
+    assert parse_topic("chat:12") == ("chat", 12)
+    assert parse_topic("presence:3") == ("presence", 3)
+    for bad, code in (("weather:1", "unknown_topic"), ("chat", "not_found"), ("chat:-1", "not_found"),
+                      ("chat:１", "not_found"), ("board:1e3", "not_found")):
+        with pytest.raises(ValueError, match=code):
+            parse_topic(bad)
+
+
+def test_live_events_go_out_once_and_in_order(hub_and_conn):
+    hub, conn, ws = hub_and_conn
+    sub = hub.subscribe(conn, "chat:1")
+    sub.last_seq, sub.buffer = 0, None
+    for seq in (1, 2, 2, 1, 3):
+        hub.deliver_event("chat:1", seq, event("chat:1", seq))
+    hub.deliver_event("chat:2", 1, event("chat:2", 1))  # not subscribed
+    assert [f["seq"] for f in frames_of(conn)] == [1, 2, 3]
+
+
+def test_an_event_frame_is_built_once_for_every_subscriber():
+    hub = Hub()
+    conns = [Connection(FakeWS(), user_id=i, session_id=i, key=f"k{i}") for i in range(3)]
+    for conn in conns:
+        hub.add(conn)
+        sub = hub.subscribe(conn, "chat:1")
+        sub.last_seq, sub.buffer = 0, None
+    hub.deliver_event("chat:1", 1, event("chat:1", 1))
+    time.sleep(0.2)
+    written = [conn.ws.sock.sent[0] for conn in conns]
+    assert all(frame is written[0] for frame in written)
+    for conn in conns:
+        conn.stop_writer()
+
+
+def test_replay_meets_live_without_gap_or_duplicate(hub_and_conn):
+    hub, conn, ws = hub_and_conn
+    sub = hub.subscribe(conn, "chat:1")  # buffering from here
+    sub.last_seq = 5
+    # live events arrive while the replay is being read: some of them the replay also finds
+    for seq in (8, 9, 10):
+        hub.deliver_event("chat:1", seq, event("chat:1", seq))
+    replayed = [(seq, text_frame(event("chat:1", seq))) for seq in (6, 7, 8, 9)]
+    conn.replay(sub, replayed)
+    conn.send({"type": "subscribed", "topic": "chat:1", "seq": sub.last_seq})
+    conn.go_live(sub)
+    hub.deliver_event("chat:1", 11, event("chat:1", 11))
+    frames = frames_of(conn)
+    assert [f.get("seq") for f in frames] == [6, 7, 8, 9, 9, 10, 11]
+    assert frames[4]["type"] == "subscribed"
+
+
+def test_a_gap_is_filled_from_the_log_before_going_on(hub_and_conn):
+    hub, conn, ws = hub_and_conn
+    sub = hub.subscribe(conn, "chat:1")
+    sub.last_seq, sub.buffer = 1, None
+    gaps = []
+    conn.on_gap = lambda c, s: gaps.append(s)
+    hub.deliver_event("chat:1", 4, event("chat:1", 4))  # 2 and 3 were lost on the way
+    hub.deliver_event("chat:1", 5, event("chat:1", 5))
+    assert gaps == [sub]
+    conn.replay(sub, [(seq, text_frame(event("chat:1", seq))) for seq in (2, 3, 4)])
+    conn.go_live(sub)
+    assert [f["seq"] for f in frames_of(conn)] == [2, 3, 4, 5]
+
+
+def test_a_slow_reader_is_closed_with_1008_and_stalls_no_one():
+    hub = Hub()
+    slow_ws, fast_ws = FakeWS(block=True), FakeWS()
+    slow = Connection(slow_ws, user_id=1, session_id=1, key="slow", queue_size=4)
+    fast = Connection(fast_ws, user_id=2, session_id=2, key="fast", queue_size=4)
+    for conn in (slow, fast):
+        hub.add(conn)
+        sub = hub.subscribe(conn, "chat:1")
+        sub.last_seq, sub.buffer = 0, None
+    started = time.monotonic()
+    for seq in range(1, 11):
+        hub.deliver_event("chat:1", seq, event("chat:1", seq))
+        time.sleep(0.01)  # the fast reader keeps up
+    assert time.monotonic() - started < 1
+    deadline = time.monotonic() + 2
+    while slow_ws.closed_with is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert slow.closed and slow.close_code == 1008
+    assert slow_ws.closed_with is None or slow_ws.closed_with[0] == 1008
+    slow_ws.sock.block.set()
+    assert [f["seq"] for f in frames_of(fast)] == list(range(1, 11))
+    fast.stop_writer()
+
+
+def test_closing_a_session_closes_only_its_connections():
+    hub = Hub()
+    mine = [Connection(FakeWS(), user_id=1, session_id=10, key=f"m{i}") for i in range(2)]
+    other = Connection(FakeWS(), user_id=1, session_id=11, key="o")
+    for conn in (*mine, other):
+        hub.add(conn)
+    hub.close_sessions([10], 4403, "session ended")
+    time.sleep(0.2)
+    assert [c.ws.closed_with for c in mine] == [(4403, "session ended")] * 2
+    assert other.ws.closed_with is None and not other.closed
+    other.stop_writer()
+
+
+def test_token_bucket_allows_bursts_then_the_rate():
+    now = [0.0]
+    bucket = TokenBucket(rate=2, burst=3, clock=lambda: now[0])
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+    now[0] += 1.0
+    assert [bucket.take() for _ in range(3)] == [True, True, False]
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+class Member:
+    def __init__(self, user_id, key):
+        self.user_id, self.key = user_id, key
+
+
+def make_presence(grace=5):
+    clock = Clock()
+    hub, broker = Hub(), LocalBroker()
+    users = lambda ids: {i: {"id": i, "username": f"u{i}", "display_name": f"U{i}"} for i in ids}  # noqa: E731
+    presence = Presence(MemoryRegistry(clock), broker, hub, users, grace)
+    diffs = []
+    broker.subscribe("presence", lambda message: diffs.append(json.loads(message.split("\n", 2)[2])))
+    return presence, clock, diffs
+
+
+def test_presence_joins_once_per_user_and_counts_sockets():
+    presence, clock, diffs = make_presence()
+    state = presence.join(Member(1, "a"), 9)
+    assert state == [{"id": 1, "username": "u1", "display_name": "U1", "connections": 1}]
+    presence.join(Member(1, "b"), 9)
+    presence.join(Member(2, "c"), 9)
+    assert [[u["id"] for u in d["joins"]] for d in diffs] == [[1], [2]]
+    assert [(u["id"], u["connections"]) for u in presence.state(9)] == [(1, 2), (2, 1)]
+
+
+def test_presence_leave_comes_after_the_grace_and_only_for_the_last_socket():
+    presence, clock, diffs = make_presence(grace=5)
+    first, second = Member(1, "a"), Member(1, "b")
+    presence.join(first, 9)
+    presence.join(second, 9)
+    presence.leave(first, 9)
+    clock.now += 6
+    presence.sweep(9)
+    assert all(not d["leaves"] for d in diffs)
+    presence.leave(second, 9)
+    clock.now += 2
+    presence.sweep(9)  # inside the grace: still present
+    assert presence.state(9) and all(not d["leaves"] for d in diffs)
+    clock.now += 4
+    presence.sweep(9)
+    assert [u["id"] for u in diffs[-1]["leaves"]] == [1]
+    assert presence.state(9) == []
+
+
+def test_presence_of_a_dead_worker_expires_within_a_minute():
+    presence, clock, diffs = make_presence()
+    presence.join(Member(1, "gone-with-its-worker"), 9)
+    presence.local.clear()  # that worker died: nobody refreshes its member any more
+    clock.now += 30
+    presence.heartbeat()
+    assert presence.state(9)
+    clock.now += 31
+    presence.sweep(9)
+    assert [u["id"] for u in diffs[-1]["leaves"]] == [1]
+
+
+def test_socket_slots_are_capped_and_expire():
+    clock = Clock()
+    registry = MemoryRegistry(clock)
+    assert all(registry.claim("sockets:1", f"k{i}", 60, limit=3) for i in range(3))
+    assert not registry.claim("sockets:1", "k3", 60, limit=3)
+    assert registry.claim("sockets:1", "k0", 60, limit=3)  # refreshing a held slot is no new slot
+    registry.release("sockets:1", "k1")
+    assert registry.claim("sockets:1", "k3", 60, limit=3)
+    clock.now += 61
+    assert registry.claim("sockets:1", "k4", 60, limit=3)
+    assert registry.live("sockets:1") == ["k4"]

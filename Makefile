@@ -31,4 +31,5 @@ run: install
 	exec $(BIN)/gunicorn --config gunicorn.conf.py app:app
 
 test: install-test
+	node --test tests/js/
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

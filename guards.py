@@ -39,7 +39,10 @@ def authenticate(refresh=False):
     except (JWTExtendedException, PyJWTError):
         raise ApiError(401, "token_invalid", f"The {kind} token is not valid.") from None
     g.user = g.auth_session.user
-    return get_jwt()
+    claims = get_jwt()
+    if not refresh:
+        g.access_expires_at = claims["exp"]  # pages hand it to the client, which refreshes shortly before
+    return claims
 
 
 def _expired_token_code(refresh):

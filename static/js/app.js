@@ -1,0 +1,32 @@
+// The client's entry point on every signed-in page: the session, the socket, and the live parts of this page.
+import { Auth } from "./auth.js";
+import { BoardView } from "./board.js";
+import { Chat } from "./chat.js";
+import { Http } from "./http.js";
+import { PresenceList } from "./presence.js";
+import { HearthSocket } from "./socket.js";
+import { ConnectionStatus } from "./status.js";
+
+const body = document.body;
+const auth = new Auth({ expiresAt: Number(body.dataset.accessExpiresAt || 0) });
+const http = new Http({ auth });
+auth.startProactive();
+document.getElementById("logout-form")?.addEventListener("submit", () => auth.announceLogout());
+
+const chatRoot = document.querySelector(".chat[data-channel-id]");
+const boardRoot = document.querySelector(".board[data-board-id]");
+const presenceRoot = document.getElementById("presence");
+
+if (chatRoot || boardRoot || presenceRoot) {
+  const status = new ConnectionStatus(document.getElementById("connection-status"));
+  const socket = new HearthSocket({
+    url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
+    auth,
+    onStatus: (state, details) => status.show(state, details),
+  });
+  if (chatRoot) new Chat({ root: chatRoot, socket, http });
+  if (boardRoot) new BoardView({ root: boardRoot, socket });
+  if (presenceRoot) new PresenceList({ root: presenceRoot, socket });
+  socket.connect();
+  globalThis.hearth = { auth, http, socket }; // for people's user scripts and the browser tests
+}

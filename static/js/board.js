@@ -1,0 +1,141 @@
+/**
+ * A board page: cards move live for everyone. The move buttons publish over
+ * the socket; a move that lost a race shows the card where it really is now.
+ */
+export class BoardView {
+  constructor({ root, socket, documentRef = globalThis.document }) {
+    Object.assign(this, { root, socket, documentRef });
+    this.boardId = Number(root.dataset.boardId);
+    this.topic = `board:${this.boardId}`;
+    this.notice = documentRef.createElement("p");
+    this.notice.className = "notice";
+    this.notice.setAttribute("role", "status");
+    this.notice.hidden = true;
+    root.before(this.notice);
+    root.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-move]");
+      if (!button) return;
+      event.preventDefault();
+      this.move(button.closest("[data-card-id]"), button.dataset.move);
+    });
+    root.addEventListener("submit", (event) => {
+      const form = event.target.closest("form.add-card");
+      if (!form) return;
+      event.preventDefault();
+      this.create(form);
+    });
+    socket.subscribe(this.topic, { since: Number(root.dataset.seq), handler: (frame) => this.onFrame(frame) });
+  }
+
+  columns() {
+    return [...this.root.querySelectorAll("[data-column-id]")];
+  }
+
+  move(card, direction) {
+    const columns = this.columns();
+    const from = columns.indexOf(card.closest("[data-column-id]"));
+    const to = columns[from + (direction === "prev" ? -1 : 1)];
+    if (!to) return;
+    card.dataset.pending = "";
+    const data = {
+      op: "card.move",
+      card_id: Number(card.dataset.cardId),
+      version: Number(card.dataset.version),
+      column_id: Number(to.dataset.columnId),
+      position: to.querySelectorAll("[data-card-id]").length,
+    };
+    this.socket.publish(this.topic, data).then(
+      (ack) => this.place(ack.card),
+      (error) => this.refused(card, error),
+    );
+  }
+
+  create(form) {
+    const field = form.querySelector("[name=title]");
+    const title = field.value.trim();
+    if (!title) return;
+    field.value = "";
+    const data = { op: "card.create", column_id: Number(form.closest("[data-column-id]").dataset.columnId), title };
+    this.socket.publish(this.topic, data).then((ack) => this.place(ack.card), (error) => this.say(error.message));
+  }
+
+  refused(card, error) {
+    delete card.dataset.pending;
+    if (error.code === "conflict" && error.frame?.current) {
+      this.place(error.frame.current);
+      this.say("Someone else changed that card first; it now shows where it really is.");
+    } else if (error.code === "not_found") {
+      card.remove();
+      this.say("That card no longer exists.");
+    } else {
+      this.say(`Could not move the card: ${error.message}`);
+    }
+  }
+
+  say(text) {
+    this.notice.textContent = text;
+    this.notice.hidden = false;
+  }
+
+  onFrame(frame) {
+    if (frame.type === "resync_required") {
+      this.documentRef.defaultView?.location.reload();
+      return;
+    }
+    if (frame.type !== "event") return;
+    if (frame.event === "card.deleted") this.find(frame.data.id)?.remove();
+    else this.place(frame.data);
+    this.refreshButtons();
+  }
+
+  find(id) {
+    return this.root.querySelector(`[data-card-id="${id}"]`);
+  }
+
+  /** Put a card where the server says it is (an event, an ack or a conflict's current card). */
+  place(card) {
+    const existing = this.find(card.id);
+    if (existing && Number(existing.dataset.version) > card.version) return; // already newer here
+    const element = existing ?? this.renderCard(card);
+    element.dataset.version = card.version;
+    delete element.dataset.pending;
+    element.querySelector(".title").textContent = card.title;
+    const column = this.root.querySelector(`[data-column-id="${card.column_id}"] .cards`);
+    if (!column) return;
+    element.remove();
+    const siblings = [...column.querySelectorAll("[data-card-id]")];
+    column.insertBefore(element, siblings[card.position] ?? null);
+    this.refreshButtons();
+  }
+
+  renderCard(card) {
+    const doc = this.documentRef;
+    const item = doc.createElement("li");
+    item.className = "kcard";
+    item.dataset.cardId = card.id;
+    const title = doc.createElement("div");
+    title.className = "title";
+    const moves = doc.createElement("div");
+    moves.className = "moves";
+    for (const [direction, label, arrow] of [["prev", "previous", "←"], ["next", "next", "→"]]) {
+      const button = doc.createElement("button");
+      button.type = "button";
+      button.dataset.move = direction;
+      button.setAttribute("aria-label", `Move to the ${label} column`);
+      button.textContent = arrow;
+      moves.append(button);
+    }
+    item.append(title, moves);
+    return item;
+  }
+
+  refreshButtons() {
+    const columns = this.columns();
+    columns.forEach((column, index) => {
+      for (const button of column.querySelectorAll("button[data-move]")) {
+        button.disabled = (button.dataset.move === "prev" && index === 0)
+          || (button.dataset.move === "next" && index === columns.length - 1);
+      }
+    });
+  }
+}

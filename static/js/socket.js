@@ -1,0 +1,222 @@
+import { Backoff } from "./backoff.js";
+
+const PING_EVERY_MS = 25000;
+const PONG_WITHIN_MS = 10000;
+const STABLE_AFTER_MS = 10000; // a connection this old resets the backoff
+const RETRY_SOON = new Set(["rate_limited", "unavailable"]);
+
+let sequence = 0;
+function newId() {
+  sequence += 1;
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${sequence}-${Math.random().toString(36).slice(2)}`;
+}
+
+/**
+ * The tab's one WebSocket: subscriptions resumed from the last seq seen after
+ * every reconnect, an outbox of publishes resent until acked, backoff with
+ * jitter, a refresh before reconnecting when the token is (or may be) stale,
+ * and an app-level ping to notice half-open connections.
+ */
+export class HearthSocket {
+  constructor({
+    url,
+    auth,
+    WebSocketClass = globalThis.WebSocket,
+    backoff = new Backoff(),
+    onStatus = () => {},
+    events = globalThis.window,
+    isOnline = () => globalThis.navigator?.onLine !== false,
+    now = () => Date.now(),
+    setTimeout = globalThis.setTimeout.bind(globalThis),
+    clearTimeout = globalThis.clearTimeout.bind(globalThis),
+    setInterval = globalThis.setInterval.bind(globalThis),
+    clearInterval = globalThis.clearInterval.bind(globalThis),
+  }) {
+    Object.assign(this, { url, auth, WebSocketClass, backoff, onStatus, isOnline, now, setTimeout, clearTimeout, setInterval, clearInterval });
+    this.subscriptions = new Map(); // topic -> { since, handler }
+    this.outbox = new Map(); // ref -> { frame, resolve, reject }
+    this.ws = null;
+    this.status = "connecting";
+    this.stopped = false;
+    this.needsRefresh = false;
+    this.reconnectTimer = null;
+    this.pingTimer = null;
+    this.pongTimer = null;
+    events?.addEventListener?.("online", () => this.reconnectNow());
+    events?.addEventListener?.("offline", () => this.setStatus("offline"));
+  }
+
+  /** Follow a topic; `handler(frame)` gets its events, presence frames and resync requests. */
+  subscribe(topic, { since = null, handler }) {
+    this.subscriptions.set(topic, { since, handler });
+    if (this.isOpen()) this.sendSubscribe(topic);
+  }
+
+  /**
+   * Publish to a topic; resolves with the ack. It waits in the outbox while
+   * offline and is resent after every reconnect until acked: a chat message's
+   * client_id lets the server store it once however often it arrives.
+   */
+  publish(topic, data) {
+    const ref = data.client_id ?? newId();
+    const frame = { type: "publish", topic, ref, data };
+    return new Promise((resolve, reject) => {
+      this.outbox.set(ref, { frame, resolve, reject });
+      if (this.isOpen()) this.send(frame);
+    });
+  }
+
+  connect() {
+    this.stopped = false;
+    this.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.setStatus(this.everOpened ? "reconnecting" : "connecting");
+    const ws = new this.WebSocketClass(this.url);
+    this.ws = ws;
+    ws.opened = false;
+    ws.onopen = () => this.onOpen(ws);
+    ws.onmessage = (event) => this.onMessage(event.data);
+    ws.onclose = (event) => this.onClose(ws, event);
+    ws.onerror = () => {};
+  }
+
+  stop() {
+    this.stopped = true;
+    this.clearTimers();
+    this.ws?.close();
+  }
+
+  isOpen() {
+    return this.ws?.opened && this.ws.readyState === 1;
+  }
+
+  // internals
+
+  onOpen(ws) {
+    if (ws !== this.ws) return;
+    ws.opened = true;
+    this.everOpened = true;
+    this.openedAt = this.now();
+    this.needsRefresh = false;
+    this.setStatus("open");
+    for (const topic of this.subscriptions.keys()) this.sendSubscribe(topic);
+    for (const { frame } of this.outbox.values()) this.send(frame);
+    this.clearInterval(this.pingTimer);
+    this.pingTimer = this.setInterval(() => this.ping(), PING_EVERY_MS);
+  }
+
+  sendSubscribe(topic) {
+    const { since } = this.subscriptions.get(topic);
+    this.send({ type: "subscribe", topic, since, ref: `sub:${topic}` });
+  }
+
+  onMessage(raw) {
+    let frame;
+    try {
+      frame = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (frame.type === "pong") {
+      this.clearTimeout(this.pongTimer);
+      if (this.now() - this.openedAt >= STABLE_AFTER_MS) this.backoff.reset();
+      return;
+    }
+    if (frame.type === "ack" || (frame.type === "error" && this.outbox.has(frame.ref))) {
+      this.settle(frame);
+      return;
+    }
+    const sub = this.subscriptions.get(frame.topic);
+    if (!sub) return;
+    if (frame.type === "event" || frame.type === "subscribed") {
+      if (typeof frame.seq === "number" && (sub.since === null || frame.seq > sub.since)) sub.since = frame.seq;
+      if (frame.type === "subscribed") return;
+    }
+    if (frame.type === "resync_required") sub.since = null;
+    sub.handler(frame);
+  }
+
+  settle(frame) {
+    const entry = this.outbox.get(frame.ref);
+    if (!entry) return;
+    if (frame.type === "error" && RETRY_SOON.has(frame.code)) {
+      this.setTimeout(() => this.outbox.has(frame.ref) && this.isOpen() && this.send(entry.frame), 1000);
+      return;
+    }
+    this.outbox.delete(frame.ref);
+    if (frame.type === "ack") entry.resolve(frame);
+    else entry.reject(Object.assign(new Error(frame.message), { code: frame.code, frame }));
+  }
+
+  ping() {
+    if (!this.isOpen()) return;
+    this.send({ type: "ping", ref: "ping" });
+    this.clearTimeout(this.pongTimer);
+    // No pong: the connection is half-open (a sleeping laptop, a dead proxy). Drop it and reconnect.
+    this.pongTimer = this.setTimeout(() => this.ws?.close(), PONG_WITHIN_MS);
+  }
+
+  onClose(ws, event) {
+    if (ws !== this.ws) return;
+    this.clearTimers();
+    if (this.stopped) return;
+    if (event.code === 4403) {
+      this.setStatus("offline");
+      this.auth.sessionOver();
+      return;
+    }
+    // A handshake refused before opening is most often a stale token (browsers hide the 401).
+    if (event.code === 4401 || !ws.opened) this.needsRefresh = true;
+    this.scheduleReconnect();
+  }
+
+  scheduleReconnect() {
+    const delay = this.backoff.next();
+    if (this.isOnline()) this.setStatus("reconnecting", this.now() + delay);
+    else this.setStatus("offline");
+    this.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = this.setTimeout(() => this.reconnect(), delay);
+  }
+
+  reconnectNow() {
+    if (this.stopped || this.isOpen()) return;
+    this.clearTimeout(this.reconnectTimer);
+    this.reconnect();
+  }
+
+  /** Reconnect; first refresh if the last attempt was refused or the token is about to run out. */
+  async reconnect() {
+    this.reconnectTimer = null;
+    if (this.needsRefresh || this.auth.expiresSoon()) {
+      const outcome = await this.auth.refresh();
+      if (outcome === "over") {
+        this.setStatus("offline");
+        this.auth.sessionOver();
+        return;
+      }
+      if (outcome === "network") {
+        this.needsRefresh = true;
+        this.scheduleReconnect();
+        return;
+      }
+      this.needsRefresh = false;
+    }
+    this.connect();
+  }
+
+  send(frame) {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  clearTimers() {
+    this.clearInterval(this.pingTimer);
+    this.clearTimeout(this.pongTimer);
+    this.clearTimeout(this.reconnectTimer);
+    this.pingTimer = this.pongTimer = this.reconnectTimer = null;
+  }
+
+  setStatus(state, reconnectAt = null) {
+    this.status = state;
+    this.onStatus(state, { reconnectAt, pending: this.outbox.size });
+  }
+}

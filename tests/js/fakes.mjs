@@ -1,0 +1,114 @@
+// Test doubles for the browser pieces the client modules take as parameters.
+
+/** Timers driven by hand: advance(ms) runs what falls due, in order. */
+export class FakeClock {
+  constructor(start = 1_000_000) {
+    this.time = start;
+    this.timers = new Map();
+    this.nextId = 1;
+    this.now = () => this.time;
+    this.setTimeout = (fn, ms = 0) => this.add(fn, ms, null);
+    this.setInterval = (fn, ms) => this.add(fn, ms, ms);
+    this.clearTimeout = (id) => this.timers.delete(id);
+    this.clearInterval = (id) => this.timers.delete(id);
+  }
+
+  add(fn, ms, repeat) {
+    const id = this.nextId++;
+    this.timers.set(id, { fn, at: this.time + ms, repeat });
+    return id;
+  }
+
+  async advance(ms) {
+    const until = this.time + ms;
+    for (;;) {
+      const due = [...this.timers.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      const [id, timer] = due;
+      this.time = timer.at;
+      if (timer.repeat) timer.at += timer.repeat;
+      else this.timers.delete(id);
+      timer.fn();
+      await settle();
+    }
+    this.time = until;
+    await settle();
+  }
+}
+
+export async function settle() {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+export function jsonResponse(status, body) {
+  return new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
+/** A cookie jar the fake server writes and the client reads. */
+export class Cookies {
+  constructor(values = {}) {
+    this.values = { ...values };
+    this.read = (name) => this.values[name] ?? null;
+  }
+}
+
+/** WebSockets that tests open, feed and close by hand. */
+export function fakeWebSocketClass() {
+  const sockets = [];
+  class FakeWebSocket {
+    constructor(url) {
+      this.url = url;
+      this.readyState = 0;
+      this.sent = [];
+      sockets.push(this);
+    }
+    send(text) {
+      this.sent.push(JSON.parse(text));
+    }
+    close(code = 1000) {
+      if (this.readyState === 3) return;
+      this.readyState = 3;
+      this.onclose?.({ code });
+    }
+    // what the server does
+    open() {
+      this.readyState = 1;
+      this.onopen?.();
+    }
+    receive(frame) {
+      this.onmessage?.({ data: JSON.stringify(frame) });
+    }
+    drop(code = 1006) {
+      this.readyState = 3;
+      this.onclose?.({ code });
+    }
+  }
+  return { FakeWebSocket, sockets };
+}
+
+/** A navigator.locks with one holder at a time. */
+export class FakeLocks {
+  constructor() {
+    this.tail = Promise.resolve();
+  }
+  request(name, options, fn) {
+    const run = this.tail.then(() => fn());
+    this.tail = run.catch(() => {});
+    return run;
+  }
+}
+
+export class FakeLocation {
+  constructor(path = "/w/1/c/2") {
+    this.pathname = path;
+    this.search = "";
+    this.assigned = [];
+  }
+  assign(url) {
+    this.assigned.push(url);
+  }
+}

@@ -1,0 +1,197 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { Backoff } from "../../static/js/backoff.js";
+import { HearthSocket } from "../../static/js/socket.js";
+import { FakeClock, fakeWebSocketClass, settle } from "./fakes.mjs";
+
+function setup({ refreshOutcomes = [], expiresSoon = false } = {}) {
+  const clock = new FakeClock();
+  const { FakeWebSocket, sockets } = fakeWebSocketClass();
+  const auth = {
+    refreshes: 0,
+    over: 0,
+    expiresSoon: () => expiresSoon,
+    refresh: async () => {
+      auth.refreshes += 1;
+      return refreshOutcomes.shift() ?? "ok";
+    },
+    sessionOver: () => { auth.over += 1; },
+  };
+  const statuses = [];
+  const events = new EventTarget();
+  let online = true;
+  const socket = new HearthSocket({
+    url: "ws://hearth.test/ws",
+    auth,
+    WebSocketClass: FakeWebSocket,
+    backoff: new Backoff({ base: 500, cap: 30000, floor: 100, random: () => 0.5 }),
+    onStatus: (state, details) => statuses.push([state, details]),
+    events,
+    isOnline: () => online,
+    now: clock.now,
+    setTimeout: clock.setTimeout,
+    clearTimeout: clock.clearTimeout,
+    setInterval: clock.setInterval,
+    clearInterval: clock.clearInterval,
+  });
+  return { socket, sockets, clock, auth, statuses, events, setOnline: (value) => { online = value; } };
+}
+
+test("subscriptions are sent on open and resumed from the last seq after a drop", async () => {
+  const { socket, sockets, clock } = setup();
+  const seen = [];
+  socket.subscribe("chat:1", { since: 10, handler: (frame) => seen.push(frame) });
+  socket.connect();
+  sockets[0].open();
+  assert.deepEqual(sockets[0].sent, [{ type: "subscribe", topic: "chat:1", since: 10, ref: "sub:chat:1" }]);
+  sockets[0].receive({ type: "subscribed", topic: "chat:1", seq: 12 });
+  sockets[0].receive({ type: "event", topic: "chat:1", seq: 13, event: "message.created", data: {} });
+  assert.deepEqual(seen.map((f) => f.seq), [13]);
+  sockets[0].drop(1006);
+  await clock.advance(30000);
+  assert.equal(sockets.length, 2);
+  sockets[1].open();
+  assert.equal(sockets[1].sent[0].since, 13);
+});
+
+test("backoff grows with each failed attempt and the status counts down", async () => {
+  const { socket, sockets, clock, statuses } = setup();
+  socket.connect();
+  sockets[0].open();
+  sockets[0].drop(1006);
+  const waits = [];
+  for (let i = 0; i < 4; i++) {
+    const [state, { reconnectAt }] = statuses.at(-1);
+    assert.equal(state, "reconnecting");
+    waits.push(reconnectAt - clock.now());
+    await clock.advance(reconnectAt - clock.now());
+    sockets.at(-1).drop(1006); // the server is still down
+  }
+  assert.deepEqual(waits, [250, 500, 1000, 2000]);
+});
+
+test("a refused handshake is followed by a refresh before the next attempt", async () => {
+  const { socket, sockets, clock, auth } = setup();
+  socket.connect();
+  sockets[0].drop(1006); // closed before it ever opened: the browser hides the 401
+  assert.equal(auth.refreshes, 0);
+  await clock.advance(30000);
+  assert.equal(auth.refreshes, 1);
+  assert.equal(sockets.length, 2);
+});
+
+test("4401 refreshes then reconnects; 4403 goes to login and never reconnects", async () => {
+  const first = setup();
+  first.socket.connect();
+  first.sockets[0].open();
+  first.sockets[0].drop(4401);
+  await first.clock.advance(30000);
+  assert.equal(first.auth.refreshes, 1);
+  assert.equal(first.sockets.length, 2);
+
+  const second = setup();
+  second.socket.connect();
+  second.sockets[0].open();
+  second.sockets[0].drop(4403);
+  await second.clock.advance(120000);
+  assert.equal(second.auth.over, 1);
+  assert.equal(second.sockets.length, 1);
+  assert.equal(second.statuses.at(-1)[0], "offline");
+});
+
+test("a reconnect with an expiring token refreshes first", async () => {
+  const { socket, sockets, clock, auth } = setup({ expiresSoon: true });
+  socket.connect();
+  sockets[0].open();
+  sockets[0].drop(1001);
+  await clock.advance(30000);
+  assert.equal(auth.refreshes >= 1, true);
+});
+
+test("a refresh that fails for network reasons keeps backing off instead of logging out", async () => {
+  const { socket, sockets, clock, auth } = setup({ refreshOutcomes: ["network", "network", "ok"] });
+  socket.connect();
+  sockets[0].drop(1006);
+  await clock.advance(120000);
+  assert.equal(auth.over, 0);
+  assert.equal(auth.refreshes, 3);
+  assert.equal(sockets.length, 2);
+});
+
+test("when the refresh says the session is over, the socket stops and the tab goes to login", async () => {
+  const { socket, sockets, clock, auth } = setup({ refreshOutcomes: ["over"] });
+  socket.connect();
+  sockets[0].drop(1006);
+  await clock.advance(120000);
+  assert.equal(auth.over, 1);
+  assert.equal(sockets.length, 1);
+});
+
+test("publishes wait in the outbox while offline and are resent until acked", async () => {
+  const { socket, sockets, clock } = setup();
+  socket.connect();
+  const acked = socket.publish("chat:1", { body: "typed offline", client_id: "c-1" });
+  assert.equal(sockets[0].sent.length, 0);
+  sockets[0].open();
+  assert.deepEqual(sockets[0].sent.at(-1), { type: "publish", topic: "chat:1", ref: "c-1", data: { body: "typed offline", client_id: "c-1" } });
+  sockets[0].drop(1006); // the ack was lost with the connection
+  await clock.advance(30000);
+  sockets[1].open();
+  const resent = sockets[1].sent.filter((f) => f.type === "publish");
+  assert.equal(resent.length, 1);
+  assert.equal(resent[0].data.client_id, "c-1"); // the server stores it once
+  sockets[1].receive({ type: "ack", ref: "c-1", id: 7, seq: 3 });
+  assert.equal((await acked).id, 7);
+  sockets[1].drop(1006);
+  await clock.advance(30000);
+  sockets[2].open();
+  assert.equal(sockets[2].sent.filter((f) => f.type === "publish").length, 0);
+});
+
+test("an error frame rejects its publish, a conflict carries the current card", async () => {
+  const { socket, sockets } = setup();
+  socket.connect();
+  sockets[0].open();
+  const move = socket.publish("board:1", { op: "card.move", card_id: 1, version: 1, column_id: 2, position: 0 });
+  const ref = sockets[0].sent.at(-1).ref;
+  sockets[0].receive({ type: "error", ref, code: "conflict", message: "changed", current: { id: 1, version: 2 } });
+  await assert.rejects(move, (error) => error.code === "conflict" && error.frame.current.version === 2);
+});
+
+test("a missing pong drops the half-open connection and reconnects", async () => {
+  const { socket, sockets, clock } = setup();
+  socket.connect();
+  sockets[0].open();
+  await clock.advance(25000);
+  assert.deepEqual(sockets[0].sent.at(-1), { type: "ping", ref: "ping" });
+  await clock.advance(10000);
+  assert.equal(sockets[0].readyState, 3);
+  await clock.advance(30000);
+  assert.equal(sockets.length, 2);
+});
+
+test("the browser coming back online reconnects at once", async () => {
+  const { socket, sockets, events, statuses, setOnline } = setup();
+  socket.connect();
+  sockets[0].open();
+  setOnline(false);
+  events.dispatchEvent(new Event("offline"));
+  sockets[0].drop(1006);
+  assert.equal(statuses.at(-1)[0], "offline");
+  setOnline(true);
+  events.dispatchEvent(new Event("online"));
+  await settle();
+  assert.equal(sockets.length, 2);
+});
+
+test("resync_required forgets the seq and tells the page", () => {
+  const { socket, sockets } = setup();
+  const seen = [];
+  socket.subscribe("board:4", { since: 99, handler: (frame) => seen.push(frame.type) });
+  socket.connect();
+  sockets[0].open();
+  sockets[0].receive({ type: "resync_required", topic: "board:4" });
+  assert.deepEqual(seen, ["resync_required"]);
+  assert.equal(socket.subscriptions.get("board:4").since, null);
+});

@@ -28,9 +28,18 @@ class Person:
         return self
 
     def api(self, method, path, body=None):
+        """A call as the browser client makes it: refresh once on an expired token, then retry."""
         kind = "refresh" if path in ("/auth/refresh", "/auth/logout", "/auth/logout-all") else "access"
-        headers = {"X-CSRF-TOKEN": self.http.cookies.get(f"csrf_{kind}_token") or ""}
-        return self.http.request(method, self.url + path, json=body, headers=headers)
+
+        def send():
+            headers = {"X-CSRF-TOKEN": self.http.cookies.get(f"csrf_{kind}_token") or ""}
+            return self.http.request(method, self.url + path, json=body, headers=headers)
+
+        response = send()
+        if kind == "access" and response.status_code == 401 and response.json().get("error") == "token_expired":
+            self.api("POST", "/auth/refresh")
+            response = send()
+        return response
 
     def cookie_header(self):
         return f"access_token_cookie={self.http.cookies.get('access_token_cookie')}"

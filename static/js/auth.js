@@ -2,7 +2,7 @@ import { readCookie } from "./cookies.js";
 
 const LOCK_NAME = "hearth-refresh";
 const LOCK_TIMEOUT_MS = 10000;
-const EARLY_MS = 30000; // refresh this long before the access token expires
+const EARLY_MS = 30000; // refresh this long before the access token expires (a quarter of short lifetimes)
 
 /**
  * The session as this tab sees it: when the access token expires, one shared
@@ -122,7 +122,8 @@ export class Auth {
   scheduleProactive() {
     this.clearTimeout(this.timer);
     if (this.leaving || !this.expiresAtMs) return;
-    const wait = Math.max(0, this.expiresAtMs - this.now() - EARLY_MS);
+    const remaining = this.expiresAtMs - this.now();
+    const wait = Math.max(1000, remaining - Math.min(EARLY_MS, remaining / 4));
     this.timer = this.setTimeout(() => this.proactive(), wait);
   }
 

@@ -1,5 +1,6 @@
 """The client in real Chromium against Hearth under gunicorn: expiry, restarts, revocation, tabs and two users."""
 
+import os
 import re
 import signal
 from pathlib import Path
@@ -12,6 +13,12 @@ from wsclient import Person
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 ACCESS_TTL = 8  # seconds: the client refreshes a quarter before, at about 6 s
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """Where screenshots go: docs/ with HEARTH_SCREENSHOTS=1 (to refresh the README's), else a temp folder."""
+    return DOCS if os.environ.get("HEARTH_SCREENSHOTS") else tmp_path
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +102,7 @@ def new_tab(chromium, server):
     return Tab(chromium.new_context(), server.url)
 
 
-def test_a_message_after_the_token_expired_goes_through_with_one_refresh(chromium, server, world):
+def test_a_message_after_the_token_expired_goes_through_with_one_refresh(chromium, server, world, shots):
     tab = new_tab(chromium, server)
     tab.login("alice", world["chat_path"])
     tab.send("before expiry")
@@ -109,9 +116,9 @@ def test_a_message_after_the_token_expired_goes_through_with_one_refresh(chromiu
     assert tab.page.get_attribute("#connection-status", "data-state") == "open"
     stored = world["alice"].api("GET", f"/api/channels/{world['channel']['id']}/messages").json()
     assert [m["body"] for m in stored] == ["before expiry", "after expiry"]
-    DOCS.mkdir(exist_ok=True)
     tab.page.set_viewport_size({"width": 1100, "height": 700})
-    tab.page.screenshot(path=str(DOCS / "chat.png"))
+    tab.page.screenshot(path=str(shots / "chat.png"))
+    assert (shots / "chat.png").stat().st_size > 10_000
 
 
 def test_a_restart_with_an_expired_token_resumes_without_loss_or_duplicates(chromium, server, world):
@@ -193,7 +200,7 @@ def test_two_tabs_share_one_refresh_and_follow_a_logout(chromium, server, world)
     second.page.wait_for_url(re.compile(r".*/auth/login\?next="), timeout=5000)
 
 
-def test_a_card_moved_by_one_user_moves_for_the_other(chromium, server, world):
+def test_a_card_moved_by_one_user_moves_for_the_other(chromium, server, world, shots):
     alice_tab, bob_tab = new_tab(chromium, server), new_tab(chromium, server)
     alice_tab.login("alice", world["board_path"])
     bob_tab.login("bob", world["board_path"])
@@ -205,4 +212,5 @@ def test_a_card_moved_by_one_user_moves_for_the_other(chromium, server, world):
     assert bob_tab.page.get_attribute(selector, "data-version") == "2"
     alice_tab.page.wait_for_selector(f"[data-column-id='{columns[1]}'] {selector}:not([data-pending])")
     alice_tab.page.set_viewport_size({"width": 1100, "height": 600})
-    alice_tab.page.screenshot(path=str(DOCS / "board.png"))
+    alice_tab.page.screenshot(path=str(shots / "board.png"))
+    assert (shots / "board.png").stat().st_size > 10_000

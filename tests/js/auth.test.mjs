@@ -93,3 +93,23 @@ test("the token is refreshed shortly before it expires while the tab is visible"
   await clock.advance(300_000);
   assert.equal(refreshes, 1);
 });
+
+test("short-lived tokens are refreshed a quarter before expiry, never in a storm", async () => {
+  const clock = new FakeClock(1_000_000_000);
+  const cookies = new Cookies({ csrf_access_token: "a1", csrf_refresh_token: "r1" });
+  let refreshes = 0;
+  const auth = new Auth({
+    expiresAt: (clock.now() + 8000) / 1000,
+    fetch: async () => { refreshes += 1; return jsonResponse(200, { access_expires_at: (clock.now() + 8000) / 1000 }); },
+    cookies: cookies.read, locks: null, channel: null, location: new FakeLocation(),
+    documentRef: { visibilityState: "visible", addEventListener() {} },
+    now: clock.now, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout,
+  });
+  auth.startProactive();
+  await clock.advance(5999);
+  assert.equal(refreshes, 0);
+  await clock.advance(1);
+  assert.equal(refreshes, 1);
+  await clock.advance(60_000);
+  assert.equal(refreshes, 11); // at 6, 12, … 66 s: one every 6 s
+});

@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import auth_sessions
 import cli
 import errors
+import observability
 import rate_limits
 import security_headers
 import sockets
@@ -24,6 +25,7 @@ def create_app(config=None):
     if trusted:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
 
+    observability.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     jwt.init_app(app)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from errors import ApiError
 from extensions import db, jwt
 from models import AuthSession, utcnow
+from observability import REFRESHES
 
 # Sent after a commit that ended sessions, with `session_ids`; the socket layer closes their sockets.
 sessions_ended = Namespace().signal("sessions-ended")
@@ -119,9 +120,12 @@ def rotate_refresh_token(session_id, jti):
     db.session.commit()
     db.session.refresh(session)
     if swapped == 1:
+        REFRESHES.labels("rotated").inc()
         return session, "rotated"
     if session.revoked_at is None and session.in_reuse_grace(jti, current_app.config["REUSE_GRACE"], now):
+        REFRESHES.labels("grace").inc()
         return session, "grace"
+    REFRESHES.labels("reused").inc()
     end_sessions(AuthSession.id == session_id, reason="refresh_reused")
     raise ApiError(401, "refresh_reused", REJECTION_MESSAGES["refresh_reused"])
 

@@ -33,6 +33,7 @@ class Config:
     MAX_SOCKETS_PER_USER = 50
     PRESENCE_GRACE = 5
     SOCKET_RECHECK = 60
+    METRICS_TOKEN = None
     SQLALCHEMY_DATABASE_URI = None
     REDIS_URL = None
 

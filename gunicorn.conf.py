@@ -1,6 +1,10 @@
 """gunicorn settings: gevent workers so one process holds thousands of sockets."""
 
 import os
+import tempfile
+
+# prometheus-client's multiprocess mode: each worker writes its metrics to files in this folder.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="hearth-metrics-"))
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
@@ -19,11 +23,21 @@ control_socket_disable = True
 
 def on_starting(server):
     """The in-process broker reaches one process only: more workers need Redis."""
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(metrics_dir, exist_ok=True)
+    for name in os.listdir(metrics_dir):  # figures of an earlier run would be added to this one's
+        os.remove(os.path.join(metrics_dir, name))
     if server.cfg.workers > 1 and not os.environ.get("REDIS_URL"):
         raise RuntimeError(
             f"WEB_CONCURRENCY={server.cfg.workers} needs REDIS_URL: without Redis the in-process "
             "broker cannot reach the other workers. Set REDIS_URL=redis://host:6379/0, or run one worker."
         )
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def _close_sockets(worker):

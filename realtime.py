@@ -210,7 +210,6 @@ class Hub:
         self.connections = set()
         self.by_topic = {}
         self.by_session = {}
-        self.frames_out = 0
 
     def add(self, conn):
         self.connections.add(conn)
@@ -242,14 +241,14 @@ class Hub:
                 del self.by_topic[topic]
 
     def deliver_event(self, topic, seq, payload):
-        """Fan one event out to this process's subscribers: one frame, many sockets."""
+        """Fan one event out to this process's subscribers: one frame, many sockets. Returns how many."""
         subscribers = self.by_topic.get(topic)
         if not subscribers:
-            return
+            return 0
         frame = text_frame(payload)
         for conn in list(subscribers):
             conn.offer(topic, seq, frame)
-        self.frames_out += len(subscribers)
+        return len(subscribers)
 
     def broadcast(self, topic, payload, skip=None):
         """A frame without seq (presence) to every subscriber of the topic here but the one keyed `skip`."""

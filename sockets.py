@@ -13,7 +13,7 @@ import time
 import uuid
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from simple_websocket import ConnectionClosed
 
 import workspace
@@ -24,6 +24,7 @@ from event_log import events_committed, events_since
 from extensions import db
 from live_registry import make_registry
 from models import AuthSession, Board, Channel, User, utcnow
+from observability import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
 from presence import Presence
 from realtime import (
     GOING_AWAY, POLICY, REVALIDATE, REVOKED, Connection, Hub, TokenBucket, dumps, event_frame, parse_topic,
@@ -82,12 +83,15 @@ class SocketService:
     # fan-out
 
     def _publish_events(self, sender, events):
+        now = time.time()
         for e in events:
-            self.broker.publish("events", f"{e.topic}\n{e.seq}\n{event_frame(e.topic, e.seq, e.kind, e.data)}")
+            frame = event_frame(e.topic, e.seq, e.kind, e.data)
+            self.broker.publish("events", f"{e.topic}\n{e.seq}\n{now:.6f}\n{frame}")
 
     def _deliver_event(self, message):
-        topic, seq, payload = message.split("\n", 2)
-        self.hub.deliver_event(topic, int(seq), payload)
+        topic, seq, committed_at, payload = message.split("\n", 3)
+        DELIVERY_LAG.observe(max(0.0, time.time() - float(committed_at)))
+        EVENTS_FANNED_OUT.inc(self.hub.deliver_event(topic, int(seq), payload))
 
     def _publish_ended_sessions(self, sender, session_ids):
         self.broker.publish("sessions", dumps(session_ids))
@@ -146,6 +150,9 @@ class SocketService:
         self.hub.add(conn)
         frames = ClientFrames(self, conn)
         db.session.remove()  # hold no database connection while idle
+        opened_at, request_id = time.monotonic(), g.get("request_id")
+        OPEN_SOCKETS.inc()
+        log_event("socket_open", request_id=request_id, user_id=user_id, session_id=session_id)
         try:
             while not conn.closed:
                 raw = ws.receive()
@@ -158,6 +165,11 @@ class SocketService:
                 frames.leave(topic)
             self.hub.remove(conn)
             conn.stop_writer()
+            OPEN_SOCKETS.dec()
+            log_event("socket_close", request_id=request_id, user_id=user_id, session_id=session_id,
+                      close_code=conn.close_code or int(ws.close_reason),
+                      closed_by="server" if conn.close_code else "client",
+                      duration_s=round(time.monotonic() - opened_at, 3))
 
     # maintenance: heartbeats, presence sweeps, session re-checks
 

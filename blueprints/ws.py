@@ -10,6 +10,7 @@ from flask import Blueprint, g, request
 from errors import ApiError
 from extensions import sock
 from guards import authenticate, origin_allowed
+from observability import UPGRADES_REFUSED
 from sockets import socket_service
 
 bp = Blueprint("ws", __name__)
@@ -18,10 +19,16 @@ bp = Blueprint("ws", __name__)
 @bp.before_request
 def check_upgrade():
     if not origin_allowed(request.headers.get("Origin")):
+        UPGRADES_REFUSED.labels("origin").inc()
         raise ApiError(403, "forbidden", "WebSocket connections are only accepted from this site's own pages.")
-    authenticate()
+    try:
+        authenticate()
+    except ApiError:
+        UPGRADES_REFUSED.labels("token").inc()
+        raise
     key = socket_service().claim_slot(g.user.id)
     if key is None:
+        UPGRADES_REFUSED.labels("too_many_connections").inc()
         raise ApiError(429, "too_many_connections", "Too many open connections for this account; close a tab.")
     g.socket_key = key
     # permessage-deflate costs tens of KiB per socket for frames of a few hundred bytes: not offered

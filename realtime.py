@@ -96,6 +96,10 @@ class Connection:
         self.closed = False
         self.close_code = None
         self.on_gap = None  # set by the owner: called with a Subscription that missed events
+        # Under gevent, the OS socket beneath: a frame that fits in its buffer is written at once,
+        # without waking the writer (a greenlet switch per subscriber is most of a fan-out's cost).
+        self._raw = getattr(ws.sock, "_sock", None)
+        self._pending = 0  # frames handed to the writer and not yet written
         self._write_lock = threading.Lock()
         self._writer = threading.Thread(target=self._write_forever, name=f"ws-writer-{key}", daemon=True)
         self._writer.start()
@@ -109,8 +113,21 @@ class Connection:
         if isinstance(message, dict):
             message = dumps(message)
         frame = message if isinstance(message, bytes) else text_frame(message)
+        if self._raw is not None and self._pending == 0 and not self._write_lock.locked():
+            try:
+                written = self._raw.send(frame)
+            except BlockingIOError:
+                written = 0
+            except OSError:
+                self.closed = True
+                self.ws.event.set()
+                return
+            if written == len(frame):
+                return
+            frame = frame[written:]  # the rest goes through the writer, still in order
         try:
             self.outbox.put_nowait(frame)
+            self._pending += 1
         except queue.Full:
             self.close_soon(POLICY, "too slow: outgoing queue full")
 
@@ -127,6 +144,8 @@ class Connection:
                 self.closed = True
                 self.ws.event.set()
                 return
+            finally:
+                self._pending -= 1
 
     # closing
 

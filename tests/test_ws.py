@@ -213,7 +213,7 @@ def test_the_socket_outlives_its_access_token_and_closes_on_logout(team):
     a.expect("subscribed")
     time.sleep(2.5)  # past HEARTH_ACCESS_TTL=2
     a.alive()
-    assert alice.api("GET", "/api/me").json()["error"] == "token_expired"
+    assert alice.http.get(alice.url + "/api/me").json()["error"] == "token_expired"
 
     laptop = requests.Session()  # another HTTP client holding the same session's refresh cookie
     laptop.cookies.update(alice.http.cookies)

@@ -14,14 +14,19 @@ with no gap and no duplicate.
 import json
 import logging
 import queue
+import socket
 import struct
 import threading
 import time
 
+from wsproto.utilities import LocalProtocolError
+
 log = logging.getLogger(__name__)
 
 TOPIC_KINDS = ("chat", "board", "presence")
+PING_FRAME = b"\x89\x00"  # an empty ping, written like any other frame
 GOING_AWAY, POLICY, TOO_BIG = 1001, 1008, 1009
+CLOSE_WAIT = 2.0  # seconds a client gets to answer our close frame
 REVALIDATE, REVOKED = 4401, 4403
 
 
@@ -74,6 +79,33 @@ class TokenBucket:
         return False
 
 
+class InlineReader:
+    """simple_websocket's thread_class, starting no thread: the socket's own greenlet reads (see Connection.messages).
+
+    A reader thread per socket would be a second greenlet per socket, each with
+    its own Python frame stack: most of an idle socket's memory.
+    """
+
+    def __init__(self, target=None):
+        self.name = "inline-reader"
+
+    def start(self):
+        pass
+
+
+class NoEvent:
+    """simple_websocket's event_class: nothing waits on it once the socket's own greenlet reads."""
+
+    def set(self):
+        pass
+
+    def clear(self):
+        pass
+
+    def wait(self, timeout=None):
+        return True
+
+
 class Subscription:
     __slots__ = ("topic", "last_seq", "buffer")
 
@@ -92,17 +124,46 @@ class Connection:
         self.session_id = session_id
         self.key = key  # unique across processes: the socket-cap and presence entries use it
         self.subscriptions = {}
-        self.outbox = queue.Queue(maxsize=queue_size)
+        self.queue_size = queue_size
+        self.outbox = None  # the writer's queue, made with the writer
         self.closed = False
         self.close_code = None
+        self.reading = True  # until the socket's reading loop ends
         self.on_gap = None  # set by the owner: called with a Subscription that missed events
         # Under gevent, the OS socket beneath: a frame that fits in its buffer is written at once,
         # without waking the writer (a greenlet switch per subscriber is most of a fan-out's cost).
         self._raw = getattr(ws.sock, "_sock", None)
         self._pending = 0  # frames handed to the writer and not yet written
+        self._writer = None  # started the first time a frame has to wait: most sockets never need one
         self._write_lock = threading.Lock()
-        self._writer = threading.Thread(target=self._write_forever, name=f"ws-writer-{key}", daemon=True)
-        self._writer.start()
+
+    # receiving
+
+    def messages(self):
+        """Each complete message from the client, read in the calling greenlet, until the socket closes."""
+        ws = self.ws
+        while ws.connected or ws.input_buffer:
+            if ws.input_buffer:
+                yield ws.input_buffer.pop(0)
+                continue
+            try:
+                data = ws.sock.recv(ws.receive_bytes)
+                if not data:
+                    raise OSError("the client went away")
+                ws.ws.receive_data(data)
+                ws.connected = ws._handle_events()  # answers pings, records pongs, enforces 1007/1009
+            except (OSError, LocalProtocolError):
+                ws.connected = False
+        self.closed = True
+        self.reading = False
+
+    def ping(self):
+        """A server ping; False when the previous one was never answered (the peer is gone)."""
+        if not self.ws.pong_received:
+            return False
+        self.ws.pong_received = False
+        self.send(PING_FRAME)
+        return True
 
     # sending
 
@@ -119,12 +180,15 @@ class Connection:
             except BlockingIOError:
                 written = 0
             except OSError:
-                self.closed = True
-                self.ws.event.set()
+                self.closed = True  # the reading loop finds out too and ends the socket
                 return
             if written == len(frame):
                 return
             frame = frame[written:]  # the rest goes through the writer, still in order
+        if self._writer is None:
+            self.outbox = queue.Queue(maxsize=self.queue_size)
+            self._writer = threading.Thread(target=self._write_forever, name=f"ws-writer-{self.key}", daemon=True)
+            self._writer.start()
         try:
             self.outbox.put_nowait(frame)
             self._pending += 1
@@ -142,7 +206,6 @@ class Connection:
                     sock.sendall(frame)
             except OSError:
                 self.closed = True
-                self.ws.event.set()
                 return
             finally:
                 self._pending -= 1
@@ -164,9 +227,19 @@ class Connection:
         except Exception:
             pass
         self.stop_writer()
-        self.ws.event.set()  # wake the receive loop so the handler finishes
+        # the client answers our close frame and the reading loop ends; one that does not is cut off
+        deadline = time.monotonic() + CLOSE_WAIT
+        while self.reading and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.reading:
+            try:
+                self.ws.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def stop_writer(self):
+        if self._writer is None:
+            return
         try:
             self.outbox.put_nowait(None)
         except queue.Full:

@@ -14,7 +14,6 @@ import uuid
 
 import sqlalchemy as sa
 from flask import current_app, g
-from simple_websocket import ConnectionClosed
 
 import workspace
 from auth_sessions import sessions_ended
@@ -27,8 +26,8 @@ from models import AuthSession, Board, Channel, User, utcnow
 from observability import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
 from presence import Presence
 from realtime import (
-    GOING_AWAY, POLICY, REVALIDATE, REVOKED, Connection, Hub, TokenBucket, dumps, event_frame, parse_topic,
-    text_frame,
+    GOING_AWAY, POLICY, REVALIDATE, REVOKED, Connection, Hub, InlineReader, NoEvent, TokenBucket, dumps, event_frame,
+    parse_topic, text_frame,
 )
 
 log = logging.getLogger(__name__)
@@ -38,6 +37,7 @@ REPLAY_LIMIT = 1000  # events of one topic a resume may replay; further behind, 
 MAX_SUBSCRIPTIONS = 200
 SLOT_TTL = 60  # seconds a socket-cap entry lives without a heartbeat (a crashed worker's sockets free up)
 HEARTBEAT = 20
+PING_EVERY = 25  # a peer that misses a ping is gone within two intervals
 OUTBOX_FRAMES = 512
 FRAME_RATE, FRAME_BURST = 30, 60  # every client frame
 PUBLISH_RATE, PUBLISH_BURST = 10, 30  # publishes
@@ -154,13 +154,11 @@ class SocketService:
         OPEN_SOCKETS.inc()
         log_event("socket_open", request_id=request_id, user_id=user_id, session_id=session_id)
         try:
-            while not conn.closed:
-                raw = ws.receive()
-                if raw is not None:
+            for raw in conn.messages():
+                if not conn.closed:
                     frames.handle(raw)
-        except ConnectionClosed:
-            pass
         finally:
+            conn.reading = False
             for topic in list(conn.subscriptions):
                 frames.leave(topic)
             self.hub.remove(conn)
@@ -174,11 +172,14 @@ class SocketService:
     # maintenance: heartbeats, presence sweeps, session re-checks
 
     def _maintain_forever(self):
-        last_heartbeat = last_recheck = time.monotonic()
+        last_heartbeat = last_recheck = last_ping = time.monotonic()
         while True:
             time.sleep(1)
             now = time.monotonic()
             try:
+                if now - last_ping >= PING_EVERY:
+                    last_ping = now
+                    self.ping_all()
                 if now - last_heartbeat >= HEARTBEAT:
                     last_heartbeat = now
                     self.heartbeat()
@@ -187,6 +188,11 @@ class SocketService:
                     self.recheck_sessions()
             except Exception:
                 log.exception("socket maintenance failed")
+
+    def ping_all(self):
+        for conn in list(self.hub.connections):
+            if not conn.ping():
+                conn.close_soon(POLICY, "ping timeout")
 
     def heartbeat(self):
         slots = [(f"sockets:{c.user_id}", c.key) for c in list(self.hub.connections)]
@@ -398,5 +404,8 @@ def socket_service():
 
 def init_app(app):
     app.extensions["hearth.sockets"] = SocketService(app)
-    # flask-sock's defaults are no pings and no size limit: ping so dead peers are reaped, cap frames (1009).
-    app.config.setdefault("SOCK_SERVER_OPTIONS", {"ping_interval": 25, "max_message_size": MAX_FRAME_BYTES})
+    # flask-sock's defaults are no pings and no size limit: the maintenance loop pings (dead peers are
+    # reaped), frames are capped (1009), and no reader thread is started per socket.
+    app.config.setdefault("SOCK_SERVER_OPTIONS", {
+        "max_message_size": MAX_FRAME_BYTES, "thread_class": InlineReader, "event_class": NoEvent,
+    })

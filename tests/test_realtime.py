@@ -22,13 +22,15 @@ class FakeSocket:
             self.block.wait()
         self.sent.append(data)
 
+    def shutdown(self, how):
+        self.shut = how
+
 
 class FakeWS:
     """What Connection needs of simple_websocket's Server."""
 
     def __init__(self, block=False):
         self.sock = FakeSocket(block)
-        self.event = threading.Event()
         self.closed_with = None
 
     def close(self, reason=None, message=None):
@@ -38,7 +40,7 @@ class FakeWS:
 def frames_of(conn, timeout=2):
     """The JSON payloads the connection's writer has written, once its queue has drained."""
     deadline = time.monotonic() + timeout
-    while not conn.outbox.empty() and time.monotonic() < deadline:
+    while conn.outbox is not None and not conn.outbox.empty() and time.monotonic() < deadline:
         time.sleep(0.01)
     time.sleep(0.05)
     return [json.loads(decode(frame)) for frame in conn.ws.sock.sent]

@@ -1,0 +1,329 @@
+"""Hearth side by side with a Flask-SocketIO peer, in one run; prints a table and writes JSON.
+
+    .venv/bin/python bench/run.py [held|fanout|upgrades|api|scaleout|all] [--sockets N] [--out FILE]
+
+Each server runs under gunicorn (one gevent worker) pinned to core 0; this
+process is the load client, pinned to core 1. Both servers use one seeded
+SQLite database. Needs: pip install '.[bench]', and wrk (apt-get install wrk).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from clients import HearthClient, PeerClient, measure_fanout, open_many, upgrade_loop  # noqa: E402
+
+SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789"
+SERVER_CORE, CLIENT_CORE = "0", 1
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving one of the two apps, pinned to the server core."""
+
+    def __init__(self, kind, workdir, env=None, workers=1):
+        self.kind = kind
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        module = "hearth_app:app" if kind == "hearth" else "peer_app:app"
+        self.env = {**os.environ, **base_env(workdir), "PORT": str(self.port), "WEB_CONCURRENCY": str(workers),
+                    "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}", **(env or {})}
+        cores = SERVER_CORE if workers == 1 else "0,1"
+        self.log = open(Path(workdir) / f"{kind}-{self.port}.log", "w")
+        self.process = subprocess.Popen(
+            ["taskset", "-c", cores, sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), module],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"{kind} did not start; see {self.log.name}")
+        time.sleep(0.5)
+
+    def workers(self):
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [int(pid) for pid in children]
+
+    def rss_mib(self):
+        total = 0
+        for pid in self.workers():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        return total / 1024
+
+    def cpu_seconds(self):
+        total = 0
+        for pid in self.workers():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / TICKS
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def base_env(workdir):
+    return {
+        "HEARTH_ENV": "production", "HEARTH_SECRET_KEY": SECRET, "HEARTH_SECURE_COOKIES": "false",
+        "HEARTH_ACCESS_TTL": "7200", "HEARTH_MAX_SOCKETS_PER_USER": "1000", "HEARTH_PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "DATABASE_URL": f"sqlite:///{workdir}/bench.db", "HEARTH_ACCESS_LOG": "",
+    }
+
+
+def seed(workdir, users):
+    """Users in one workspace with one channel, each with a session and a long-lived access cookie."""
+    os.environ.update(base_env(workdir))
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, check=True,
+                   capture_output=True, env={**os.environ})
+    from app import create_app
+    from auth_sessions import issue_tokens, start_session
+    from extensions import db
+    from models import Channel, Membership, User, Workspace
+
+    app = create_app()
+    with app.app_context():
+        people = [User(username=f"bench{i}", display_name=f"Bench {i}", password_hash="!") for i in range(users)]
+        db.session.add_all(people)
+        db.session.flush()
+        team = Workspace(name="bench", owner_id=people[0].id)
+        db.session.add(team)
+        db.session.flush()
+        db.session.add_all(Membership(workspace_id=team.id, user_id=u.id) for u in people)
+        channel = Channel(workspace_id=team.id, name="general")
+        db.session.add(channel)
+        db.session.commit()
+        cookies = [f"access_token_cookie={issue_tokens(start_session(u, 'bench')).access_token}" for u in people]
+        return cookies, f"chat:{channel.id}"
+
+
+def client_class(kind):
+    return HearthClient if kind == "hearth" else PeerClient
+
+
+# the four measurements
+
+
+def held(server, cookies, topic, sockets):
+    """Idle authenticated sockets one worker holds, and resident memory per 1,000 once each got a message."""
+    baseline = server.rss_mib()
+
+    async def run():
+        clients = await open_many(client_class(server.kind), server.url, cookies, sockets, topic)
+        publisher = clients[0]
+        lags = await measure_fanout(publisher, clients, topic, messages=1)
+        rss = server.rss_mib()
+        for c in clients:
+            await c.close()
+        return len(clients), rss, lags
+
+    opened, rss, lags = asyncio.run(run())
+    return {"sockets": opened, "rss_mib": round(rss, 1), "baseline_mib": round(baseline, 1),
+            "mib_per_1000": round((rss - baseline) / opened * 1000, 1), "all_received": bool(lags)}
+
+
+def fanout(server, cookies, topic, subscribers=1000, messages=60):
+    """One chat message to 1,000 subscribers: time until the last has it, and server CPU per message."""
+
+    async def run():
+        clients = await open_many(client_class(server.kind), server.url, cookies, subscribers, topic)
+        await measure_fanout(clients[0], clients, topic, messages=5)  # warm up
+        cpu_before = server.cpu_seconds()
+        lags = await measure_fanout(clients[0], clients, topic, messages=messages)
+        cpu = server.cpu_seconds() - cpu_before
+        for c in clients:
+            await c.close()
+        return lags, cpu
+
+    lags, cpu = asyncio.run(run())
+    lags_ms = sorted(x * 1000 for x in lags)
+    return {"subscribers": subscribers, "messages": len(lags_ms), "p50_ms": round(percentile(lags_ms, 50), 1),
+            "p99_ms": round(percentile(lags_ms, 99), 1), "cpu_ms_per_message": round(cpu / len(lags_ms) * 1000, 1)}
+
+
+def upgrades(server, cookies, topic, seconds=10, concurrency=32):
+    """Authenticated upgrades per second: Origin, cookie, JWT, session check, 101 — then close."""
+    count = asyncio.run(upgrade_loop(client_class(server.kind), server.url, cookies, seconds, concurrency))
+    return {"upgrades_per_s": round(count / seconds), "concurrency": concurrency}
+
+
+def api(server, cookies, seconds=8):
+    """GET /api/me with auth vs the same handler without, with wrk; and /auth/refresh per second."""
+    cookie = cookies[0]
+    with_auth = wrk(server.url + "/api/me", cookie, seconds)
+    without = wrk(server.url + "/bench/me-without-auth", cookie, seconds)
+    return {"with_auth_rps": with_auth, "without_auth_rps": without,
+            "auth_overhead_pct": round((without / with_auth - 1) * 100, 1), "refresh_per_s": refreshes(server.url, seconds)}
+
+
+def wrk(url, cookie, seconds):
+    out = subprocess.run(["taskset", "-c", str(CLIENT_CORE), "wrk", "-t1", "-c32", f"-d{seconds}s", "-H", f"Cookie: {cookie}", url],
+                         capture_output=True, text=True, check=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("Requests/sec:"))
+    non_2xx = [l for l in out.splitlines() if "Non-2xx" in l]
+    if non_2xx:
+        raise RuntimeError(f"{url}: {non_2xx[0]}")
+    return round(float(line.split()[1]))
+
+
+def refreshes(url, seconds, sessions=16):
+    """Each of 16 sessions refreshes in a loop, presenting its newest refresh token each time."""
+    import threading
+
+    done = []
+
+    def loop(i):
+        browser = requests.Session()
+        r = browser.post(url + "/auth/login", json={"username": f"refresher{i}", "password": "bench-password"})
+        if r.status_code != 200:
+            browser.post(url + "/auth/register", json={"username": f"refresher{i}", "password": "bench-password"})
+        end, n = time.monotonic() + seconds, 0
+        while time.monotonic() < end:
+            r = browser.post(url + "/auth/refresh", headers={"X-CSRF-TOKEN": browser.cookies.get("csrf_refresh_token")})
+            assert r.status_code == 200, r.text
+            n += 1
+        done.append(n)
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(sessions)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return round(sum(done) / (time.monotonic() - started))
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def side_by_side(name, measure, workdir, env=None, kinds=("hearth", "peer"), **kwargs):
+    results = {}
+    for kind in kinds:
+        server = Server(kind, workdir, env=env)
+        try:
+            results[kind] = measure(server, **kwargs)
+        finally:
+            server.stop()
+        print(f"{name} {kind}: {results[kind]}", flush=True)
+    return results
+
+
+def scaleout(workdir, cookies, topic, redis_url):
+    """The fan-out with 2 workers sharing Redis, and with 2 single-worker instances sharing Redis."""
+    results = {}
+    two_workers = Server("hearth", workdir, env={"REDIS_URL": redis_url}, workers=2)
+    try:
+        results["2 workers + Redis"] = fanout(two_workers, cookies, topic)
+    finally:
+        two_workers.stop()
+    print("scaleout 2 workers:", results["2 workers + Redis"], flush=True)
+    first = Server("hearth", workdir, env={"REDIS_URL": redis_url})
+    second = Server("hearth", workdir, env={"REDIS_URL": redis_url})
+    try:
+        async def run():
+            half = 500
+            a = await open_many(HearthClient, first.url, cookies, half, topic)
+            b = await open_many(HearthClient, second.url, cookies[half:] + cookies[:half], half, topic)
+            await measure_fanout(a[0], a + b, topic, messages=5)
+            lags = await measure_fanout(a[0], a + b, topic, messages=60)
+            for c in a + b:
+                await c.close()
+            return sorted(x * 1000 for x in lags)
+
+        lags = asyncio.run(run())
+        results["2 instances + Redis"] = {"subscribers": 1000, "messages": len(lags), "p50_ms": round(percentile(lags, 50), 1),
+                                          "p99_ms": round(percentile(lags, 99), 1)}
+    finally:
+        first.stop()
+        second.stop()
+    print("scaleout 2 instances:", results["2 instances + Redis"], flush=True)
+    return results
+
+
+def start_redis(workdir):
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", workdir], stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", nargs="?", default="all", choices=["held", "fanout", "upgrades", "api", "scaleout", "all"])
+    parser.add_argument("--sockets", type=int, default=10000, help="sockets for the held-sockets benchmark")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    args = parser.parse_args()
+    try:
+        os.sched_setaffinity(0, {CLIENT_CORE})
+    except OSError:
+        pass
+    workdir = tempfile.mkdtemp(prefix="hearth-bench-")
+    cookies, topic = seed(workdir, users=max(200, args.sockets // 40))
+    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release()},
+               "command": " ".join(sys.argv)}
+    try:
+        if args.which in ("held", "all"):
+            results["held"] = side_by_side("held", held, workdir, cookies=cookies, topic=topic, sockets=args.sockets)
+        if args.which in ("fanout", "all"):
+            results["fanout"] = side_by_side("fanout", fanout, workdir, cookies=cookies, topic=topic)
+            results["fanout_without_gc_freeze"] = side_by_side(
+                "fanout (no gc.freeze)", fanout, workdir, env={"HEARTH_GC_FREEZE": "0"}, kinds=("hearth",),
+                cookies=cookies, topic=topic)
+        if args.which in ("upgrades", "all"):
+            results["upgrades"] = side_by_side("upgrades", upgrades, workdir, cookies=cookies, topic=topic)
+        if args.which in ("api", "all"):
+            results["api"] = side_by_side("api", api, workdir, kinds=("hearth",), cookies=cookies)
+        if args.which in ("scaleout", "all") and shutil.which("redis-server"):
+            redis, redis_url = start_redis(workdir)
+            try:
+                results["scaleout"] = scaleout(workdir, cookies, topic, redis_url)
+            finally:
+                redis.terminate()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    Path(args.out).write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

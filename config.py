@@ -23,6 +23,7 @@ class Config:
     REFRESH_TTL = 14 * 24 * 3600
     SESSION_MAX_AGE = 30 * 24 * 3600
     REUSE_GRACE = 10
+    SESSION_CACHE_TTL = 2.0
     ALLOWED_ORIGINS = ""
     TRUSTED_PROXIES = 0
     REGISTER_LIMIT = "20/minute"
@@ -54,6 +55,7 @@ def load_config(app, overrides=None):
     for key in ("ACCESS_TTL", "REFRESH_TTL", "SESSION_MAX_AGE", "REUSE_GRACE", "TRUSTED_PROXIES",
                 "MAX_SOCKETS_PER_USER", "PRESENCE_GRACE", "SOCKET_RECHECK"):
         cfg[key] = int(cfg[key])
+    cfg["SESSION_CACHE_TTL"] = float(cfg["SESSION_CACHE_TTL"])
     if cfg["SECURE_COOKIES"] is None:
         cfg["SECURE_COOKIES"] = cfg["ENV"] not in ("development", "testing")
     cfg["SECURE_COOKIES"] = as_bool(cfg["SECURE_COOKIES"])

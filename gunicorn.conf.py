@@ -56,6 +56,8 @@ def post_worker_init(worker):
 
     import gevent
 
+    # the broker listener runs from boot: other workers' revocations must reach this one's session cache
+    worker.wsgi.extensions["hearth.sockets"].start()
     if os.environ.get("HEARTH_GC_FREEZE", "1") != "0":
         gc.collect()
         gc.freeze()

@@ -97,7 +97,9 @@ class SocketService:
         self.broker.publish("sessions", dumps(session_ids))
 
     def _close_ended_sessions(self, message):
-        self.hub.close_sessions(json.loads(message), REVOKED, "session ended")
+        session_ids = json.loads(message)
+        self.app.extensions["hearth.session_cache"].forget(session_ids)
+        self.hub.close_sessions(session_ids, REVOKED, "session ended")
 
     def close_all(self, code=GOING_AWAY, reason="server going away"):
         self.hub.close_all(code, reason)

@@ -187,7 +187,7 @@ def end_and_sign_out(which):
 @auth_required
 def change_password():
     fields = parse(json_body(), required={"current_password": text(1, 256, strip=False), "new_password": password})
-    user = g.user
+    user = db.session.get(User, g.user.id)
     throttle().check_login(user.username, request.remote_addr)
     if not user.check_password(fields["current_password"]):
         throttle().login_failed(user.username, request.remote_addr)

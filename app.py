@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -37,12 +38,22 @@ def create_app(config=None):
     cli.init_app(app)
     sockets.init_app(app)
     app.before_request(refuse_early)
+    app.session_interface = FlashOnlySessions()
 
     from blueprints import api, auth, health, pages, ws
 
     for blueprint in (health.bp, auth.bp, api.bp, pages.bp, ws.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+class FlashOnlySessions(SecureCookieSessionInterface):
+    """Flask's cookie session carries only flashed notices: without its cookie there is nothing to decode."""
+
+    def open_session(self, app, request):
+        if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def refuse_early():

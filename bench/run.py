@@ -66,6 +66,7 @@ class Server:
             except requests.RequestException:
                 time.sleep(0.2)
         else:
+            self.process.kill()
             raise RuntimeError(f"{kind} did not start; see {self.log.name}")
         time.sleep(0.5)
 
@@ -177,8 +178,11 @@ def fanout(server, cookies, topic, subscribers=1000, messages=60):
 
 def upgrades(server, cookies, topic, seconds=10, concurrency=32):
     """Authenticated upgrades per second: Origin, cookie, JWT, session check, 101 — then close."""
+    cpu_before = server.cpu_seconds()
     count = asyncio.run(upgrade_loop(client_class(server.kind), server.url, cookies, seconds, concurrency))
-    return {"upgrades_per_s": round(count / seconds), "concurrency": concurrency}
+    busy = (server.cpu_seconds() - cpu_before) / seconds
+    return {"upgrades_per_s": round(count / seconds), "concurrency": concurrency,
+            "server_cpu_busy_pct": round(busy * 100), "upgrades_per_server_cpu_s": round(count / seconds / max(busy, 0.01))}
 
 
 def api(server, cookies, seconds=8):

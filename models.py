@@ -131,16 +131,21 @@ class Membership(db.Model):
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Channel(db.Model):
-    __tablename__ = "channels"
+class WorkspaceTopic:
+    """What channels and boards share: a name unique in their workspace, and the head of their event log."""
+
     __table_args__ = (sa.UniqueConstraint("workspace_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(80))
-    # Head of the channel's event log; bumping it first also serializes writers to the channel.
+    # Head of the topic's event log; bumping it first also serializes writers to the topic.
     seq: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Channel(WorkspaceTopic, db.Model):
+    __tablename__ = "channels"
 
     @property
     def topic(self):
@@ -180,15 +185,8 @@ class Message(db.Model):
         }
 
 
-class Board(db.Model):
+class Board(WorkspaceTopic, db.Model):
     __tablename__ = "boards"
-    __table_args__ = (sa.UniqueConstraint("workspace_id", "name"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(80))
-    seq: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     columns: Mapped[list["BoardColumn"]] = relationship(
         order_by="BoardColumn.position", cascade="all, delete-orphan", passive_deletes=True

@@ -87,18 +87,28 @@ def add_member(user_id, workspace_id, data):
 # Chat
 
 
-def channels_of(user_id, workspace_id):
+def _listed_in(model, user_id, workspace_id):
+    """The channels (or boards) of a workspace the user is a member of, by name."""
     workspace_for(user_id, workspace_id)
     return db.session.scalars(
-        sa.select(Channel).where(Channel.workspace_id == workspace_id).order_by(Channel.name, Channel.id)
+        sa.select(model).where(model.workspace_id == workspace_id).order_by(model.name, model.id)
     ).all()
 
 
-def channel_for(user_id, channel_id, workspace_id=None):
-    query = sa.select(Channel).where(Channel.id == channel_id, is_member(user_id, Channel.workspace_id))
+def _one_visible(model, what, user_id, row_id, workspace_id=None):
+    """A channel (or board) of a workspace the user is a member of; `workspace_id` pins it to one."""
+    query = sa.select(model).where(model.id == row_id, is_member(user_id, model.workspace_id))
     if workspace_id is not None:
-        query = query.where(Channel.workspace_id == workspace_id)
-    return _visible(query, "channel")
+        query = query.where(model.workspace_id == workspace_id)
+    return _visible(query, what)
+
+
+def channels_of(user_id, workspace_id):
+    return _listed_in(Channel, user_id, workspace_id)
+
+
+def channel_for(user_id, channel_id, workspace_id=None):
+    return _one_visible(Channel, "channel", user_id, channel_id, workspace_id)
 
 
 def create_channel(user_id, workspace_id, data):
@@ -169,17 +179,11 @@ def _sent_before(channel_id, author_id, client_id):
 
 
 def boards_of(user_id, workspace_id):
-    workspace_for(user_id, workspace_id)
-    return db.session.scalars(
-        sa.select(Board).where(Board.workspace_id == workspace_id).order_by(Board.name, Board.id)
-    ).all()
+    return _listed_in(Board, user_id, workspace_id)
 
 
 def board_for(user_id, board_id, workspace_id=None):
-    query = sa.select(Board).where(Board.id == board_id, is_member(user_id, Board.workspace_id))
-    if workspace_id is not None:
-        query = query.where(Board.workspace_id == workspace_id)
-    return _visible(query, "board")
+    return _one_visible(Board, "board", user_id, board_id, workspace_id)
 
 
 def create_board(user_id, workspace_id, data):

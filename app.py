@@ -4,8 +4,9 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import auth_sessions
 import cli
@@ -16,11 +17,13 @@ import security_headers
 import sockets
 from config import load_config
 from extensions import db, jwt, migrate, sock
+from validation import MAX_ID
 
 
 def create_app(config=None):
     """Build a Hearth app; `config` overrides what the environment says (tests use it)."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = RowId
     load_config(app, config)
     trusted = app.config["TRUSTED_PROXIES"]
     if trusted:
@@ -45,6 +48,16 @@ def create_app(config=None):
     for blueprint in (health.bp, auth.bp, api.bp, pages.bp, ws.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+class RowId(IntegerConverter):
+    """`<int:…>` in a route: a number no id column can hold is no resource (404 whatever the method), never SQL."""
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
 
 
 class FlashOnlySessions(SecureCookieSessionInterface):

@@ -11,9 +11,10 @@ import os
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app, g, has_app_context
 
 import workspace
 from auth_sessions import sessions_ended
@@ -29,6 +30,7 @@ from realtime import (
     GOING_AWAY, POLICY, REVALIDATE, REVOKED, Connection, Hub, InlineReader, NoEvent, TokenBucket, dumps, event_frame,
     parse_topic, text_frame,
 )
+from validation import MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +108,25 @@ class SocketService:
 
     # replay
 
-    def replay(self, topic, after_seq):
+    @contextmanager
+    def database(self):
+        """The frame's own session inside a frame, else a session of its own for this piece of work.
+
+        A frame never holds two pooled connections at once: many frames that each held one
+        while waiting for a second would empty the pool and wait on each other until it timed out.
+        """
+        if has_app_context():
+            yield
+            return
         with self.app.app_context():
             try:
-                return [(e.seq, text_frame(event_frame(topic, e.seq, e.kind, e.data))) for e in events_since(topic, after_seq)]
+                yield
             finally:
                 db.session.remove()
+
+    def replay(self, topic, after_seq):
+        with self.database():
+            return [(e.seq, text_frame(event_frame(topic, e.seq, e.kind, e.data))) for e in events_since(topic, after_seq)]
 
     def fill_gap(self, conn, sub):
         """A live event skipped ahead (a broker hiccup): fetch what was missed, then go on live."""
@@ -136,11 +151,8 @@ class SocketService:
     def users_by_id(self, ids):
         if not ids:
             return {}
-        with self.app.app_context():
-            try:
-                return {u.id: u.to_dict() for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
-            finally:
-                db.session.remove()
+        with self.database():
+            return {u.id: u.to_dict() for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
 
     # serving one socket
 
@@ -366,6 +378,8 @@ class ClientFrames:
         card_id = data.get("card_id")
         if not isinstance(card_id, int) or isinstance(card_id, bool):
             raise FrameError("invalid_message", "card_id must be an integer.")
+        if not 0 < card_id <= MAX_ID:
+            raise DomainError("not_found", "No such card on this board.")
         if workspace.card_for(uid, card_id).board_id != board_id:
             raise DomainError("not_found", "No such card on this board.")
         if op == "card.delete":
@@ -387,6 +401,8 @@ class ClientFrames:
             code = str(e)
             raise FrameError(code, "Topics are chat:<id>, board:<id> or presence:<id>." if code == "unknown_topic"
                              else "No such topic.") from None
+        if ident > MAX_ID:  # no row has it, and PostgreSQL refuses to compare an id column with it
+            raise FrameError("not_found", "No such topic.")
         return topic, kind, ident
 
     def head_of(self, kind, ident):

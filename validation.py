@@ -7,6 +7,7 @@ from flask import request
 from errors import DomainError
 
 USERNAME_RE = re.compile(r"[a-z0-9_.\-]{3,32}")
+MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
 def json_body():
@@ -27,7 +28,9 @@ def form_or_json():
     return json_body()
 
 
-def text(min_len, max_len, strip=True):
+def text(min_len, max_len, strip=True, reaches_database=True):
+    """A string of min–max characters; one stored or looked up may not hold NUL, which PostgreSQL refuses in text."""
+
     def check(value):
         if not isinstance(value, str):
             return None, "must be a string"
@@ -35,6 +38,8 @@ def text(min_len, max_len, strip=True):
             value = value.strip()
         if not min_len <= len(value) <= max_len:
             return None, f"must be {min_len}–{max_len} characters"
+        if reaches_database and "\x00" in value:
+            return None, "must not contain NUL characters"
         return value, None
 
     return check
@@ -55,7 +60,16 @@ def integer(value):
     return value, None
 
 
-password = text(8, 256, strip=False)
+def identifier(value):
+    """The id of a row: an integer the id columns can hold (PostgreSQL refuses to compare them with a larger one)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        return None, "must be an id"
+    return value, None
+
+
+# Passwords are only ever hashed: taken exactly as typed.
+password = text(8, 256, strip=False, reaches_database=False)
+password_attempt = text(1, 256, strip=False, reaches_database=False)
 name = text(1, 80)
 display_name = text(1, 80)
 

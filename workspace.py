@@ -12,7 +12,7 @@ from errors import DomainError
 from event_log import append_event, claim_seq, commit_and_announce
 from extensions import db
 from models import Board, BoardColumn, Card, Channel, Membership, Message, User, Workspace
-from validation import integer, name, parse, text, username
+from validation import identifier, integer, name, parse, text, username
 
 DEFAULT_COLUMNS = ("To do", "Doing", "Done")
 MESSAGE_BODY = text(1, 4000)
@@ -251,7 +251,7 @@ def create_card(user_id, board_id, data):
     """Add a card at the end of its column; returns (card, seq of its event)."""
     board = board_for(user_id, board_id)
     fields = parse(
-        data, required={"column_id": integer, "title": CARD_TITLE}, optional={"description": CARD_DESCRIPTION}
+        data, required={"column_id": identifier, "title": CARD_TITLE}, optional={"description": CARD_DESCRIPTION}
     )
     column = _column_of_board(board.id, fields["column_id"])
     seq = claim_seq(Board, board.id)
@@ -282,7 +282,7 @@ def update_card(user_id, card_id, data):
     fields = parse(
         data,
         required={"version": integer},
-        optional={"title": CARD_TITLE, "description": CARD_DESCRIPTION, "column_id": integer, "position": integer},
+        optional={"title": CARD_TITLE, "description": CARD_DESCRIPTION, "column_id": identifier, "position": integer},
     )
     if fields.keys() == {"version"}:
         raise DomainError("invalid_input", "Nothing to change: give title, description, column_id or position.")

@@ -5,7 +5,7 @@ from flask import Blueprint, g, jsonify, request
 import workspace
 from errors import DomainError
 from guards import auth_required
-from validation import json_body
+from validation import MAX_ID, json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -25,13 +25,17 @@ def created(row, status=201):
 
 
 def query_int(name):
+    """An integer query parameter, no larger than an id column holds (it is compared with ids in SQL)."""
     value = request.args.get(name)
     if value is None:
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        raise DomainError("invalid_input", f"{name} must be an integer.", fields=[name]) from None
+        number = None
+    if number is None or abs(number) > MAX_ID:
+        raise DomainError("invalid_input", f"{name} must be an integer.", fields=[name])
+    return number
 
 
 @bp.get("/me")

@@ -13,11 +13,11 @@ from guards import FORM_TYPES, auth_required, authenticate, check_csrf, check_or
 from models import AuthSession, User
 from passwords import burn_verification_time
 from rate_limits import throttle
-from validation import display_name, form_or_json, json_body, parse, password, text, username
+from validation import display_name, form_or_json, json_body, parse, password, password_attempt, text, username
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-login_fields = {"username": text(1, 256), "password": text(1, 256, strip=False)}
+login_fields = {"username": text(1, 256), "password": password_attempt}
 
 
 def is_form():
@@ -186,7 +186,7 @@ def end_and_sign_out(which):
 @bp.post("/password")
 @auth_required
 def change_password():
-    fields = parse(json_body(), required={"current_password": text(1, 256, strip=False), "new_password": password})
+    fields = parse(json_body(), required={"current_password": password_attempt, "new_password": password})
     user = db.session.get(User, g.user.id)
     throttle().check_login(user.username, request.remote_addr)
     if not user.check_password(fields["current_password"]):

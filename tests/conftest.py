@@ -1,4 +1,4 @@
-"""Fixtures: an app on a throwaway SQLite database, its test client, and an `auth` helper."""
+"""Fixtures: an app on a throwaway database (SQLite, then PostgreSQL), its test client, and an `auth` helper."""
 
 from types import SimpleNamespace
 
@@ -6,6 +6,7 @@ import pytest
 from flask_migrate import upgrade
 
 from app import create_app
+from extensions import db
 
 TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789-abcdef"
 PASSWORD = "correct horse battery"
@@ -22,17 +23,69 @@ def settings_for(tmp_path, **overrides):
     }
 
 
+DATABASES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def database_kind(request):
+    """Every test that touches the database runs on SQLite and on PostgreSQL (a module at a time)."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway PostgreSQL cluster for the session, with `hearth_template` migrated to head."""
+    from servers import Postgres
+
+    server = Postgres()
+    try:
+        template = create_app(settings_for(None, SQLALCHEMY_DATABASE_URI=server.create_database("hearth_template")))
+        with template.app_context():
+            upgrade()
+            db.engine.dispose()  # a template being copied must have no connections
+    except BaseException:
+        server.stop()
+        raise
+    yield server
+    server.stop()
+
+
+def new_database(kind, request):
+    """The URL of a new database migrated to head; None for SQLite, where the owner makes its own file."""
+    if kind == "sqlite":
+        return None
+    return request.getfixturevalue("postgres_server").create_database(template="hearth_template")
+
+
+def drop_database(kind, request, url):
+    if kind == "postgresql":
+        request.getfixturevalue("postgres_server").drop_database(url)
+
+
 @pytest.fixture
-def make_app(tmp_path):
+def database(database_kind, request, tmp_path):
+    """This test's own database."""
+    url = new_database(database_kind, request) or f"sqlite:///{tmp_path}/hearth.db"
+    yield url
+    drop_database(database_kind, request, url)
+
+
+@pytest.fixture
+def make_app(tmp_path, database):
     """Build an app with extra settings, its database migrated to head."""
+    built = []
 
     def build(**overrides):
-        app = create_app(settings_for(tmp_path, **overrides))
+        app = create_app(settings_for(tmp_path, SQLALCHEMY_DATABASE_URI=database, **overrides))
         with app.app_context():
             upgrade()
+        built.append(app)
         return app
 
-    return build
+    yield build
+    for app in built:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -101,20 +154,21 @@ def new_client(app):
 
 
 @pytest.fixture
-def hearth_server():
-    """Start Hearth under gunicorn with extra environment; every server started is stopped after the test."""
+def hearth_server(database_kind, request):
+    """Start Hearth under gunicorn with extra environment, each on its own database; all are stopped after the test."""
     from servers import Hearth
 
     started = []
 
     def start(env=None, workers=1, wait=True):
-        server = Hearth(env=env, workers=workers)
+        server = Hearth(env=env, workers=workers, database=new_database(database_kind, request))
         started.append(server)
         return server.start(wait=wait)
 
     yield start
     for server in started:
         server.stop()
+        drop_database(database_kind, request, server.env["DATABASE_URL"])
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,8 @@
-"""Real servers for integration tests: Hearth under gunicorn, and Redis, each on a free loopback port."""
+"""Real servers for integration tests: Hearth under gunicorn, Redis and PostgreSQL, each on a free loopback port."""
 
+import itertools
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -85,7 +87,7 @@ class Hearth:
             raise RuntimeError("Hearth exited:\n" + self.output())
         try:
             return requests.get(self.url + "/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a worker still booting may not answer within the second
             return False
 
     def output(self):
@@ -132,3 +134,113 @@ class Redis:
     def stop(self):
         self.process.terminate()
         self.process.wait(10)
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster on a loopback port, built for speed (no fsync) and thrown away after.
+
+    PostgreSQL refuses to run as root, so under root the cluster runs as the `postgres`
+    user (or `nobody`), in a temporary folder that user owns. Databases are cheap copies
+    of a template: each test gets its own.
+    """
+
+    SETTINGS = {
+        "listen_addresses": "127.0.0.1",
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+        "max_connections": "200",
+        "shared_buffers": "32MB",
+    }
+
+    def __init__(self):
+        initdb = Path(require_binary("initdb", "postgresql")).resolve()
+        self.bin = initdb.parent  # postgres beside it: the same version
+        self.port = free_port()
+        self.tmp = tempfile.mkdtemp(prefix="hearth-pg-")
+        self.data = Path(self.tmp) / "data"
+        self.owner = self._unprivileged_owner()
+        if self.owner:
+            os.chown(self.tmp, self.owner.pw_uid, self.owner.pw_gid)
+        self._names = itertools.count(1)
+        self.admin = None
+        initialized = subprocess.run(
+            [initdb, "-D", self.data, "-U", "hearth", "--auth=trust", "--encoding=UTF8", "--locale=C",
+             "--no-sync", "--no-instructions"],
+            capture_output=True, text=True, timeout=120, **self._as_owner(),
+        )
+        if initialized.returncode != 0:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise RuntimeError("initdb failed:\n" + initialized.stdout + initialized.stderr)
+        self.log = open(Path(self.tmp) / "postgres.log", "w+")
+        settings = {**self.SETTINGS, "port": str(self.port), "unix_socket_directories": ""}  # TCP only
+        options = [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
+        self.process = subprocess.Popen([self.bin / "postgres", "-D", self.data, *options],
+                                        stdout=self.log, stderr=subprocess.STDOUT, **self._as_owner())
+        import psycopg
+
+        def answers():
+            if self.process.poll() is not None:
+                raise RuntimeError("postgres exited:\n" + self.output())
+            try:
+                self.admin = psycopg.connect(self.url("postgres"), autocommit=True, connect_timeout=2)
+                return True
+            except psycopg.OperationalError:
+                return False
+
+        if not wait_until(answers, timeout=30):
+            self.stop()
+            raise RuntimeError("postgres did not start:\n" + self.output())
+
+    @staticmethod
+    def _unprivileged_owner():
+        """Who runs the cluster when we are root (PostgreSQL will not); None: we do."""
+        if os.geteuid() != 0:
+            return None
+        for name in ("postgres", "nobody"):
+            try:
+                return pwd.getpwnam(name)
+            except KeyError:
+                continue
+        raise RuntimeError("running as root, and there is neither a postgres nor a nobody user to run PostgreSQL as")
+
+    def _as_owner(self):
+        if not self.owner:
+            return {"cwd": self.tmp}
+        return {"cwd": self.tmp, "user": self.owner.pw_uid, "group": self.owner.pw_gid, "extra_groups": []}
+
+    def url(self, database):
+        return f"postgresql://hearth@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name=None, template="template0"):
+        """A new database (a copy of `template`); returns its URL."""
+        from psycopg import sql
+
+        name = name or f"hearth_{next(self._names)}"
+        self.admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+        return self.url(name)
+
+    def drop_database(self, url):
+        """Drop a database, ending whatever connections a test left open to it."""
+        from psycopg import sql
+
+        name = url.rsplit("/", 1)[1]
+        self.admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        if self.admin is not None:
+            self.admin.close()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # fast shutdown: no waiting for clients
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)

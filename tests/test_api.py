@@ -100,6 +100,35 @@ def test_ids_that_do_not_exist_are_404(team):
         assert team.alice.call("GET", path).json["error"] == "not_found"
 
 
+def test_ids_larger_than_any_row_can_have_are_refused_not_failed(team):
+    """PostgreSQL refuses to compare an INTEGER column with 2**31 or more: such ids must not reach it."""
+    huge = 2**31
+    for path in (f"/api/boards/{huge}", f"/api/channels/{huge}/messages", f"/api/workspaces/{10**20}/members"):
+        response = team.alice.call("GET", path)
+        assert (response.status_code, response.json["error"]) == (404, "not_found"), path
+    assert team.alice.call("DELETE", f"/api/cards/{huge}", {"version": 1}).status_code == 404
+    assert team.alice.client.delete(f"/auth/sessions/{huge}", headers=team.alice.headers()).status_code == 404
+    for cursor in ("before", "after"):
+        response = team.alice.call("GET", f"/api/channels/{team.channel['id']}/messages?{cursor}={huge}")
+        assert (response.status_code, response.json["fields"]) == (400, [cursor])
+    response = team.alice.call("POST", f"/api/boards/{team.board['id']}/cards", {"column_id": huge, "title": "t"})
+    assert (response.status_code, response.json["fields"]) == (400, ["column_id"])
+    assert team.alice.call("GET", "/api/me").status_code == 200  # nothing was left broken
+
+
+@pytest.mark.parametrize("field,path", [("body", "messages"), ("client_id", "messages"), ("name", "channels")])
+def test_text_with_a_nul_character_is_refused_and_nothing_is_stored(team, field, path):
+    """PostgreSQL cannot store NUL in text; SQLite could, so both refuse it alike."""
+    body = {"body": "hello", "client_id": "c1", "name": "random", field: "before\x00after"}
+    url = (f"/api/channels/{team.channel['id']}/messages" if path == "messages"
+           else f"/api/workspaces/{team.workspace['id']}/channels")
+    response = team.alice.call("POST", url, body)
+    assert (response.status_code, response.json["fields"]) == (400, [field])
+    assert team.alice.call("GET", f"/api/channels/{team.channel['id']}/messages").json == []
+    assert [c["name"] for c in team.alice.call("GET", f"/api/workspaces/{team.workspace['id']}/channels").json] == [
+        "general"]
+
+
 def post(team, body, who=None, client_id=None):
     payload = {"body": body}
     if client_id is not None:

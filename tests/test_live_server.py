@@ -123,6 +123,7 @@ def test_production_without_a_secret_refuses_to_start(tmp_path):
 
 
 def test_login_failures_are_counted_across_workers_with_redis(hearth_server, redis_server):
+    redis_server.client.flushall()  # the counts of this test's run on the other database
     server = hearth_server({"REDIS_URL": redis_server.url}, workers=2)
     url = server.url
     register(url, "victim")

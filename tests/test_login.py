@@ -23,6 +23,7 @@ def test_register_answers_the_contract_body(auth):
         ({"username": "dave", "password": "x" * 257}, ["password"]),
         ({"username": "dave", "password": PASSWORD, "display_name": "x" * 81}, ["display_name"]),
         ({"username": "dave", "password": PASSWORD, "display_name": "   "}, ["display_name"]),
+        ({"username": "dave", "password": PASSWORD, "display_name": "Da\x00ve"}, ["display_name"]),
         ({"username": 7, "password": ["list"]}, ["password", "username"]),
         ({}, ["password", "username"]),
     ],
@@ -53,6 +54,14 @@ def test_login_with_wrong_password_or_unknown_user(auth):
         response = auth.login(username, password)
         assert (response.status_code, response.json["error"]) == (401, "invalid_credentials")
     assert auth.login("Alice").status_code == 200
+
+
+def test_passwords_take_any_character_but_a_nul_in_a_username_is_refused(auth):
+    """NUL never reaches the database (PostgreSQL refuses it in text); passwords are only hashed, so they keep it."""
+    assert auth.register("dave", password="pass\x00word-1").status_code == 201
+    assert auth.login("dave", password="pass\x00word-1").status_code == 200
+    response = auth.login("da\x00ve", password="pass\x00word-1")
+    assert (response.status_code, response.json["fields"]) == (400, ["username"])
 
 
 def test_form_login_redirects_to_a_safe_next(client, auth):

@@ -4,19 +4,21 @@ import time
 
 import pytest
 
+from conftest import drop_database, new_database
 from servers import Hearth
 from wsclient import Person
 
 
 @pytest.fixture
-def two_hosts(redis_server, tmp_path):
+def two_hosts(redis_server, database_kind, request, tmp_path):
     redis_server.client.flushall()
-    database = f"sqlite:///{tmp_path}/shared.db"
+    database = new_database(database_kind, request) or f"sqlite:///{tmp_path}/shared.db"
     env = {"REDIS_URL": redis_server.url, "HEARTH_PRESENCE_GRACE": "1"}
     hosts = [Hearth(env=env, database=database).start() for _ in range(2)]
     yield hosts
     for host in hosts:
         host.stop()
+    drop_database(database_kind, request, database)
 
 
 def test_messages_cards_presence_and_revocation_cross_hosts(two_hosts):

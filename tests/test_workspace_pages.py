@@ -43,12 +43,13 @@ def test_a_channel_or_board_under_the_wrong_workspace_is_404(team):
 
 
 def test_every_page_redirects_through_resume_when_the_token_expired(make_app):
-    client = make_app(ACCESS_TTL=1).test_client()
-    auth = Auth(client)
+    auth = Auth(make_app().test_client())  # the set-up's token must not expire half-way
     auth.register()
     wid = auth.call("POST", "/api/workspaces", {"name": "w"}).json["id"]
     cid = auth.call("POST", f"/api/workspaces/{wid}/channels", {"name": "c"}).json["id"]
     bid = auth.call("POST", f"/api/workspaces/{wid}/boards", {"name": "b"}).json["id"]
+    client = make_app(ACCESS_TTL=1).test_client()  # the same database
+    assert Auth(client).login().status_code == 200
     time.sleep(2.1)
     for path in ("/", f"/w/{wid}", f"/w/{wid}/c/{cid}", f"/w/{wid}/b/{bid}"):
         response = client.get(path)

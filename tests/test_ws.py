@@ -10,6 +10,7 @@ import pytest
 import requests
 from websockets.exceptions import InvalidStatus
 
+from conftest import drop_database, new_database
 from servers import Hearth
 from sockets import ABUSE_LIMIT
 from wsclient import Person
@@ -18,11 +19,14 @@ names = (f"user{i}" for i in itertools.count())
 
 
 @pytest.fixture(scope="module")
-def server():
-    hearth = Hearth(env={"HEARTH_ACCESS_TTL": "2", "HEARTH_PRESENCE_GRACE": "1", "HEARTH_MAX_SOCKETS_PER_USER": "20"})
+def server(database_kind, request):
+    database = new_database(database_kind, request)
+    hearth = Hearth(env={"HEARTH_ACCESS_TTL": "2", "HEARTH_PRESENCE_GRACE": "1", "HEARTH_MAX_SOCKETS_PER_USER": "20"},
+                    database=database)
     hearth.start()
     yield hearth
     hearth.stop()
+    drop_database(database_kind, request, database)
 
 
 @pytest.fixture
@@ -260,6 +264,7 @@ def test_refresh_reuse_closes_the_sessions_sockets(team):
         ('{"type":"subscribe","ref":"x"}', "invalid_message"),
         ('{"type":"subscribe","topic":"chat:abc","ref":"x"}', "not_found"),
         ('{"type":"subscribe","topic":"chat:999999","ref":"x"}', "not_found"),
+        ('{"type":"subscribe","topic":"chat:2147483648","ref":"x"}', "not_found"),
         ('{"type":"subscribe","topic":"chat:1","since":"yesterday","ref":"x"}', "invalid_message"),
         ('{"type":"publish","topic":"presence:1","ref":"x","data":{}}', "invalid_message"),
         ('{"type":"publish","topic":"chat:1","ref":"x"}', "invalid_message"),
@@ -321,6 +326,48 @@ def test_a_card_of_another_board_is_not_found_on_this_topic(team):
     ref = a.request("publish", topic=f"board:{board['id']}",
                     data={"op": "card.delete", "card_id": card["id"], "version": 1})
     assert a.expect("error", ref=ref)["code"] == "not_found"
+    ref = a.request("publish", topic=f"board:{board['id']}", data={"op": "card.delete", "card_id": 2**31, "version": 1})
+    assert a.expect("error", ref=ref)["code"] == "not_found"
+
+
+def test_many_sockets_resuming_and_publishing_at_once_all_get_through(server, team):
+    """More sockets at once than the worker has database connections: every resume and publish gets through.
+
+    On PostgreSQL the frames really interleave (psycopg waits cooperatively under gevent), so
+    this is where a frame holding two pooled connections at once, or seqs claimed out of
+    order, would show.
+    """
+    alice, bob, _, ws, topic, _ = team
+    carol = Person(server.url, next(names))
+    alice.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": carol.username})
+    publish_over_http(alice, topic, 3, "old")
+    sockets = [person.socket() for person in (alice, bob, carol) for _ in range(10)]
+    for sock in sockets:
+        sock.subscribe(topic, since=0)
+        sock.subscribe(f"presence:{ws['id']}")
+    for sock in sockets:
+        frames = []
+        while sum(f["type"] != "presence_diff" for f in frames) < 6:
+            frames.append(sock.recv(10))
+        assert [f["seq"] for f in frames if f["type"] == "event"] == [1, 2, 3]
+        assert sorted(f["type"] for f in frames if f["type"] not in ("event", "presence_diff")) == [
+            "presence_state", "subscribed", "subscribed"]
+
+    refs = [sock.request("publish", topic=topic, data={"body": f"from {i}", "client_id": f"c{i}"})
+            for i, sock in enumerate(sockets)]
+    acked = []
+    for sock, ref in zip(sockets, refs):
+        seen, ack = [], None
+        while len(seen) < len(sockets) or ack is None:  # every message once, in seq order, and its own ack
+            frame = sock.recv(10)
+            if frame["type"] == "event":
+                seen.append(frame["seq"])
+            elif frame["type"] == "ack":
+                assert frame["ref"] == ref
+                ack = frame["seq"]
+        assert seen == list(range(4, 4 + len(sockets)))
+        acked.append(ack)
+    assert sorted(acked) == list(range(4, 4 + len(sockets)))
 
 
 def test_presence_counts_users_not_tabs_and_has_a_grace(team):

@@ -95,7 +95,8 @@ class Hearth:
         self.log.seek(0)
         return self.log.read()
 
-    def stop(self, sig=signal.SIGTERM, timeout=20):
+    def stop(self, sig=signal.SIGINT, timeout=20):
+        """Quick shutdown by default: a graceful one waits out every idle keep-alive connection a test left open."""
         if self.process and self.process.poll() is None:
             self.process.send_signal(sig)
             try:

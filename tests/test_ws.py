@@ -504,6 +504,8 @@ def test_sigterm_closes_every_socket_with_1001(hearth_server):
     sockets = [p.socket() for p in people]
     for s in sockets:
         s.alive()
+    for p in people:
+        p.http.close()  # an idle keep-alive connection would hold the graceful shutdown to its end
     server.process.send_signal(signal.SIGTERM)
     assert [s.close_code(timeout=5) for s in sockets] == [1001, 1001, 1001]
     assert server.process.wait(15) == 0

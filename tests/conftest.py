@@ -7,20 +7,8 @@ from flask_migrate import upgrade
 
 from app import create_app
 from extensions import db
+from support import Auth, drop_database, new_database, settings_for
 
-TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789-abcdef"
-PASSWORD = "correct horse battery"
-
-
-def settings_for(tmp_path, **overrides):
-    return {
-        "ENV": "testing",
-        "SECRET_KEY": TEST_SECRET,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/hearth.db",
-        "PASSWORD_HASH_PROFILE": "CHEAPEST",
-        "REGISTER_LIMIT": "1000/minute",
-        **overrides,
-    }
 
 
 DATABASES = ("sqlite", "postgresql")
@@ -48,18 +36,6 @@ def postgres_server():
         raise
     yield server
     server.stop()
-
-
-def new_database(kind, request):
-    """The URL of a new database migrated to head; None for SQLite, where the owner makes its own file."""
-    if kind == "sqlite":
-        return None
-    return request.getfixturevalue("postgres_server").create_database(template="hearth_template")
-
-
-def drop_database(kind, request, url):
-    if kind == "postgresql":
-        request.getfixturevalue("postgres_server").drop_database(url)
 
 
 @pytest.fixture
@@ -96,45 +72,6 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-class Auth:
-    """Register, log in and send authenticated requests as a browser would."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def register(self, username="alice", password=PASSWORD, **extra):
-        return self.client.post("/auth/register", json={"username": username, "password": password, **extra})
-
-    def login(self, username="alice", password=PASSWORD, **kwargs):
-        return self.client.post("/auth/login", json={"username": username, "password": password}, **kwargs)
-
-    def cookie(self, name, path="/"):
-        cookie = self.client.get_cookie(name, path=path)
-        return cookie.value if cookie else None
-
-    def csrf(self, kind="access"):
-        return self.cookie(f"csrf_{kind}_token")
-
-    def headers(self, kind="access"):
-        return {"X-CSRF-TOKEN": self.csrf(kind)}
-
-    def refresh(self):
-        return self.client.post("/auth/refresh", headers=self.headers("refresh"))
-
-    def logout(self):
-        return self.client.post("/auth/logout", headers=self.headers("refresh"))
-
-    def call(self, method, path, body=None):
-        """A JSON API call as the client would make it, with the access CSRF header."""
-        return self.client.open(path, method=method, json=body, headers=self.headers())
-
-    def set_access_token(self, token):
-        self.client.set_cookie("access_token_cookie", token)
-
-    def set_refresh_token(self, token):
-        self.client.set_cookie("refresh_token_cookie", token, path="/auth")
 
 
 @pytest.fixture

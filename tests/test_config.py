@@ -3,7 +3,7 @@
 import pytest
 
 from app import create_app
-from conftest import PASSWORD, settings_for
+from support import PASSWORD, settings_for
 
 
 def test_production_refuses_to_start_without_a_secret(tmp_path, monkeypatch):

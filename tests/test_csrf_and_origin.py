@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import PASSWORD
+from support import PASSWORD
 
 # (method, path, body, which CSRF cookie the route expects)
 MUTATING_ROUTES = [
@@ -46,7 +46,7 @@ def test_mutating_route_from_a_foreign_origin_is_refused(auth, method, path, bod
 
 
 def test_same_origin_and_allowed_origins_pass(make_app):
-    from conftest import Auth
+    from support import Auth
 
     client = make_app(ALLOWED_ORIGINS="https://app.example, https://admin.example").test_client()
     auth = Auth(client)

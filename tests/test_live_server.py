@@ -11,7 +11,7 @@ import jwt
 import pytest
 import requests
 
-from conftest import PASSWORD
+from support import PASSWORD
 from servers import ROOT, SECRET, free_port, wait_until
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import PASSWORD, Auth
+from support import PASSWORD, Auth
 
 
 def test_register_answers_the_contract_body(auth):

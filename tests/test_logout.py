@@ -2,7 +2,7 @@
 
 import time
 
-from conftest import PASSWORD, Auth
+from support import PASSWORD, Auth
 
 
 def test_logout_works_with_an_expired_access_token(make_app):

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from conftest import drop_database, new_database
+from support import drop_database, new_database
 from servers import Hearth
 from wsclient import Person
 

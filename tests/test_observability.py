@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from conftest import PASSWORD
+from support import PASSWORD
 
 
 class Lines(logging.Handler):

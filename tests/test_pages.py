@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import PASSWORD, Auth
+from support import PASSWORD, Auth
 
 
 @pytest.mark.parametrize("path", ["/", "/settings/sessions", "/settings/sessions?tab=1"])

@@ -5,7 +5,7 @@ import time
 import jwt
 import pytest
 
-from conftest import Auth
+from support import Auth
 
 
 def refresh_jti(auth):

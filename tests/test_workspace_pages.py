@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import Auth
+from support import Auth
 
 XSS = "<img src=x onerror=alert(1)>"
 

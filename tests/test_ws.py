@@ -10,7 +10,7 @@ import pytest
 import requests
 from websockets.exceptions import InvalidStatus
 
-from conftest import drop_database, new_database
+from support import drop_database, new_database
 from servers import Hearth
 from sockets import ABUSE_LIMIT
 from wsclient import Person
@@ -38,64 +38,6 @@ def team(server):
     channel = alice.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
     board = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "plan"}).json()
     return alice, bob, eve, ws, f"chat:{channel['id']}", board
-
-
-def upgrade_status(url, headers):
-    """Attempt an upgrade by hand: the HTTP status and body the server answers with."""
-    response = requests.get(url + "/ws", headers={
-        "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", **headers,
-    }, timeout=5)
-    return response.status_code, response
-
-
-@pytest.mark.parametrize("origin", [None, "https://evil.example", "null", "http://127.0.0.1.evil.example"])
-def test_upgrade_from_a_foreign_or_missing_origin_is_403(server, origin):
-    alice = Person(server.url, next(names))
-    headers = {"Cookie": alice.cookie_header()}
-    if origin:
-        headers["Origin"] = origin
-    status, response = upgrade_status(server.url, headers)
-    assert status == 403 and response.json()["error"] == "forbidden"
-    assert "Sec-WebSocket-Accept" not in response.headers
-
-
-def test_origin_that_only_starts_with_ours_is_refused(server):
-    alice = Person(server.url, next(names))
-    status, _ = upgrade_status(server.url, {"Cookie": alice.cookie_header(), "Origin": server.url + ".evil.example"})
-    assert status == 403
-
-
-def test_upgrade_without_a_valid_session_is_401(server):
-    alice = Person(server.url, next(names))
-    good = alice.cookie_header()
-    cases = {
-        "missing": "",
-        "forged": "access_token_cookie=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
-    }
-    for name, cookie in cases.items():
-        status, response = upgrade_status(server.url, {"Origin": server.url, "Cookie": cookie})
-        assert status == 401, name
-        assert response.json()["error"] in ("token_missing", "token_invalid")
-    time.sleep(2.2)
-    status, response = upgrade_status(server.url, {"Origin": server.url, "Cookie": good})
-    assert (status, response.json()["error"]) == (401, "token_expired")
-    alice.api("POST", "/auth/refresh")
-    fresh = alice.cookie_header()
-    alice.api("POST", "/auth/logout")
-    status, response = upgrade_status(server.url, {"Origin": server.url, "Cookie": fresh})
-    assert (status, response.json()["error"]) == (401, "token_revoked")
-
-
-def test_a_token_in_the_query_string_or_header_is_not_accepted(server):
-    alice = Person(server.url, next(names))
-    token = alice.http.cookies.get("access_token_cookie")
-    with pytest.raises(InvalidStatus) as refused:
-        from websockets.sync.client import connect
-
-        connect(server.url.replace("http", "ws") + f"/ws?jwt={token}", origin=server.url,
-                additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=5)
-    assert refused.value.response.status_code == 401
 
 
 def test_two_members_chat_and_a_stranger_sees_nothing(team):

@@ -8,16 +8,16 @@ import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from conftest import PASSWORD
+from support import PASSWORD
 
 
 class Person:
-    def __init__(self, url, username, register=True):
+    def __init__(self, url, username, register=True, **profile):
         self.url = url
         self.username = username
         self.http = requests.Session()
         if register:
-            response = self.http.post(f"{url}/auth/register", json={"username": username, "password": PASSWORD})
+            response = self.http.post(f"{url}/auth/register", json={"username": username, "password": PASSWORD, **profile})
             assert response.status_code == 201, response.text
             self.id = response.json()["user"]["id"]
 
@@ -47,6 +47,15 @@ class Person:
     def socket(self, origin=None, cookie=None):
         return Socket(self.url, cookie if cookie is not None else self.cookie_header(),
                       origin if origin is not None else self.url)
+
+
+def upgrade_status(url, headers):
+    """Attempt an upgrade by hand: the HTTP status and the response the server answers with."""
+    response = requests.get(url + "/ws", headers={
+        "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", **headers,
+    }, timeout=5)
+    return response.status_code, response
 
 
 class Socket:

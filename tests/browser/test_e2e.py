@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD
+from support import PASSWORD
 from servers import Hearth, require_binary
 from wsclient import Person
 

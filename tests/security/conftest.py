@@ -1,0 +1,70 @@
+"""The attack suite's target: one Hearth under gunicorn (SQLite, one gevent worker), and a team to attack.
+
+The server trusts one `X-Forwarded-For` hop, as it would behind nginx, so that an attacker
+can come from an address of its own and its failures lock only that address.
+"""
+
+import itertools
+from types import SimpleNamespace
+
+import pytest
+
+from servers import Hearth
+from wsclient import Person
+
+REUSE_GRACE = 1
+names = (f"user{i}" for i in itertools.count())
+
+
+@pytest.fixture(scope="package")
+def server():
+    hearth = Hearth(env={"HEARTH_REUSE_GRACE": str(REUSE_GRACE), "HEARTH_TRUSTED_PROXIES": "1"}).start()
+    yield hearth
+    hearth.stop()
+
+
+@pytest.fixture
+def person(server):
+    """A new registered user (keyword arguments go into the register body, e.g. display_name)."""
+    return lambda **profile: Person(server.url, next(names), **profile)
+
+
+@pytest.fixture
+def team(server, person):
+    """Alice's workspace (with Bob) holding a channel with a message and a board with a card;
+    Mallory, the attacker, has a workspace of her own with the same, so her ids are real ones."""
+
+    def workspace_of(owner, *members):
+        ws = owner.api("POST", "/api/workspaces", {"name": f"{owner.username}'s"}).json()
+        for member in members:
+            owner.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": member.username})
+        channel = owner.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
+        board = owner.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "plans"}).json()
+        columns = [c["id"] for c in owner.api("GET", f"/api/boards/{board['id']}").json()["columns"]]
+        card = owner.api("POST", f"/api/boards/{board['id']}/cards", {"column_id": columns[0], "title": "secret card"}).json()
+        message = owner.api("POST", f"/api/channels/{channel['id']}/messages",
+                            {"body": "secret message", "client_id": "m1"}).json()
+        return SimpleNamespace(owner=owner, workspace=ws, channel=channel, board=board, columns=columns, card=card,
+                               message=message)
+
+    alice, bob, mallory = person(), person(), person()
+    return SimpleNamespace(alice=alice, bob=bob, mallory=mallory, ours=workspace_of(alice, bob),
+                           theirs=workspace_of(mallory))
+
+
+@pytest.fixture
+def snapshot():
+    """Everything of a workspace a member can read: what an attack must leave unchanged."""
+    return take_snapshot
+
+
+def take_snapshot(someone, place):
+    ws = place.workspace["id"]
+    return {
+        "members": someone.api("GET", f"/api/workspaces/{ws}/members").json(),
+        "channels": someone.api("GET", f"/api/workspaces/{ws}/channels").json(),
+        "boards": someone.api("GET", f"/api/workspaces/{ws}/boards").json(),
+        "messages": someone.api("GET", f"/api/channels/{place.channel['id']}/messages").json(),
+        "board": someone.api("GET", f"/api/boards/{place.board['id']}").json(),
+        "sessions": len(someone.api("GET", "/auth/sessions").json()),
+    }

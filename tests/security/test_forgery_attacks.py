@@ -1,0 +1,118 @@
+"""Cross-site forgery against the running server: socket hijacking by Origin, and every mutating route without CSRF.
+
+A forged request carries the victim's cookies (the browser attaches them) but cannot read
+them, so it cannot send the matching `X-CSRF-TOKEN`: missing, wrong, or the other cookie's value.
+"""
+
+import pytest
+
+from app import create_app
+from support import PASSWORD, settings_for
+from wsclient import upgrade_status
+
+
+@pytest.mark.parametrize("origin", [
+    None, "null", "https://evil.example", "http://127.0.0.1.evil.example", "{url}.evil.example", "{url}@evil.example",
+    "https://127.0.0.1:{port}", "http://127.0.0.1:1", "http://localhost:{port}",
+])
+def test_an_upgrade_from_a_foreign_or_missing_origin_is_refused_before_the_handshake(server, person, origin):
+    headers = {"Cookie": person().cookie_header()}
+    if origin:
+        headers["Origin"] = origin.format(url=server.url, port=server.url.rsplit(":", 1)[1])
+    status, response = upgrade_status(server.url, headers)
+    assert (status, response.json()["error"]) == (403, "forbidden")
+    assert "Sec-WebSocket-Accept" not in response.headers
+
+
+def test_an_upgrade_from_our_own_origin_is_accepted(server, person):
+    status, response = upgrade_status(server.url, {"Cookie": person().cookie_header(), "Origin": server.url})
+    assert status == 101 and response.headers["Sec-WebSocket-Accept"]
+
+
+def mutating_routes(team):
+    """(endpoint, method, path, body, token kind, form?) for every mutating route but login and register."""
+    ours, alice, wid = team.ours, team.alice, team.ours.workspace["id"]
+    cid, bid, card = ours.channel["id"], ours.board["id"], ours.card["id"]
+    sid = next(s["id"] for s in alice.api("GET", "/auth/sessions").json() if s["current"])
+    return [
+        ("api.create_workspace", "POST", "/api/workspaces", {"name": "forged"}, "access", False),
+        ("api.add_member", "POST", f"/api/workspaces/{wid}/members", {"username": team.mallory.username}, "access", False),
+        ("api.create_channel", "POST", f"/api/workspaces/{wid}/channels", {"name": "forged"}, "access", False),
+        ("api.create_board", "POST", f"/api/workspaces/{wid}/boards", {"name": "forged"}, "access", False),
+        ("api.post_message", "POST", f"/api/channels/{cid}/messages", {"body": "forged", "client_id": "f"}, "access", False),
+        ("api.create_card", "POST", f"/api/boards/{bid}/cards", {"column_id": ours.columns[0], "title": "forged"},
+         "access", False),
+        ("api.update_card", "PATCH", f"/api/cards/{card}", {"version": 1, "title": "forged"}, "access", False),
+        ("api.delete_card", "DELETE", f"/api/cards/{card}", {"version": 1}, "access", False),
+        ("auth.change_password", "POST", "/auth/password",
+         {"current_password": PASSWORD, "new_password": "taken over!"}, "access", False),
+        ("auth.end_session", "DELETE", f"/auth/sessions/{sid}", None, "access", False),
+        ("auth.refresh", "POST", "/auth/refresh", None, "refresh", False),
+        ("auth.logout", "POST", "/auth/logout", None, "refresh", False),
+        ("auth.logout_all", "POST", "/auth/logout-all", None, "refresh", False),
+        ("auth.resume", "POST", "/auth/resume", {"next": "/"}, "refresh", True),
+        ("pages.create_workspace", "POST", "/w", {"name": "forged"}, "access", True),
+        ("pages.add_member", "POST", f"/w/{wid}/members", {"username": team.mallory.username}, "access", True),
+        ("pages.create_channel", "POST", f"/w/{wid}/channels", {"name": "forged"}, "access", True),
+        ("pages.create_board", "POST", f"/w/{wid}/boards", {"name": "forged"}, "access", True),
+        ("pages.send_message", "POST", f"/w/{wid}/c/{cid}", {"body": "forged"}, "access", True),
+        ("pages.create_card", "POST", f"/w/{wid}/b/{bid}/cards", {"column_id": ours.columns[0], "title": "forged"},
+         "access", True),
+        ("pages.move_card", "POST", f"/w/{wid}/b/{bid}/cards/{card}/move", {"direction": "next", "version": 1},
+         "access", True),
+        ("pages.end_session", "POST", f"/settings/sessions/{sid}/end", {}, "access", True),
+    ]
+
+
+def test_the_table_covers_every_mutating_route(tmp_path, team):
+    app = create_app(settings_for(tmp_path))
+    mutating = {r.endpoint for r in app.url_map.iter_rules() if r.methods & {"POST", "PUT", "PATCH", "DELETE"}}
+    assert {route[0] for route in mutating_routes(team)} == mutating - {"auth.login", "auth.register"}
+
+
+def test_every_mutating_route_refuses_a_forged_request_and_changes_nothing(team, snapshot):
+    alice = team.alice
+    before = snapshot(alice, team.ours)
+    cookies = {kind: alice.http.cookies.get(f"csrf_{kind}_token") for kind in ("access", "refresh")}
+    for endpoint, method, path, body, kind, form in mutating_routes(team):
+        other = cookies["refresh" if kind == "access" else "access"]
+        for forged in (None, "wrong", other):
+            if form:
+                fields = {**body, **({"csrf_token": forged} if forged else {})}
+                response = alice.http.request(method, alice.url + path, data=fields, allow_redirects=False)
+            else:
+                headers = {"X-CSRF-TOKEN": forged} if forged else {}
+                response = alice.http.request(method, alice.url + path, json=body, headers=headers)
+            assert response.status_code == 403, (endpoint, forged, response.status_code, response.text[:200])
+            if not form:
+                assert response.json()["error"] == "csrf_failed", endpoint
+            assert "Set-Cookie" not in response.headers, endpoint  # no tokens rotated, none cleared
+    assert snapshot(alice, team.ours) == before
+    assert alice.api("GET", "/api/me").status_code == 200  # still signed in: no logout, no revocation
+    assert team.alice.login() and alice.api("GET", "/api/me").status_code == 200  # the password is unchanged
+
+
+def card_version(someone, place):
+    board = someone.api("GET", f"/api/boards/{place.board['id']}").json()
+    return next(c["version"] for column in board["columns"] for c in column["cards"] if c["id"] == place.card["id"])
+
+
+def test_the_same_requests_with_the_right_csrf_value_go_through(team):
+    """The table is made of working requests: what refused them above was the CSRF check alone."""
+    alice = team.alice
+    routes = sorted(mutating_routes(team), key=lambda route: route[0] == "api.delete_card")  # the card goes last
+    for endpoint, method, path, body, kind, form in routes:
+        if body and "version" in body:
+            body["version"] = card_version(alice, team.ours)
+        if endpoint in ("auth.logout", "auth.logout_all", "auth.end_session", "pages.end_session"):
+            continue  # they would end the session the rest of the table runs in; tests/test_logout.py has them
+        csrf = alice.http.cookies.get(f"csrf_{kind}_token")
+        if form:
+            response = alice.http.request(method, alice.url + path, data={**body, "csrf_token": csrf},
+                                          allow_redirects=False)
+            assert response.status_code == 303, (endpoint, response.text[:300])
+        else:
+            response = alice.http.request(method, alice.url + path, json=body, headers={"X-CSRF-TOKEN": csrf})
+            assert response.status_code in (200, 201, 204), (endpoint, response.text[:300])
+        if endpoint == "auth.change_password":
+            alice.api("POST", "/auth/password", {"current_password": "taken over!", "new_password": PASSWORD})

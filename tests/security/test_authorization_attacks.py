@@ -1,0 +1,111 @@
+"""Mallory, a signed-in user with a workspace of her own, uses the ids of Alice's: every route, every topic.
+
+Each answer is `not_found` (the ids might as well not exist), nothing of Alice's shows in
+it, and nothing of Alice's changes.
+"""
+
+import pytest
+
+from app import create_app
+from support import settings_for
+
+
+def routes_with_ids(team):
+    """(endpoint, method, path, body) for every route that takes an id, with the ids of Alice's workspace.
+    Where a route takes two ids, one is Mallory's own and the other Alice's."""
+    ours, theirs = team.ours, team.theirs
+    wid, cid, bid, card = ours.workspace["id"], ours.channel["id"], ours.board["id"], ours.card["id"]
+    my_wid, my_cid, my_bid, my_card = (theirs.workspace["id"], theirs.channel["id"], theirs.board["id"],
+                                       theirs.card["id"])
+    sid = next(s["id"] for s in team.alice.api("GET", "/auth/sessions").json())
+    return [
+        ("api.members", "GET", f"/api/workspaces/{wid}/members", None),
+        ("api.add_member", "POST", f"/api/workspaces/{wid}/members", {"username": team.mallory.username}),
+        ("api.channels", "GET", f"/api/workspaces/{wid}/channels", None),
+        ("api.create_channel", "POST", f"/api/workspaces/{wid}/channels", {"name": "mine now"}),
+        ("api.boards", "GET", f"/api/workspaces/{wid}/boards", None),
+        ("api.create_board", "POST", f"/api/workspaces/{wid}/boards", {"name": "mine now"}),
+        ("api.messages", "GET", f"/api/channels/{cid}/messages", None),
+        ("api.post_message", "POST", f"/api/channels/{cid}/messages", {"body": "mine now", "client_id": "x"}),
+        ("api.board", "GET", f"/api/boards/{bid}", None),
+        ("api.create_card", "POST", f"/api/boards/{bid}/cards", {"column_id": ours.columns[0], "title": "mine now"}),
+        ("api.create_card", "POST", f"/api/boards/{my_bid}/cards", {"column_id": ours.columns[0], "title": "there"}),
+        ("api.update_card", "PATCH", f"/api/cards/{card}", {"version": 1, "title": "mine now"}),
+        ("api.update_card", "PATCH", f"/api/cards/{my_card}", {"version": 1, "column_id": ours.columns[1]}),
+        ("api.delete_card", "DELETE", f"/api/cards/{card}", {"version": 1}),
+        ("auth.end_session", "DELETE", f"/auth/sessions/{sid}", None),
+        ("pages.workspace_page", "GET", f"/w/{wid}", None),
+        ("pages.chat", "GET", f"/w/{wid}/c/{cid}", None),
+        ("pages.chat", "GET", f"/w/{my_wid}/c/{cid}", None),
+        ("pages.board", "GET", f"/w/{wid}/b/{bid}", None),
+        ("pages.board", "GET", f"/w/{my_wid}/b/{bid}", None),
+        ("pages.add_member", "POST", f"/w/{wid}/members", {"username": team.mallory.username}),
+        ("pages.create_channel", "POST", f"/w/{wid}/channels", {"name": "mine now"}),
+        ("pages.create_board", "POST", f"/w/{wid}/boards", {"name": "mine now"}),
+        ("pages.send_message", "POST", f"/w/{wid}/c/{cid}", {"body": "mine now"}),
+        ("pages.send_message", "POST", f"/w/{my_wid}/c/{cid}", {"body": "mine now"}),
+        ("pages.create_card", "POST", f"/w/{wid}/b/{bid}/cards", {"column_id": ours.columns[0], "title": "mine now"}),
+        ("pages.move_card", "POST", f"/w/{wid}/b/{bid}/cards/{card}/move", {"direction": "next", "version": 1}),
+        ("pages.move_card", "POST", f"/w/{my_wid}/b/{my_bid}/cards/{card}/move", {"direction": "next", "version": 1}),
+        ("pages.end_session", "POST", f"/settings/sessions/{sid}/end", {}),
+    ]
+
+
+def test_the_table_covers_every_route_that_takes_an_id(tmp_path, team):
+    app = create_app(settings_for(tmp_path))
+    with_ids = {r.endpoint for r in app.url_map.iter_rules() if r.arguments and r.endpoint != "static"}
+    assert {route[0] for route in routes_with_ids(team)} == with_ids
+
+
+def test_every_route_with_another_workspaces_ids_is_not_found_and_changes_nothing(team, snapshot):
+    mallory = team.mallory
+    before, hers = snapshot(team.alice, team.ours), snapshot(mallory, team.theirs)
+    csrf = mallory.http.cookies.get("csrf_access_token")
+    for endpoint, method, path, body in routes_with_ids(team):
+        if endpoint.startswith("pages.") and method == "POST":
+            response = mallory.http.post(mallory.url + path, data={**body, "csrf_token": csrf}, allow_redirects=False)
+        else:
+            response = mallory.http.request(method, mallory.url + path, json=body, headers={"X-CSRF-TOKEN": csrf})
+        assert response.status_code in (400, 404), (endpoint, path, response.status_code)
+        if response.headers["Content-Type"].startswith("application/json"):
+            assert response.json()["error"] in ("not_found", "invalid_input"), (endpoint, path)
+        assert "secret" not in response.text and team.alice.username not in response.text, (endpoint, path)
+    assert snapshot(team.alice, team.ours) == before
+    assert snapshot(mallory, team.theirs) == hers  # nor did Alice's column take Mallory's card
+    assert team.alice.api("GET", "/api/me").status_code == 200
+
+
+def topic_frames(team):
+    ours, theirs = team.ours, team.theirs
+    card, my_board = ours.card["id"], f"board:{theirs.board['id']}"
+    return [
+        {"type": "subscribe", "topic": f"chat:{ours.channel['id']}", "since": 0},
+        {"type": "subscribe", "topic": f"board:{ours.board['id']}", "since": 0},
+        {"type": "subscribe", "topic": f"presence:{ours.workspace['id']}"},
+        {"type": "publish", "topic": f"chat:{ours.channel['id']}", "data": {"body": "mine now", "client_id": "x"}},
+        {"type": "publish", "topic": f"board:{ours.board['id']}",
+         "data": {"op": "card.create", "column_id": ours.columns[0], "title": "mine now"}},
+        # her own board's topic, Alice's card or column
+        {"type": "publish", "topic": my_board, "data": {"op": "card.update", "card_id": card, "version": 1, "title": "x"}},
+        {"type": "publish", "topic": my_board, "data": {"op": "card.move", "card_id": card, "version": 1,
+                                                         "column_id": ours.columns[1], "position": 0}},
+        {"type": "publish", "topic": my_board, "data": {"op": "card.delete", "card_id": card, "version": 1}},
+        {"type": "publish", "topic": my_board, "data": {"op": "card.create", "column_id": ours.columns[0], "title": "x"}},
+    ]
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_every_topic_with_another_workspaces_ids_is_not_found_and_changes_nothing(team, snapshot, index):
+    frame = topic_frames(team)[index]
+    before = snapshot(team.alice, team.ours)
+    alice_sock, sock = team.alice.socket(), team.mallory.socket()
+    alice_sock.subscribe(f"chat:{team.ours.channel['id']}")
+    alice_sock.expect("subscribed")
+    ref = sock.request(**frame)
+    answer = sock.recv()
+    assert answer["type"] == "error" and answer["ref"] == ref, answer
+    assert answer["code"] in ("not_found", "invalid_input", "invalid_message"), answer
+    assert "secret" not in str(answer)
+    assert sock.alive()  # the socket stays open
+    assert alice_sock.quiet(0.3)  # nothing reached Alice's channel
+    assert snapshot(team.alice, team.ours) == before

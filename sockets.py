@@ -30,7 +30,7 @@ from realtime import (
     GOING_AWAY, POLICY, REVALIDATE, REVOKED, Connection, Hub, InlineReader, NoEvent, TokenBucket, dumps, event_frame,
     parse_topic, text_frame,
 )
-from validation import MAX_ID
+from validation import MAX_ID, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -254,8 +254,8 @@ class ClientFrames:
             if isinstance(raw, bytes):
                 raise FrameError("invalid_message", "Frames are JSON text.")
             try:
-                message = json.loads(raw)
-            except (ValueError, RecursionError):
+                message = parse_json(raw)
+            except ValueError:
                 raise FrameError("invalid_json", "The frame is not valid JSON.") from None
             if not isinstance(message, dict):
                 raise FrameError("invalid_message", "A frame is a JSON object with a type.")

@@ -1,5 +1,6 @@
 """Parsing request bodies into checked values, with every bad field named in one 400."""
 
+import json
 import re
 
 from flask import request
@@ -10,12 +11,26 @@ USERNAME_RE = re.compile(r"[a-z0-9_.\-]{3,32}")
 MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
+def parse_json(raw):
+    """Decode JSON text (str or bytes), refusing with ValueError what Python's parser lets through but nothing
+    downstream can take: a lone surrogate (`"\\ud800"`, or its UTF-8 bytes) fails to encode in the database,
+    the password hash and every frame sent back; nesting that exhausts the parser is no value either."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    escapes = (b"\\u", b"\xed") if isinstance(raw, bytes) else ("\\u",)  # a str frame was already valid UTF-8
+    if any(marker in raw for marker in escapes):
+        json.dumps(value, ensure_ascii=False).encode()  # raises UnicodeEncodeError, a ValueError
+    return value
+
+
 def json_body():
     """The JSON object of the request; anything else is `400 invalid_input`."""
     try:
-        data = request.get_json(force=True, silent=True)
-    except RecursionError:
-        data = None  # nesting deep enough to exhaust the parser is no valid body
+        data = parse_json(request.get_data(cache=True))
+    except ValueError:
+        data = None
     if not isinstance(data, dict):
         raise DomainError("invalid_input", "The body must be a JSON object.")
     return data

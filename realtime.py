@@ -115,6 +115,18 @@ class Subscription:
         self.buffer = []  # live events held back while replaying; None once live
 
 
+class OrderedSocket:
+    """The socket as simple-websocket sees it: what it writes itself (pongs, its close frame) joins the
+    connection's outgoing frames in order; everything else is the socket itself."""
+
+    def __init__(self, sock, write):
+        self.inner = sock
+        self.send = self.sendall = lambda data: write(bytes(data)) or len(data)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
 class Connection:
     """One accepted socket of one session."""
 
@@ -130,9 +142,11 @@ class Connection:
         self.close_code = None
         self.reading = True  # until the socket's reading loop ends
         self.on_gap = None  # set by the owner: called with a Subscription that missed events
+        self._sock = ws.sock
         # Under gevent, the OS socket beneath: a frame that fits in its buffer is written at once,
         # without waking the writer (a greenlet switch per subscriber is most of a fan-out's cost).
         self._raw = getattr(ws.sock, "_sock", None)
+        ws.sock = OrderedSocket(self._sock, self._write)
         self._pending = 0  # frames handed to the writer and not yet written
         self._writer = None  # started the first time a frame has to wait: most sockets never need one
         self._write_lock = threading.Lock()
@@ -147,7 +161,7 @@ class Connection:
                 yield ws.input_buffer.pop(0)
                 continue
             try:
-                data = ws.sock.recv(ws.receive_bytes)
+                data = self._sock.recv(ws.receive_bytes)
                 if not data:
                     raise OSError("the client went away")
                 ws.ws.receive_data(data)
@@ -173,7 +187,14 @@ class Connection:
             return
         if isinstance(message, dict):
             message = dumps(message)
-        frame = message if isinstance(message, bytes) else text_frame(message)
+        self._write(message if isinstance(message, bytes) else text_frame(message))
+
+    def _write(self, frame):
+        """Write whole frames in order: at once when nothing waits and it fits, else through the writer.
+
+        Everything written to the socket comes through here, simple-websocket's own pongs and close
+        frame included: a write beside the writer would land in the middle of a half-written frame.
+        """
         if self._raw is not None and self._pending == 0 and not self._write_lock.locked():
             try:
                 written = self._raw.send(frame)
@@ -196,7 +217,7 @@ class Connection:
             self.close_soon(POLICY, "too slow: outgoing queue full")
 
     def _write_forever(self):
-        sock = self.ws.sock
+        sock = self._sock
         while True:
             frame = self.outbox.get()
             if frame is None:
@@ -221,9 +242,9 @@ class Connection:
         threading.Thread(target=self._close, args=(code, reason), daemon=True).start()
 
     def _close(self, code, reason):
+        self._drop_queued()  # a reader too slow for them gets the close frame sooner; the others have none queued
         try:
-            with self._write_lock:
-                self.ws.close(reason=code, message=reason[:120])
+            self.ws.close(reason=code, message=reason[:120])  # its close frame goes out after the frame being written
         except Exception:
             pass
         self.stop_writer()
@@ -233,22 +254,27 @@ class Connection:
             time.sleep(0.05)
         if self.reading:
             try:
-                self.ws.sock.shutdown(socket.SHUT_RDWR)
+                self._sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
 
     def stop_writer(self):
+        """The writer ends once what is queued is written (all of it: a queue without room is dropped first)."""
         if self._writer is None:
             return
         try:
             self.outbox.put_nowait(None)
         except queue.Full:
-            while True:  # a full queue is never sent now: drop it so the writer sees the stop
-                try:
-                    self.outbox.get_nowait()
-                except queue.Empty:
-                    break
+            self._drop_queued()
             self.outbox.put_nowait(None)
+
+    def _drop_queued(self):
+        while self.outbox is not None:
+            try:
+                self.outbox.get_nowait()
+            except queue.Empty:
+                return
+            self._pending -= 1
 
     # delivery
 

@@ -249,8 +249,6 @@ class ClientFrames:
     def handle(self, raw):
         ref = None
         try:
-            if not self.frame_budget.take():
-                raise FrameError("rate_limited", "Too many frames; slow down.")
             if isinstance(raw, bytes):
                 raise FrameError("invalid_message", "Frames are JSON text.")
             try:
@@ -263,10 +261,13 @@ class ClientFrames:
             if ref is not None and (not isinstance(ref, (str, int)) or isinstance(ref, bool) or len(str(ref)) > 200):
                 ref = None
                 raise FrameError("invalid_message", "ref must be a string.")
+            if not self.frame_budget.take():  # after the ref: the client retries the frame it names
+                raise FrameError("rate_limited", "Too many frames; slow down.")
+            kind = message.get("type")
             action = {
                 "subscribe": self.subscribe, "unsubscribe": self.unsubscribe,
                 "publish": self.publish, "ping": self.ping,
-            }.get(message.get("type"))
+            }.get(kind) if isinstance(kind, str) else None
             if action is None:
                 raise FrameError("invalid_message", "Unknown frame type.")
             action(message, ref)
@@ -279,6 +280,12 @@ class ClientFrames:
             log.exception("database error while handling a frame")
             db.session.rollback()
             self.refuse(ref, "unavailable", "Could not do that just now; nothing was stored. Try again.")
+        except Exception:
+            # a bug met by one frame: answer that frame and keep the socket (an exception out of the
+            # route would end it with an HTTP 500 written into the WebSocket stream)
+            log.exception("unexpected error while handling a frame")
+            db.session.rollback()
+            self.refuse(ref, "internal_error", "Something went wrong on our side; it has been logged.")
         finally:
             db.session.remove()
 
@@ -367,7 +374,7 @@ class ClientFrames:
             "card.update": ("version", "title", "description"),
             "card.move": ("version", "column_id", "position"),
             "card.delete": ("version",),
-        }.get(op)
+        }.get(op) if isinstance(op, str) else None
         if fields is None:
             raise FrameError("invalid_message", "op must be card.create, card.update, card.move or card.delete.")
         body = {f: data[f] for f in fields if f in data}

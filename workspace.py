@@ -127,13 +127,18 @@ def _insert_named(row, what):
     return row
 
 
-def history(user_id, channel_id, before=None, after=None, limit=HISTORY_DEFAULT):
+def history(user_id, channel_id, paging=None):
     """A page of messages, oldest first: the newest ones, those before an id, or those after it.
 
+    `paging` holds `before`, `after` and `limit` (None: not given), or is a function that reads
+    them, so that membership (404) is checked before the query string (400).
     Ids rise in commit order within a channel (the seq lock is taken before the
     insert), so an `after` cursor never skips a message that commits later.
     """
     channel_for(user_id, channel_id)
+    paging = paging() if callable(paging) else paging or {}
+    before, after, limit = paging.get("before"), paging.get("after"), paging.get("limit")
+    limit = HISTORY_DEFAULT if limit is None else limit
     if before is not None and after is not None:
         raise DomainError("invalid_input", "Give before or after, not both.", fields=["after", "before"])
     if not 1 <= limit <= HISTORY_MAX:

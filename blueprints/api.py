@@ -75,11 +75,7 @@ def create_channel(workspace_id):
 
 @bp.get("/channels/<int:channel_id>/messages")
 def messages(channel_id):
-    limit = query_int("limit")
-    page = workspace.history(
-        g.user.id, channel_id, before=query_int("before"), after=query_int("after"),
-        limit=workspace.HISTORY_DEFAULT if limit is None else limit,
-    )
+    page = workspace.history(g.user.id, channel_id, lambda: {name: query_int(name) for name in ("before", "after", "limit")})
     return listed(page)
 
 

@@ -95,7 +95,7 @@ def chat(workspace_id, channel_id):
         "pages/chat.html",
         workspace=workspace.workspace_for(uid, workspace_id),
         channel=channel,
-        messages=workspace.history(uid, channel.id, limit=CHAT_PAGE_SIZE),
+        messages=workspace.history(uid, channel.id, {"limit": CHAT_PAGE_SIZE}),
     )
 
 

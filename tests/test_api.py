@@ -88,6 +88,8 @@ def test_a_non_member_gets_404_for_every_id_and_changes_nothing(team):
 
 
 def test_membership_is_checked_before_the_body(team):
+    response = team.carol.call("GET", f"/api/channels/{team.channel['id']}/messages?before=abc&limit=0")
+    assert response.status_code == 404  # and before the query string
     for method, path, _ in stranger_routes(team):
         if method != "GET":
             response = team.carol.client.open(path, method=method, data=b"{broken", content_type="application/json",

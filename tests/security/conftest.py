@@ -30,10 +30,19 @@ def person(server):
 
 
 @pytest.fixture
-def team(server, person):
+def team(server):
     """Alice's workspace (with Bob) holding a channel with a message and a board with a card;
     Mallory, the attacker, has a workspace of her own with the same, so her ids are real ones."""
+    return build_team(server)
 
+
+@pytest.fixture(scope="module")
+def module_team(server):
+    """The same, shared by a module's tests (property-based tests run many examples on one)."""
+    return build_team(server)
+
+
+def build_team(server):
     def workspace_of(owner, *members):
         ws = owner.api("POST", "/api/workspaces", {"name": f"{owner.username}'s"}).json()
         for member in members:
@@ -47,12 +56,12 @@ def team(server, person):
         return SimpleNamespace(owner=owner, workspace=ws, channel=channel, board=board, columns=columns, card=card,
                                message=message)
 
-    alice, bob, mallory = person(), person(), person()
+    alice, bob, mallory = (Person(server.url, next(names)) for _ in range(3))
     return SimpleNamespace(alice=alice, bob=bob, mallory=mallory, ours=workspace_of(alice, bob),
                            theirs=workspace_of(mallory))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def snapshot():
     """Everything of a workspace a member can read: what an attack must leave unchanged."""
     return take_snapshot

@@ -15,8 +15,7 @@ def routes_with_ids(team):
     Where a route takes two ids, one is Mallory's own and the other Alice's."""
     ours, theirs = team.ours, team.theirs
     wid, cid, bid, card = ours.workspace["id"], ours.channel["id"], ours.board["id"], ours.card["id"]
-    my_wid, my_cid, my_bid, my_card = (theirs.workspace["id"], theirs.channel["id"], theirs.board["id"],
-                                       theirs.card["id"])
+    my_wid, my_bid, my_card = theirs.workspace["id"], theirs.board["id"], theirs.card["id"]
     sid = next(s["id"] for s in team.alice.api("GET", "/auth/sessions").json())
     return [
         ("api.members", "GET", f"/api/workspaces/{wid}/members", None),

@@ -1,0 +1,26 @@
+"""A gunicorn worker killed with SIGKILL while 20 people chat: they reconnect, resume and lose nothing."""
+
+import time
+
+from chatters import Chatter, assert_nothing_lost_or_doubled, run_until_all_delivered, stored_messages
+from wsclient import Person
+
+
+def test_kill_9_of_the_worker_while_20_clients_chat_loses_and_doubles_nothing(hearth_server, kill_worker):
+    server = hearth_server({"HEARTH_REGISTER_LIMIT": "1000/minute"})
+    people = [Person(server.url, f"chatter{i}") for i in range(20)]
+    ws = people[0].api("POST", "/api/workspaces", {"name": "team"}).json()
+    for person in people[1:]:
+        people[0].api("POST", f"/api/workspaces/{ws['id']}/members", {"username": person.username})
+    channel = people[0].api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
+    chatters = [Chatter(person, channel["id"], messages=15, pace=0.1) for person in people]
+
+    def two_kills():
+        for _ in range(2):
+            time.sleep(0.6)
+            kill_worker(server)
+
+    total = run_until_all_delivered(chatters, during=two_kills)
+    history = stored_messages(people[0], channel["id"])
+    assert_nothing_lost_or_doubled(chatters, history, total)
+    assert all(c.connections >= 2 for c in chatters)  # every one of them was cut off and came back

@@ -110,17 +110,24 @@ class Hearth:
 
 
 class Redis:
+    """A throwaway redis-server on a loopback port, in memory only; `restart` brings it back empty on the same port."""
+
     def __init__(self):
         self.binary = require_binary("redis-server", "redis-server")
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        import redis
+
+        self.client = redis.Redis.from_url(self.url)
+        self.start()
+
+    def start(self):
+        import redis
+
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        import redis
-
-        self.client = redis.Redis.from_url(self.url)
 
         def answers():
             try:
@@ -131,6 +138,11 @@ class Redis:
         if not wait_until(answers, timeout=10):
             self.stop()
             raise RuntimeError("redis-server did not start")
+
+    def restart(self, down_for=1.0):
+        self.stop()
+        time.sleep(down_for)
+        self.start()
 
     def stop(self):
         self.process.terminate()

@@ -4,29 +4,13 @@ import time
 
 import pytest
 
-from wsclient import Person, worker_of
+from wsclient import Person, socket_on, worker_of
 
 
 @pytest.fixture
 def two_workers(hearth_server, redis_server):
     redis_server.client.flushall()
     return hearth_server({"REDIS_URL": redis_server.url, "HEARTH_PRESENCE_GRACE": "1"}, workers=2)
-
-
-def socket_on(server, person, worker=None, avoid=None, tries=40):
-    """A socket of this person on the given worker (or on any worker but `avoid`)."""
-    spare = []
-    for _ in range(tries):
-        sock = person.socket()
-        pid = worker_of(server, sock)
-        if (worker is None or pid == worker) and pid != avoid:
-            for other in spare:
-                other.close()
-            return sock, pid
-        spare.append(sock)
-        if len(spare) > 8:
-            spare.pop(0).close()
-    raise AssertionError("could not reach the other worker")
 
 
 def test_messages_presence_and_logout_cross_workers(two_workers):

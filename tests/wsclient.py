@@ -137,3 +137,19 @@ def worker_of(server, sock):
         if f"socket:[{inode}]" in links and int(pid) != server.process.pid:
             return int(pid)
     raise AssertionError("no worker holds the connection")
+
+
+def socket_on(server, person, worker=None, avoid=None, tries=40):
+    """A socket of this person on the given worker (or on any worker but `avoid`)."""
+    spare = []
+    for _ in range(tries):
+        sock = person.socket()
+        pid = worker_of(server, sock)
+        if (worker is None or pid == worker) and pid != avoid:
+            for other in spare:
+                other.close()
+            return sock, pid
+        spare.append(sock)
+        if len(spare) > 8:
+            spare.pop(0).close()
+    raise AssertionError("could not reach the other worker")

@@ -65,6 +65,8 @@ def load_config(app, overrides=None):
     cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"], app.instance_path)
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    else:  # a server that restarted left dead connections in the pool: test each before use (one round trip)
+        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     cfg["SECRET_KEY"] = secret_key(cfg, app.instance_path)
     cfg.update(jwt_settings(cfg))
 

@@ -1,7 +1,10 @@
 """Errors in the contract's shape: `{"error": code, "message": text}` for JSON clients, a page for people."""
 
+import sqlalchemy as sa
 from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from extensions import db
 
 # The code a client branches on for each HTTP status Werkzeug raises by itself.
 STATUS_CODES = {
@@ -84,6 +87,14 @@ def handle_http_exception(e):
     return _render(e.code, code, messages.get(e.code, e.description or e.name))
 
 
+def handle_database_unavailable(e):
+    """The database cannot be reached (down, restarting, failing over): a 503 to retry, not a bug to log in full."""
+    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, e.orig or e)
+    db.session.rollback()
+    return _render(503, "unavailable", "The database cannot be reached just now; nothing was changed. Try again.",
+                   {"Retry-After": "2"})
+
+
 def handle_unexpected(e):
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return _render(500, "internal_error", "Something went wrong on our side; it has been logged.")
@@ -92,4 +103,5 @@ def handle_unexpected(e):
 def init_app(app):
     app.register_error_handler(DomainError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

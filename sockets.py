@@ -276,8 +276,11 @@ class ClientFrames:
             self.refuse(ref, e.code, e.message, **e.extra)
         except DomainError as e:
             self.refuse(ref, ERROR_CODES.get(e.code, e.code), e.message, **e.extra)
-        except sa.exc.SQLAlchemyError:
-            log.exception("database error while handling a frame")
+        except sa.exc.SQLAlchemyError as e:
+            if isinstance(e, sa.exc.OperationalError):  # the database cannot be reached: no bug, the client retries
+                log.warning("database unavailable while handling a frame: %s", e.orig or e)
+            else:
+                log.exception("database error while handling a frame")
             db.session.rollback()
             self.refuse(ref, "unavailable", "Could not do that just now; nothing was stored. Try again.")
         except Exception:

@@ -186,11 +186,16 @@ class Postgres:
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise RuntimeError("initdb failed:\n" + initialized.stdout + initialized.stderr)
         self.log = open(Path(self.tmp) / "postgres.log", "w+")
+        self.start()
+
+    def start(self):
+        """Start (or start again) the server on its port and wait until it answers."""
+        import psycopg
+
         settings = {**self.SETTINGS, "port": str(self.port), "unix_socket_directories": ""}  # TCP only
         options = [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
         self.process = subprocess.Popen([self.bin / "postgres", "-D", self.data, *options],
                                         stdout=self.log, stderr=subprocess.STDOUT, **self._as_owner())
-        import psycopg
 
         def answers():
             if self.process.poll() is not None:
@@ -245,9 +250,11 @@ class Postgres:
         self.log.seek(0)
         return self.log.read()
 
-    def stop(self):
+    def shut_down(self):
+        """Stop the server, keeping its data: `start` brings it back (a database outage)."""
         if self.admin is not None:
             self.admin.close()
+            self.admin = None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # fast shutdown: no waiting for clients
             try:
@@ -255,5 +262,8 @@ class Postgres:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def stop(self):
+        self.shut_down()
         self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)

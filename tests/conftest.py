@@ -7,6 +7,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from extensions import db
+from servers import require_binary
 from support import Auth, drop_database, new_database, settings_for
 
 
@@ -131,3 +132,18 @@ def team(app, auth, new_client):
     board = auth.call("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "Roadmap"}).json
     return SimpleNamespace(alice=auth, bob=bob, carol=carol, workspace=ws, channel=channel, board=board,
                            columns=[c["id"] for c in board["columns"]])
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium under Playwright (never a downloaded browser), one for the whole run."""
+    executable = require_binary("chromium", "chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic",
+        ])
+        yield browser
+        browser.close()

@@ -30,7 +30,7 @@ def test_messages_presence_and_logout_cross_workers(two_workers):
         sock.expect("subscribed")
     ref = a.request("publish", topic=topic, data={"body": "across workers", "client_id": "x"})
     frames = [a.recv(), a.recv()]
-    assert {f["type"] for f in frames} == {"ack", "event"}
+    assert {f["type"] for f in frames} == {"ack", "event"} and {f.get("ref") for f in frames} == {ref, None}
     assert b.expect("event")["data"]["body"] == "across workers"
     assert b.quiet()
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from support import PASSWORD
-from servers import Hearth, require_binary
+from servers import Hearth
+from tabs import Tab, new_tab
 from wsclient import Person
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -19,20 +19,6 @@ ACCESS_TTL = 8  # seconds: the client refreshes a quarter before, at about 6 s
 def shots(tmp_path):
     """Where screenshots go: docs/ with HEARTH_SCREENSHOTS=1 (to refresh the README's), else a temp folder."""
     return DOCS if os.environ.get("HEARTH_SCREENSHOTS") else tmp_path
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    executable = require_binary("chromium", "chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic",
-        ])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -57,49 +43,6 @@ def world(server):
         "alice": alice, "bob": bob, "workspace": ws, "channel": channel, "board": board, "card": card,
         "chat_path": f"/w/{ws['id']}/c/{channel['id']}", "board_path": f"/w/{ws['id']}/b/{board['id']}",
     }
-
-
-class Tab:
-    """A page with a log of the requests it made."""
-
-    def __init__(self, context, url):
-        self.page = context.new_page()
-        self.url = url
-        self.requests = []
-        self.page.on("request", lambda request: self.requests.append(request.url.replace(url, "")))
-
-    def wait(self, seconds):
-        """Wait while Playwright keeps delivering events (time.sleep would hold them back)."""
-        self.page.wait_for_timeout(seconds * 1000)
-
-    def count(self, path):
-        return sum(1 for r in self.requests if r.split("?")[0] == path)
-
-    def login(self, username, next_path):
-        self.page.goto(f"{self.url}/auth/login?next={next_path}")
-        self.page.fill("#login-form input[name=username]", username)
-        self.page.fill("#login-form input[name=password]", PASSWORD)
-        self.page.click("#login-form button[type=submit]")
-        self.page.wait_for_url(f"{self.url}{next_path}")
-        self.live()
-
-    def live(self, timeout=15000):
-        self.page.wait_for_selector("#connection-status[data-state=open]", timeout=timeout)
-
-    def send(self, text):
-        self.page.fill("#composer [name=body]", text)
-        self.page.click("#composer button[type=submit]")
-        assert self.page.input_value("#composer [name=body]") == ""
-
-    def bodies(self):
-        return self.page.eval_on_selector_all("#messages [data-message-id] .body", "els => els.map(e => e.textContent)")
-
-    def wait_for_message(self, text, timeout=15000):
-        self.page.wait_for_selector(f"#messages li[data-message-id]:not([data-pending]):has-text('{text}')", timeout=timeout)
-
-
-def new_tab(chromium, server):
-    return Tab(chromium.new_context(), server.url)
 
 
 def test_a_message_after_the_token_expired_goes_through_with_one_refresh(chromium, server, world, shots):

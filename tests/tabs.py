@@ -1,0 +1,46 @@
+"""A browser tab of Hearth in Chromium, driven by Playwright, for the browser and fault tests."""
+
+from support import PASSWORD
+
+
+class Tab:
+    """A page with a log of the requests it made."""
+
+    def __init__(self, context, url):
+        self.page = context.new_page()
+        self.url = url
+        self.requests = []
+        self.page.on("request", lambda request: self.requests.append(request.url.replace(url, "")))
+
+    def wait(self, seconds):
+        """Wait while Playwright keeps delivering events (time.sleep would hold them back)."""
+        self.page.wait_for_timeout(seconds * 1000)
+
+    def count(self, path):
+        return sum(1 for r in self.requests if r.split("?")[0] == path)
+
+    def login(self, username, next_path):
+        self.page.goto(f"{self.url}/auth/login?next={next_path}")
+        self.page.fill("#login-form input[name=username]", username)
+        self.page.fill("#login-form input[name=password]", PASSWORD)
+        self.page.click("#login-form button[type=submit]")
+        self.page.wait_for_url(f"{self.url}{next_path}")
+        self.live()
+
+    def live(self, timeout=15000):
+        self.page.wait_for_selector("#connection-status[data-state=open]", timeout=timeout)
+
+    def send(self, text):
+        self.page.fill("#composer [name=body]", text)
+        self.page.click("#composer button[type=submit]")
+        assert self.page.input_value("#composer [name=body]") == ""
+
+    def bodies(self):
+        return self.page.eval_on_selector_all("#messages [data-message-id] .body", "els => els.map(e => e.textContent)")
+
+    def wait_for_message(self, text, timeout=15000):
+        self.page.wait_for_selector(f"#messages li[data-message-id]:not([data-pending]):has-text('{text}')", timeout=timeout)
+
+
+def new_tab(chromium, server):
+    return Tab(chromium.new_context(), server.url)

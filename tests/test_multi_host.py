@@ -6,7 +6,7 @@ import pytest
 
 from support import drop_database, new_database
 from servers import Hearth
-from wsclient import Person
+from wsclient import Person, workspace_of
 
 
 @pytest.fixture
@@ -24,9 +24,7 @@ def two_hosts(redis_server, database_kind, request, tmp_path):
 def test_messages_cards_presence_and_revocation_cross_hosts(two_hosts):
     a_host, b_host = two_hosts
     alice, bob = Person(a_host.url, "alice"), Person(b_host.url, "bob")
-    ws = alice.api("POST", "/api/workspaces", {"name": "team"}).json()
-    alice.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": "bob"})
-    channel = alice.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
+    ws, (channel,) = workspace_of(alice, bob)
     board = bob.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "plan"}).json()
     chat, cards, presence = f"chat:{channel['id']}", f"board:{board['id']}", f"presence:{ws['id']}"
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from servers import Hearth
-from wsclient import Person
+from wsclient import Person, workspace_of
 
 
 @pytest.fixture
@@ -26,10 +26,7 @@ def server_and_database(postgres_server):
 def test_a_publish_waiting_on_a_row_lock_stalls_no_other_socket(server_and_database):
     server, database = server_and_database
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
-    ws = alice.api("POST", "/api/workspaces", {"name": "team"}).json()
-    alice.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": "bob"})
-    busy = alice.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "busy"}).json()
-    calm = alice.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "calm"}).json()
+    _, (busy, calm) = workspace_of(alice, bob, channels=("busy", "calm"))
     a, b = alice.socket(), bob.socket()
 
     with psycopg.connect(database) as elsewhere:  # another process holding the channel's row, as a slow writer would

@@ -49,6 +49,14 @@ class Person:
                       origin if origin is not None else self.url)
 
 
+def workspace_of(owner, *members, channels=("general",)):
+    """A workspace of `owner` with `members` in it and these channels: (workspace, [channel, ...])."""
+    ws = owner.api("POST", "/api/workspaces", {"name": "team"}).json()
+    for member in members:
+        owner.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": member.username})
+    return ws, [owner.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": name}).json() for name in channels]
+
+
 def upgrade_status(url, headers):
     """Attempt an upgrade by hand: the HTTP status and the response the server answers with."""
     response = requests.get(url + "/ws", headers={

@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from servers import Hearth, Postgres, wait_until
-from wsclient import Person
+from wsclient import Person, workspace_of
 
 
 @pytest.fixture
@@ -28,9 +28,7 @@ def ready(server):
 def test_publishes_while_the_database_is_down_are_refused_not_acked_and_go_through_after(database_and_server):
     postgres, server = database_and_server
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
-    ws = alice.api("POST", "/api/workspaces", {"name": "team"}).json()
-    alice.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": "bob"})
-    channel = alice.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
+    _, (channel,) = workspace_of(alice, bob)
     topic = f"chat:{channel['id']}"
     a, b = alice.socket(), bob.socket()
     b.subscribe(topic, since=0)

@@ -3,16 +3,13 @@
 import time
 
 from chatters import Chatter, assert_nothing_lost_or_doubled, run_until_all_delivered, stored_messages
-from wsclient import Person
+from wsclient import Person, workspace_of
 
 
 def test_kill_9_of_the_worker_while_20_clients_chat_loses_and_doubles_nothing(hearth_server, kill_worker):
     server = hearth_server({"HEARTH_REGISTER_LIMIT": "1000/minute"})
     people = [Person(server.url, f"chatter{i}") for i in range(20)]
-    ws = people[0].api("POST", "/api/workspaces", {"name": "team"}).json()
-    for person in people[1:]:
-        people[0].api("POST", f"/api/workspaces/{ws['id']}/members", {"username": person.username})
-    channel = people[0].api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
+    _, (channel,) = workspace_of(*people)
     chatters = [Chatter(person, channel["id"], messages=15, pace=0.1) for person in people]
 
     def two_kills():

@@ -21,6 +21,8 @@ import time
 
 from wsproto.utilities import LocalProtocolError
 
+from validation import MAX_ID
+
 log = logging.getLogger(__name__)
 
 TOPIC_KINDS = ("chat", "board", "presence")
@@ -57,7 +59,8 @@ def parse_topic(topic):
     kind, _, ident = topic.partition(":")
     if kind not in TOPIC_KINDS:
         raise ValueError("unknown_topic")
-    if not ident.isascii() or not ident.isdigit() or len(ident) > 18:
+    # an id no column can hold names no row, and PostgreSQL refuses to compare an id column with it
+    if not ident.isascii() or not ident.isdigit() or len(ident) > 10 or int(ident) > MAX_ID:
         raise ValueError("not_found")
     return kind, int(ident)
 

@@ -411,8 +411,6 @@ class ClientFrames:
             code = str(e)
             raise FrameError(code, "Topics are chat:<id>, board:<id> or presence:<id>." if code == "unknown_topic"
                              else "No such topic.") from None
-        if ident > MAX_ID:  # no row has it, and PostgreSQL refuses to compare an id column with it
-            raise FrameError("not_found", "No such topic.")
         return topic, kind, ident
 
     def head_of(self, kind, ident):

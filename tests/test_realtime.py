@@ -76,7 +76,8 @@ def test_parse_topic():
     assert parse_topic("chat:12") == ("chat", 12)
     assert parse_topic("presence:3") == ("presence", 3)
     for bad, code in (("weather:1", "unknown_topic"), ("chat", "not_found"), ("chat:-1", "not_found"),
-                      ("chat:１", "not_found"), ("board:1e3", "not_found")):
+                      ("chat:１", "not_found"), ("board:1e3", "not_found"),
+                      ("chat:2147483648", "not_found"), ("chat:" + "9" * 40, "not_found")):
         with pytest.raises(ValueError, match=code):
             parse_topic(bad)
 

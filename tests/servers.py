@@ -45,6 +45,17 @@ def require_binary(name, package):
     pytest.skip(message)
 
 
+def end_process(process, sig=signal.SIGTERM, timeout=20):
+    """Signal a server and wait for it to exit; one that will not is killed."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class Hearth:
     """Hearth served by gunicorn (gevent worker) as `make run` serves it, on its own database."""
 
@@ -97,13 +108,8 @@ class Hearth:
 
     def stop(self, sig=signal.SIGINT, timeout=20):
         """Quick shutdown by default: a graceful one waits out every idle keep-alive connection a test left open."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            end_process(self.process, sig, timeout)
         self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
         return self.process.returncode if self.process else None
@@ -145,8 +151,7 @@ class Redis:
         self.start()
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(10)
+        end_process(self.process)
 
 
 class Postgres:
@@ -255,13 +260,7 @@ class Postgres:
         if self.admin is not None:
             self.admin.close()
             self.admin = None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # fast shutdown: no waiting for clients
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        end_process(self.process, signal.SIGINT)  # fast shutdown: no waiting for clients
 
     def stop(self):
         self.shut_down()

@@ -73,43 +73,42 @@ test("a lock that never frees blocks nobody: the refresh goes ahead after the ti
   assert.equal(refreshes, 1);
 });
 
-test("the token is refreshed shortly before it expires while the tab is visible", async () => {
+/** An Auth on a fake clock whose tokens live `lifetime` ms and whose every refresh succeeds; counts the refreshes. */
+function proactive(lifetime, doc = { visibilityState: "visible", addEventListener() {} }) {
   const clock = new FakeClock(1_000_000_000);
   const cookies = new Cookies({ csrf_access_token: "a1", csrf_refresh_token: "r1" });
-  let refreshes = 0;
-  const doc = { visibilityState: "visible", addEventListener() {} };
+  const counted = { refreshes: 0 };
   const auth = new Auth({
-    expiresAt: (clock.now() + 300_000) / 1000,
-    fetch: async () => { refreshes += 1; return jsonResponse(200, { access_expires_at: (clock.now() + 300_000) / 1000 }); },
+    expiresAt: (clock.now() + lifetime) / 1000,
+    fetch: async () => {
+      counted.refreshes += 1;
+      return jsonResponse(200, { access_expires_at: (clock.now() + lifetime) / 1000 });
+    },
     cookies: cookies.read, locks: null, channel: null, location: new FakeLocation(), documentRef: doc,
     now: clock.now, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout,
   });
   auth.startProactive();
+  return { clock, counted };
+}
+
+test("the token is refreshed shortly before it expires while the tab is visible", async () => {
+  const doc = { visibilityState: "visible", addEventListener() {} };
+  const { clock, counted } = proactive(300_000, doc);
   await clock.advance(260_000);
-  assert.equal(refreshes, 0);
+  assert.equal(counted.refreshes, 0);
   await clock.advance(15_000);
-  assert.equal(refreshes, 1);
+  assert.equal(counted.refreshes, 1);
   doc.visibilityState = "hidden";
   await clock.advance(300_000);
-  assert.equal(refreshes, 1);
+  assert.equal(counted.refreshes, 1);
 });
 
 test("short-lived tokens are refreshed a quarter before expiry, never in a storm", async () => {
-  const clock = new FakeClock(1_000_000_000);
-  const cookies = new Cookies({ csrf_access_token: "a1", csrf_refresh_token: "r1" });
-  let refreshes = 0;
-  const auth = new Auth({
-    expiresAt: (clock.now() + 8000) / 1000,
-    fetch: async () => { refreshes += 1; return jsonResponse(200, { access_expires_at: (clock.now() + 8000) / 1000 }); },
-    cookies: cookies.read, locks: null, channel: null, location: new FakeLocation(),
-    documentRef: { visibilityState: "visible", addEventListener() {} },
-    now: clock.now, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout,
-  });
-  auth.startProactive();
+  const { clock, counted } = proactive(8000);
   await clock.advance(5999);
-  assert.equal(refreshes, 0);
+  assert.equal(counted.refreshes, 0);
   await clock.advance(1);
-  assert.equal(refreshes, 1);
+  assert.equal(counted.refreshes, 1);
   await clock.advance(60_000);
-  assert.equal(refreshes, 11); // at 6, 12, … 66 s: one every 6 s
+  assert.equal(counted.refreshes, 11); // at 6, 12, … 66 s: one every 6 s
 });

@@ -13,7 +13,7 @@ from websockets.exceptions import InvalidStatus
 from support import drop_database, new_database
 from servers import Hearth
 from sockets import ABUSE_LIMIT
-from wsclient import Person
+from wsclient import Person, workspace_of
 
 names = (f"user{i}" for i in itertools.count())
 
@@ -33,9 +33,7 @@ def server(database_kind, request):
 def team(server):
     """Two members of a workspace with a channel and a board, and a stranger."""
     alice, bob, eve = (Person(server.url, next(names)) for _ in range(3))
-    ws = alice.api("POST", "/api/workspaces", {"name": "team"}).json()
-    alice.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": bob.username})
-    channel = alice.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
+    ws, (channel,) = workspace_of(alice, bob)
     board = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "plan"}).json()
     return alice, bob, eve, ws, f"chat:{channel['id']}", board
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from wsclient import Person, socket_on, worker_of
+from wsclient import Person, socket_on, worker_of, workspace_of
 
 
 @pytest.fixture
@@ -16,9 +16,7 @@ def two_workers(hearth_server, redis_server):
 def test_messages_presence_and_logout_cross_workers(two_workers):
     server = two_workers
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
-    ws = alice.api("POST", "/api/workspaces", {"name": "team"}).json()
-    alice.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": "bob"})
-    channel = alice.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
+    ws, (channel,) = workspace_of(alice, bob)
     topic = f"chat:{channel['id']}"
 
     a, worker_a = socket_on(server, alice)

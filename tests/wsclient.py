@@ -49,9 +49,9 @@ class Person:
                       origin if origin is not None else self.url)
 
 
-def workspace_of(owner, *members, channels=("general",)):
+def workspace_of(owner, *members, channels=("general",), name="team"):
     """A workspace of `owner` with `members` in it and these channels: (workspace, [channel, ...])."""
-    ws = owner.api("POST", "/api/workspaces", {"name": "team"}).json()
+    ws = owner.api("POST", "/api/workspaces", {"name": name}).json()
     for member in members:
         owner.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": member.username})
     return ws, [owner.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": name}).json() for name in channels]

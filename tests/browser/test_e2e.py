@@ -9,7 +9,7 @@ import pytest
 
 from servers import Hearth
 from tabs import Tab, new_tab
-from wsclient import Person
+from wsclient import Person, workspace_of
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 ACCESS_TTL = 8  # seconds: the client refreshes a quarter before, at about 6 s
@@ -33,9 +33,7 @@ def server():
 def world(server):
     """Alice and Bob in a workspace with a channel and a board with one card."""
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
-    ws = alice.api("POST", "/api/workspaces", {"name": "Team"}).json()
-    alice.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": "bob"})
-    channel = alice.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
+    ws, (channel,) = workspace_of(alice, bob, name="Team")
     board = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "Roadmap"}).json()
     card = alice.api("POST", f"/api/boards/{board['id']}/cards",
                      {"column_id": board["columns"][0]["id"], "title": "Ship the client"}).json()

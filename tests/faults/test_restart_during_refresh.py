@@ -7,7 +7,7 @@ import pytest
 
 from servers import Hearth
 from tabs import new_tab
-from wsclient import Person
+from wsclient import Person, workspace_of
 
 ACCESS_TTL = 8  # the client refreshes at about 6 s
 
@@ -29,8 +29,7 @@ def restart(server):
 @pytest.mark.parametrize("lost", ["the request", "the answer"])
 def test_a_restart_during_a_refresh_never_signs_the_user_out(chromium, server, lost):
     alice = Person(server.url, "alice")
-    ws = alice.api("POST", "/api/workspaces", {"name": "team"}).json()
-    channel = alice.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
+    ws, (channel,) = workspace_of(alice)
     tab = new_tab(chromium, server)
     tab.login("alice", f"/w/{ws['id']}/c/{channel['id']}")
     pages = []

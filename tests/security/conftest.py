@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from servers import Hearth
-from wsclient import Person
+from wsclient import Person, workspace_of
 
 REUSE_GRACE = 1
 names = (f"user{i}" for i in itertools.count())
@@ -43,13 +43,10 @@ def module_team(server):
 
 
 def build_team(server):
-    def workspace_of(owner, *members):
-        ws = owner.api("POST", "/api/workspaces", {"name": f"{owner.username}'s"}).json()
-        for member in members:
-            owner.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": member.username})
-        channel = owner.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json()
+    def place_of(owner, *members):
+        ws, (channel,) = workspace_of(owner, *members, name=f"{owner.username}'s")
         board = owner.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "plans"}).json()
-        columns = [c["id"] for c in owner.api("GET", f"/api/boards/{board['id']}").json()["columns"]]
+        columns = [c["id"] for c in board["columns"]]
         card = owner.api("POST", f"/api/boards/{board['id']}/cards", {"column_id": columns[0], "title": "secret card"}).json()
         message = owner.api("POST", f"/api/channels/{channel['id']}/messages",
                             {"body": "secret message", "client_id": "m1"}).json()
@@ -57,8 +54,8 @@ def build_team(server):
                                message=message)
 
     alice, bob, mallory = (Person(server.url, next(names)) for _ in range(3))
-    return SimpleNamespace(alice=alice, bob=bob, mallory=mallory, ours=workspace_of(alice, bob),
-                           theirs=workspace_of(mallory))
+    return SimpleNamespace(alice=alice, bob=bob, mallory=mallory, ours=place_of(alice, bob),
+                           theirs=place_of(mallory))
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,8 @@ def csrf(browser, kind):
 
 
 def test_login_expire_refresh_logout_cycle(hearth_server):
-    server = hearth_server({"HEARTH_ACCESS_TTL": "1"})
+    # 2 s: `exp` is whole seconds, so a 1 s token issued late in a second can expire before the next request
+    server = hearth_server({"HEARTH_ACCESS_TTL": "2"})
     url = server.url
     browser = register(url)
     browser.post(f"{url}/auth/logout", headers=csrf(browser, "refresh"))
@@ -35,7 +36,7 @@ def test_login_expire_refresh_logout_cycle(hearth_server):
     assert login.status_code == 200
     assert browser.get(f"{url}/api/me").json()["username"] == "alice"
 
-    time.sleep(2.1)
+    time.sleep(3.1)
     expired = browser.get(f"{url}/api/me")
     assert (expired.status_code, expired.json()["error"]) == (401, "token_expired")
     refreshed = browser.post(f"{url}/auth/refresh", headers=csrf(browser, "refresh"))

@@ -69,13 +69,13 @@ def test_tokens_carry_the_contract_claims(auth):
 
 
 def test_expired_access_token_then_refresh_works_again(make_app):
-    client = make_app(ACCESS_TTL=1).test_client()
+    client = make_app(ACCESS_TTL=2).test_client()  # not 1: `exp` is whole seconds (see test_live_server.py)
     from support import Auth
 
     auth = Auth(client)
     auth.register()
     assert client.get("/api/me").status_code == 200
-    time.sleep(2.1)
+    time.sleep(3.1)
     response = client.get("/api/me")
     assert (response.status_code, response.json["error"]) == (401, "token_expired")
     refreshed = auth.refresh()

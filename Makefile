@@ -9,7 +9,7 @@ export PORT HOST
 # unless the environment says otherwise.
 export HEARTH_ENV ?= development
 
-.PHONY: run test install install-test
+.PHONY: run test lint install install-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: install
 	$(BIN)/flask --app app db upgrade
 	exec $(BIN)/gunicorn --config gunicorn.conf.py app:app
 
-test: install-test
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
 	node --test tests/js/
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -8,16 +8,12 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-import auth_sessions
-import cli
-import errors
-import observability
-import rate_limits
-import security_headers
-import sockets
-from config import load_config
-from extensions import db, jwt, migrate, sock
-from validation import MAX_ID
+from hearth import cli, errors, observability, security_headers
+from hearth.accounts import sessions, throttles
+from hearth.config import load_config
+from hearth.extensions import db, jwt, migrate, sock
+from hearth.realtime import service as sockets
+from hearth.validation import MAX_ID
 
 
 def create_app(config=None):
@@ -35,8 +31,8 @@ def create_app(config=None):
     jwt.init_app(app)
     sock.init_app(app)
     errors.init_app(app)
-    auth_sessions.init_app(app)
-    rate_limits.init_app(app)
+    sessions.init_app(app)
+    throttles.init_app(app)
     security_headers.init_app(app)
     cli.init_app(app)
     sockets.init_app(app)

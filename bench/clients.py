@@ -44,9 +44,14 @@ class HearthClient:
         self.acks = {}
 
     async def open(self):
-        self.ws = await connect(self.base.replace("http", "ws", 1) + "/ws", origin=self.base,
-                                additional_headers={"Cookie": self.cookie}, ping_interval=None, open_timeout=120,
-                                max_queue=None)
+        self.ws = await connect(
+            self.base.replace("http", "ws", 1) + "/ws",
+            origin=self.base,
+            additional_headers={"Cookie": self.cookie},
+            ping_interval=None,
+            open_timeout=120,
+            max_queue=None,
+        )
         self.reader = asyncio.create_task(self.read())
 
     async def read(self):
@@ -79,8 +84,14 @@ class PeerClient(HearthClient):
 
     async def open(self):
         url = self.base.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-        self.ws = await connect(url, origin=self.base, additional_headers={"Cookie": self.cookie}, ping_interval=None,
-                                open_timeout=120, max_queue=None)
+        self.ws = await connect(
+            url,
+            origin=self.base,
+            additional_headers={"Cookie": self.cookie},
+            ping_interval=None,
+            open_timeout=120,
+            max_queue=None,
+        )
         opening = await self.ws.recv()
         assert opening.startswith("0"), opening
         await self.ws.send("40")

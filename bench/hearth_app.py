@@ -4,8 +4,8 @@ from flask import g
 
 from app import create_app
 from blueprints.api import me
-from extensions import db
-from models import User
+from hearth.extensions import db
+from hearth.models import User
 
 app = create_app()
 

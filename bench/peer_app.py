@@ -9,11 +9,11 @@ two differ only in the socket layer being measured.
 from flask import request
 from flask_socketio import SocketIO, join_room
 
-import workspace
 from app import create_app
-from errors import DomainError
-from extensions import db
-from guards import authenticate, origin_allowed
+from hearth import workspace
+from hearth.accounts.guards import authenticate, origin_allowed
+from hearth.errors import DomainError
+from hearth.extensions import db
 
 app = create_app()
 socketio = SocketIO(app, async_mode="gevent", cors_allowed_origins=lambda origin: True, transports=["websocket"])
@@ -56,8 +56,11 @@ def publish(frame):
     topic = frame["topic"]
     try:
         message, _ = workspace.post_message(users[request.sid], int(topic.split(":", 1)[1]), frame["data"])
-        socketio.emit("event", {"topic": topic, "seq": message.seq, "event": "message.created",
-                                "data": message.to_dict()}, to=topic)
+        socketio.emit(
+            "event",
+            {"topic": topic, "seq": message.seq, "event": "message.created", "data": message.to_dict()},
+            to=topic,
+        )
         return {"id": message.id, "seq": message.seq}
     finally:
         db.session.remove()

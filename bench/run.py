@@ -14,7 +14,6 @@ import os
 import platform
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,13 +49,32 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         module = "hearth_app:app" if kind == "hearth" else "peer_app:app"
-        self.env = {**os.environ, **base_env(workdir), "PORT": str(self.port), "WEB_CONCURRENCY": str(workers),
-                    "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}", **(env or {})}
+        self.env = {
+            **os.environ,
+            **base_env(workdir),
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(workers),
+            "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
+            **(env or {}),
+        }
         cores = SERVER_CORE if workers == 1 else "0,1"
         self.log = open(Path(workdir) / f"{kind}-{self.port}.log", "w")
         self.process = subprocess.Popen(
-            ["taskset", "-c", cores, sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), module],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                "taskset",
+                "-c",
+                cores,
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
+                module,
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -100,21 +118,31 @@ class Server:
 
 def base_env(workdir):
     return {
-        "HEARTH_ENV": "production", "HEARTH_SECRET_KEY": SECRET, "HEARTH_SECURE_COOKIES": "false",
-        "HEARTH_ACCESS_TTL": "7200", "HEARTH_MAX_SOCKETS_PER_USER": "1000", "HEARTH_PASSWORD_HASH_PROFILE": "CHEAPEST",
-        "DATABASE_URL": f"sqlite:///{workdir}/bench.db", "HEARTH_ACCESS_LOG": "",
+        "HEARTH_ENV": "production",
+        "HEARTH_SECRET_KEY": SECRET,
+        "HEARTH_SECURE_COOKIES": "false",
+        "HEARTH_ACCESS_TTL": "7200",
+        "HEARTH_MAX_SOCKETS_PER_USER": "1000",
+        "HEARTH_PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "DATABASE_URL": f"sqlite:///{workdir}/bench.db",
+        "HEARTH_ACCESS_LOG": "",
     }
 
 
 def seed(workdir, users):
     """Users in one workspace with one channel, each with a session and a long-lived access cookie."""
     os.environ.update(base_env(workdir))
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, check=True,
-                   capture_output=True, env={**os.environ})
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ},
+    )
     from app import create_app
-    from auth_sessions import issue_tokens, start_session
-    from extensions import db
-    from models import Channel, Membership, User, Workspace
+    from hearth.accounts.sessions import issue_tokens, start_session
+    from hearth.extensions import db
+    from hearth.models import Channel, Membership, User, Workspace
 
     app = create_app()
     with app.app_context():
@@ -153,8 +181,13 @@ def held(server, cookies, topic, sockets):
         return len(clients), rss, lags
 
     opened, rss, lags = asyncio.run(run())
-    return {"sockets": opened, "rss_mib": round(rss, 1), "baseline_mib": round(baseline, 1),
-            "mib_per_1000": round((rss - baseline) / opened * 1000, 1), "all_received": bool(lags)}
+    return {
+        "sockets": opened,
+        "rss_mib": round(rss, 1),
+        "baseline_mib": round(baseline, 1),
+        "mib_per_1000": round((rss - baseline) / opened * 1000, 1),
+        "all_received": bool(lags),
+    }
 
 
 def fanout(server, cookies, topic, subscribers=1000, messages=60):
@@ -172,8 +205,13 @@ def fanout(server, cookies, topic, subscribers=1000, messages=60):
 
     lags, cpu = asyncio.run(run())
     lags_ms = sorted(x * 1000 for x in lags)
-    return {"subscribers": subscribers, "messages": len(lags_ms), "p50_ms": round(percentile(lags_ms, 50), 1),
-            "p99_ms": round(percentile(lags_ms, 99), 1), "cpu_ms_per_message": round(cpu / len(lags_ms) * 1000, 1)}
+    return {
+        "subscribers": subscribers,
+        "messages": len(lags_ms),
+        "p50_ms": round(percentile(lags_ms, 50), 1),
+        "p99_ms": round(percentile(lags_ms, 99), 1),
+        "cpu_ms_per_message": round(cpu / len(lags_ms) * 1000, 1),
+    }
 
 
 def upgrades(server, cookies, topic, seconds=10, concurrency=32):
@@ -181,8 +219,12 @@ def upgrades(server, cookies, topic, seconds=10, concurrency=32):
     cpu_before = server.cpu_seconds()
     count = asyncio.run(upgrade_loop(client_class(server.kind), server.url, cookies, seconds, concurrency))
     busy = (server.cpu_seconds() - cpu_before) / seconds
-    return {"upgrades_per_s": round(count / seconds), "concurrency": concurrency,
-            "server_cpu_busy_pct": round(busy * 100), "upgrades_per_server_cpu_s": round(count / seconds / max(busy, 0.01))}
+    return {
+        "upgrades_per_s": round(count / seconds),
+        "concurrency": concurrency,
+        "server_cpu_busy_pct": round(busy * 100),
+        "upgrades_per_server_cpu_s": round(count / seconds / max(busy, 0.01)),
+    }
 
 
 def api(server, cookies, seconds=8):
@@ -190,13 +232,21 @@ def api(server, cookies, seconds=8):
     cookie = cookies[0]
     with_auth = wrk(server.url + "/api/me", cookie, seconds)
     without = wrk(server.url + "/bench/me-without-auth", cookie, seconds)
-    return {"with_auth_rps": with_auth, "without_auth_rps": without,
-            "auth_overhead_pct": round((without / with_auth - 1) * 100, 1), "refresh_per_s": refreshes(server.url, seconds)}
+    return {
+        "with_auth_rps": with_auth,
+        "without_auth_rps": without,
+        "auth_overhead_pct": round((without / with_auth - 1) * 100, 1),
+        "refresh_per_s": refreshes(server.url, seconds),
+    }
 
 
 def wrk(url, cookie, seconds):
-    out = subprocess.run(["taskset", "-c", str(CLIENT_CORE), "wrk", "-t1", "-c32", f"-d{seconds}s", "-H", f"Cookie: {cookie}", url],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["taskset", "-c", str(CLIENT_CORE), "wrk", "-t1", "-c32", f"-d{seconds}s", "-H", f"Cookie: {cookie}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     line = next(l for l in out.splitlines() if l.startswith("Requests/sec:"))
     non_2xx = [l for l in out.splitlines() if "Non-2xx" in l]
     if non_2xx:
@@ -263,6 +313,7 @@ def scaleout(workdir, cookies, topic, redis_url):
     first = Server("hearth", workdir, env={"REDIS_URL": redis_url})
     second = Server("hearth", workdir, env={"REDIS_URL": redis_url})
     try:
+
         async def run():
             half = 500
             a = await open_many(HearthClient, first.url, cookies, half, topic)
@@ -274,8 +325,12 @@ def scaleout(workdir, cookies, topic, redis_url):
             return sorted(x * 1000 for x in lags)
 
         lags = asyncio.run(run())
-        results["2 instances + Redis"] = {"subscribers": 1000, "messages": len(lags), "p50_ms": round(percentile(lags, 50), 1),
-                                          "p99_ms": round(percentile(lags, 99), 1)}
+        results["2 instances + Redis"] = {
+            "subscribers": 1000,
+            "messages": len(lags),
+            "p50_ms": round(percentile(lags, 50), 1),
+            "p99_ms": round(percentile(lags, 99), 1),
+        }
     finally:
         first.stop()
         second.stop()
@@ -285,15 +340,31 @@ def scaleout(workdir, cookies, topic, redis_url):
 
 def start_redis(workdir):
     port = free_port()
-    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                "--dir", workdir], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     time.sleep(0.5)
     return process, f"redis://127.0.0.1:{port}/0"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="?", default="all", choices=["held", "fanout", "upgrades", "api", "scaleout", "all"])
+    parser.add_argument(
+        "which", nargs="?", default="all", choices=["held", "fanout", "upgrades", "api", "scaleout", "all"]
+    )
     parser.add_argument("--sockets", type=int, default=10000, help="sockets for the held-sockets benchmark")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
@@ -303,16 +374,24 @@ def main():
         pass
     workdir = tempfile.mkdtemp(prefix="hearth-bench-")
     cookies, topic = seed(workdir, users=max(200, args.sockets // 40))
-    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release()},
-               "command": " ".join(sys.argv)}
+    results = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release()},
+        "command": " ".join(sys.argv),
+    }
     try:
         if args.which in ("held", "all"):
             results["held"] = side_by_side("held", held, workdir, cookies=cookies, topic=topic, sockets=args.sockets)
         if args.which in ("fanout", "all"):
             results["fanout"] = side_by_side("fanout", fanout, workdir, cookies=cookies, topic=topic)
             results["fanout_without_gc_freeze"] = side_by_side(
-                "fanout (no gc.freeze)", fanout, workdir, env={"HEARTH_GC_FREEZE": "0"}, kinds=("hearth",),
-                cookies=cookies, topic=topic)
+                "fanout (no gc.freeze)",
+                fanout,
+                workdir,
+                env={"HEARTH_GC_FREEZE": "0"},
+                kinds=("hearth",),
+                cookies=cookies,
+                topic=topic,
+            )
         if args.which in ("upgrades", "all"):
             results["upgrades"] = side_by_side("upgrades", upgrades, workdir, cookies=cookies, topic=topic)
         if args.which in ("api", "all"):

@@ -2,10 +2,10 @@
 
 from flask import Blueprint, g, jsonify, request
 
-import workspace
-from errors import DomainError
-from guards import auth_required
-from validation import MAX_ID, json_body
+from hearth import workspace
+from hearth.accounts.guards import auth_required
+from hearth.errors import DomainError
+from hearth.validation import MAX_ID, json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

@@ -6,14 +6,21 @@ import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, make_response, redirect, render_template, request
 from flask_jwt_extended import get_jwt, unset_jwt_cookies
 
-from auth_sessions import end_sessions, issue_tokens, live_sessions, rotate_refresh_token, set_token_cookies, start_session
-from errors import ApiError, DomainError
-from extensions import db
-from guards import FORM_TYPES, auth_required, authenticate, check_csrf, check_origin, safe_next
-from models import AuthSession, User
-from passwords import burn_verification_time
-from rate_limits import throttle
-from validation import display_name, form_or_json, json_body, parse, password, password_attempt, text, username
+from hearth.accounts.guards import FORM_TYPES, auth_required, authenticate, check_csrf, check_origin, safe_next
+from hearth.accounts.passwords import burn_verification_time
+from hearth.accounts.sessions import (
+    end_sessions,
+    issue_tokens,
+    live_sessions,
+    rotate_refresh_token,
+    set_token_cookies,
+    start_session,
+)
+from hearth.accounts.throttles import throttle
+from hearth.errors import ApiError, DomainError
+from hearth.extensions import db
+from hearth.models import AuthSession, User
+from hearth.validation import display_name, form_or_json, json_body, parse, password, password_attempt, text, username
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
-from extensions import db
-from sockets import socket_service
+from hearth.extensions import db
+from hearth.realtime.service import socket_service
 
 bp = Blueprint("health", __name__)
 

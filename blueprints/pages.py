@@ -5,15 +5,14 @@ import functools
 from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_jwt_extended import get_jwt
 
-import workspace
-from auth_sessions import end_sessions, live_sessions
-from errors import DomainError
-from guards import page_login_required
-from models import AuthSession
+from hearth import workspace
+from hearth.accounts.guards import page_login_required
+from hearth.accounts.sessions import end_sessions, live_sessions
+from hearth.errors import DomainError
+from hearth.models import AuthSession
+from hearth.protocol import HISTORY_DEFAULT
 
 bp = Blueprint("pages", __name__)
-
-CHAT_PAGE_SIZE = 50
 
 
 def form_action(page):
@@ -95,7 +94,7 @@ def chat(workspace_id, channel_id):
         "pages/chat.html",
         workspace=workspace.workspace_for(uid, workspace_id),
         channel=channel,
-        messages=workspace.history(uid, channel.id, {"limit": CHAT_PAGE_SIZE}),
+        messages=workspace.history(uid, channel.id, {"limit": HISTORY_DEFAULT}),
     )
 
 
@@ -155,9 +154,7 @@ def form_int(field):
 @bp.get("/settings/sessions")
 @page_login_required
 def sessions():
-    return render_template(
-        "pages/sessions.html", sessions=live_sessions(g.user.id), current_id=get_jwt()["sid"]
-    )
+    return render_template("pages/sessions.html", sessions=live_sessions(g.user.id), current_id=get_jwt()["sid"])
 
 
 @bp.post("/settings/sessions/<int:session_id>/end")

@@ -7,11 +7,11 @@ with the JSON error body, so no frame of an unauthenticated client is ever read.
 
 from flask import Blueprint, g, request
 
-from errors import ApiError
-from extensions import sock
-from guards import authenticate, origin_allowed
-from observability import UPGRADES_REFUSED
-from sockets import socket_service
+from hearth.accounts.guards import authenticate, origin_allowed
+from hearth.errors import ApiError
+from hearth.extensions import sock
+from hearth.observability import UPGRADES_REFUSED
+from hearth.realtime.service import socket_service
 
 bp = Blueprint("ws", __name__)
 

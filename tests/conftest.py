@@ -4,13 +4,11 @@ from types import SimpleNamespace
 
 import pytest
 from flask_migrate import upgrade
-
-from app import create_app
-from extensions import db
 from servers import require_binary
 from support import Auth, drop_database, new_database, settings_for
 
-
+from app import create_app
+from hearth.extensions import db
 
 DATABASES = ("sqlite", "postgresql")
 
@@ -130,8 +128,15 @@ def team(app, auth, new_client):
     auth.call("POST", f"/api/workspaces/{ws['id']}/members", {"username": "bob"})
     channel = auth.call("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json
     board = auth.call("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "Roadmap"}).json
-    return SimpleNamespace(alice=auth, bob=bob, carol=carol, workspace=ws, channel=channel, board=board,
-                           columns=[c["id"] for c in board["columns"]])
+    return SimpleNamespace(
+        alice=auth,
+        bob=bob,
+        carol=carol,
+        workspace=ws,
+        channel=channel,
+        board=board,
+        columns=[c["id"] for c in board["columns"]],
+    )
 
 
 @pytest.fixture(scope="session")
@@ -141,9 +146,17 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic",
-        ])
+        browser = p.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         yield browser
         browser.close()

@@ -79,14 +79,23 @@ class Hearth:
         self.log = open(Path(self.tmp) / "server.log", "w+")
 
     def migrate(self):
-        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=self.env,
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
     def start(self, wait=True):
         self.migrate()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:app"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         if wait and not wait_until(self.ready, timeout=20):
             self.stop()
@@ -132,7 +141,8 @@ class Redis:
 
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
         def answers():
@@ -183,9 +193,22 @@ class Postgres:
         self._names = itertools.count(1)
         self.admin = None
         initialized = subprocess.run(
-            [initdb, "-D", self.data, "-U", "hearth", "--auth=trust", "--encoding=UTF8", "--locale=C",
-             "--no-sync", "--no-instructions"],
-            capture_output=True, text=True, timeout=120, **self._as_owner(),
+            [
+                initdb,
+                "-D",
+                self.data,
+                "-U",
+                "hearth",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+                "--no-instructions",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            **self._as_owner(),
         )
         if initialized.returncode != 0:
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -199,8 +222,12 @@ class Postgres:
 
         settings = {**self.SETTINGS, "port": str(self.port), "unix_socket_directories": ""}  # TCP only
         options = [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
-        self.process = subprocess.Popen([self.bin / "postgres", "-D", self.data, *options],
-                                        stdout=self.log, stderr=subprocess.STDOUT, **self._as_owner())
+        self.process = subprocess.Popen(
+            [self.bin / "postgres", "-D", self.data, *options],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            **self._as_owner(),
+        )
 
         def answers():
             if self.process.poll() is not None:
@@ -240,7 +267,9 @@ class Postgres:
         from psycopg import sql
 
         name = name or f"hearth_{next(self._names)}"
-        self.admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+        self.admin.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+        )
         return self.url(name)
 
     def drop_database(self, url):

@@ -39,7 +39,9 @@ class Tab:
         return self.page.eval_on_selector_all("#messages [data-message-id] .body", "els => els.map(e => e.textContent)")
 
     def wait_for_message(self, text, timeout=15000):
-        self.page.wait_for_selector(f"#messages li[data-message-id]:not([data-pending]):has-text('{text}')", timeout=timeout)
+        self.page.wait_for_selector(
+            f"#messages li[data-message-id]:not([data-pending]):has-text('{text}')", timeout=timeout
+        )
 
 
 def new_tab(chromium, server):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from extensions import db
-from models import Event, Message
+from hearth.extensions import db
+from hearth.models import Event, Message
 
 
 def test_workspaces_are_created_and_listed_for_their_members(team):
@@ -16,10 +16,17 @@ def test_workspaces_are_created_and_listed_for_their_members(team):
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 81, 12, None])
 def test_names_must_be_1_to_80_characters(team, name):
-    for path in ("/api/workspaces", f"/api/workspaces/{team.workspace['id']}/channels",
-                 f"/api/workspaces/{team.workspace['id']}/boards"):
+    for path in (
+        "/api/workspaces",
+        f"/api/workspaces/{team.workspace['id']}/channels",
+        f"/api/workspaces/{team.workspace['id']}/boards",
+    ):
         response = team.alice.call("POST", path, {"name": name})
-        assert (response.status_code, response.json["error"], response.json["fields"]) == (400, "invalid_input", ["name"])
+        assert (response.status_code, response.json["error"], response.json["fields"]) == (
+            400,
+            "invalid_input",
+            ["name"],
+        )
 
 
 def test_only_the_owner_adds_members(team):
@@ -84,7 +91,9 @@ def test_a_non_member_gets_404_for_every_id_and_changes_nothing(team):
         assert response.json["error"] == "not_found"
         assert "secret" not in response.get_data(as_text=True)
     assert team.alice.call("GET", f"/api/boards/{team.board['id']}").json == before
-    assert [m["body"] for m in team.alice.call("GET", f"/api/channels/{team.channel['id']}/messages").json] == ["secret"]
+    assert [m["body"] for m in team.alice.call("GET", f"/api/channels/{team.channel['id']}/messages").json] == [
+        "secret"
+    ]
 
 
 def test_membership_is_checked_before_the_body(team):
@@ -92,8 +101,9 @@ def test_membership_is_checked_before_the_body(team):
     assert response.status_code == 404  # and before the query string
     for method, path, _ in stranger_routes(team):
         if method != "GET":
-            response = team.carol.client.open(path, method=method, data=b"{broken", content_type="application/json",
-                                              headers=team.carol.headers())
+            response = team.carol.client.open(
+                path, method=method, data=b"{broken", content_type="application/json", headers=team.carol.headers()
+            )
             assert response.status_code == 404, path
 
 
@@ -122,13 +132,17 @@ def test_ids_larger_than_any_row_can_have_are_refused_not_failed(team):
 def test_text_with_a_nul_character_is_refused_and_nothing_is_stored(team, field, path):
     """PostgreSQL cannot store NUL in text; SQLite could, so both refuse it alike."""
     body = {"body": "hello", "client_id": "c1", "name": "random", field: "before\x00after"}
-    url = (f"/api/channels/{team.channel['id']}/messages" if path == "messages"
-           else f"/api/workspaces/{team.workspace['id']}/channels")
+    url = (
+        f"/api/channels/{team.channel['id']}/messages"
+        if path == "messages"
+        else f"/api/workspaces/{team.workspace['id']}/channels"
+    )
     response = team.alice.call("POST", url, body)
     assert (response.status_code, response.json["fields"]) == (400, [field])
     assert team.alice.call("GET", f"/api/channels/{team.channel['id']}/messages").json == []
     assert [c["name"] for c in team.alice.call("GET", f"/api/workspaces/{team.workspace['id']}/channels").json] == [
-        "general"]
+        "general"
+    ]
 
 
 def post(team, body, who=None, client_id=None):
@@ -171,12 +185,12 @@ def test_a_message_of_4000_characters_is_fine(team):
 
 
 def test_a_message_and_its_event_are_one_transaction(app, team, monkeypatch):
-    import event_log
+    from hearth import event_log
 
     def broken(*args, **kwargs):
         raise RuntimeError("event log unavailable")
 
-    monkeypatch.setattr("workspace.append_event", broken)
+    monkeypatch.setattr("hearth.workspace.append_event", broken)
     response = post(team, "must not be half-stored")
     assert response.status_code == 500
     monkeypatch.undo()
@@ -229,8 +243,9 @@ def titles(team):
 
 
 def add_card(team, title, column=0):
-    response = team.alice.call("POST", f"/api/boards/{team.board['id']}/cards",
-                               {"column_id": team.columns[column], "title": title})
+    response = team.alice.call(
+        "POST", f"/api/boards/{team.board['id']}/cards", {"column_id": team.columns[column], "title": title}
+    )
     assert response.status_code == 201, response.json
     return response.json
 
@@ -327,16 +342,18 @@ def test_card_update_validation(team, fields, bad):
 
 def test_card_titles_are_1_to_200_characters(team):
     assert add_card(team, "x" * 200)["title"] == "x" * 200
-    response = team.alice.call("POST", f"/api/boards/{team.board['id']}/cards",
-                               {"column_id": team.columns[0], "title": "x" * 201})
+    response = team.alice.call(
+        "POST", f"/api/boards/{team.board['id']}/cards", {"column_id": team.columns[0], "title": "x" * 201}
+    )
     assert (response.status_code, response.json["fields"]) == (400, ["title"])
 
 
 def test_a_column_of_another_board_is_refused(team):
     other = team.alice.call("POST", f"/api/workspaces/{team.workspace['id']}/boards", {"name": "Other"}).json
     foreign_column = other["columns"][0]["id"]
-    response = team.alice.call("POST", f"/api/boards/{team.board['id']}/cards",
-                               {"column_id": foreign_column, "title": "sneaky"})
+    response = team.alice.call(
+        "POST", f"/api/boards/{team.board['id']}/cards", {"column_id": foreign_column, "title": "sneaky"}
+    )
     assert (response.status_code, response.json["fields"]) == (400, ["column_id"])
     card = add_card(team, "stay")
     assert patch(team, card, column_id=foreign_column).status_code == 400
@@ -351,7 +368,10 @@ def test_board_events_record_each_change_in_order(app, team):
     with app.app_context():
         events = db.session.query(Event).filter_by(topic=f"board:{team.board['id']}").order_by(Event.seq).all()
         assert [(e.seq, e.kind) for e in events] == [
-            (1, "card.created"), (2, "card.updated"), (3, "card.moved"), (4, "card.deleted")
+            (1, "card.created"),
+            (2, "card.updated"),
+            (3, "card.moved"),
+            (4, "card.deleted"),
         ]
 
 

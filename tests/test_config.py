@@ -1,9 +1,9 @@
 """Configuration: the environment's names, safe defaults, and refusing to start unsafely."""
 
 import pytest
+from support import PASSWORD, settings_for
 
 from app import create_app
-from support import PASSWORD, settings_for
 
 
 def test_production_refuses_to_start_without_a_secret(tmp_path, monkeypatch):
@@ -60,7 +60,7 @@ def test_migrations_match_the_models(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from extensions import db
+    from hearth.extensions import db
 
     with app.app_context(), db.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
@@ -69,7 +69,9 @@ def test_migrations_match_the_models(app):
 
 def test_create_user_command(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-user", "Frank", "--display-name", "Frank F."], input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(
+        args=["create-user", "Frank", "--display-name", "Frank F."], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     assert "created user frank" in result.output
     response = app.test_client().post("/auth/login", json={"username": "frank", "password": PASSWORD})

@@ -1,7 +1,6 @@
 """Double-submit CSRF on every cookie-authenticated mutating route, and the Origin check behind it."""
 
 import pytest
-
 from support import PASSWORD
 
 # (method, path, body, which CSRF cookie the route expects)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from errors import ApiError
+from hearth.errors import ApiError
 
 
 def assert_error(response, status, code):

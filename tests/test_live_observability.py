@@ -3,7 +3,6 @@
 import json
 
 import requests
-
 from servers import wait_until
 from wsclient import Person
 
@@ -21,8 +20,9 @@ def test_open_sockets_refusals_and_socket_log_lines(hearth_server):
     for s in sockets:
         s.alive()
     assert metric(server.url, "hearth_open_sockets") == 2
-    refused = requests.get(server.url + "/ws", headers={"Origin": "https://evil.example", "Upgrade": "websocket",
-                                                        "Connection": "Upgrade"})
+    refused = requests.get(
+        server.url + "/ws", headers={"Origin": "https://evil.example", "Upgrade": "websocket", "Connection": "Upgrade"}
+    )
     assert refused.status_code == 403
     assert metric(server.url, 'hearth_upgrades_refused_total{reason="origin"}') == 1
     sockets[0].close()

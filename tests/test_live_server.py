@@ -10,9 +10,8 @@ import time
 import jwt
 import pytest
 import requests
-
-from support import PASSWORD
 from servers import ROOT, SECRET, free_port, wait_until
+from support import PASSWORD
 
 
 def register(url, username="alice"):
@@ -62,8 +61,9 @@ def test_concurrent_refreshes_rotate_once(hearth_server):
     results = []
 
     def tab():
-        response = requests.post(f"{url}/auth/refresh", cookies=cookies,
-                                 headers={"X-CSRF-TOKEN": cookies["csrf_refresh_token"]})
+        response = requests.post(
+            f"{url}/auth/refresh", cookies=cookies, headers={"X-CSRF-TOKEN": cookies["csrf_refresh_token"]}
+        )
         results.append((response.status_code, response.cookies.get("refresh_token_cookie")))
 
     tabs = [threading.Thread(target=tab) for _ in range(6)]
@@ -78,12 +78,25 @@ def test_concurrent_refreshes_rotate_once(hearth_server):
 
 def test_make_run_serves_and_stops_cleanly_on_sigterm(tmp_path):
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "HEARTH_SECRET_KEY": SECRET, "HEARTH_ENV": "development",
-           "DATABASE_URL": f"sqlite:///{tmp_path}/hearth.db", "MAKEFLAGS": ""}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HEARTH_SECRET_KEY": SECRET,
+        "HEARTH_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/hearth.db",
+        "MAKEFLAGS": "",
+    }
     env.pop("MAKELEVEL", None)
-    make = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    make = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
+
         def up():
             try:
                 return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=1).json()["status"] == "ok"
@@ -104,21 +117,42 @@ def test_make_run_serves_and_stops_cleanly_on_sigterm(tmp_path):
 
 
 def test_two_workers_without_redis_refuse_to_start(tmp_path):
-    env = {**os.environ, "PORT": str(free_port()), "WEB_CONCURRENCY": "2", "HEARTH_SECRET_KEY": SECRET,
-           "DATABASE_URL": f"sqlite:///{tmp_path}/hearth.db"}
+    env = {
+        **os.environ,
+        "PORT": str(free_port()),
+        "WEB_CONCURRENCY": "2",
+        "HEARTH_SECRET_KEY": SECRET,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/hearth.db",
+    }
     env.pop("REDIS_URL", None)
-    result = subprocess.run([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:app"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "needs REDIS_URL" in result.stderr + result.stdout
 
 
 def test_production_without_a_secret_refuses_to_start(tmp_path):
-    env = {**os.environ, "PORT": str(free_port()), "HEARTH_ENV": "production",
-           "DATABASE_URL": f"sqlite:///{tmp_path}/hearth.db"}
+    env = {
+        **os.environ,
+        "PORT": str(free_port()),
+        "HEARTH_ENV": "production",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/hearth.db",
+    }
     env.pop("HEARTH_SECRET_KEY", None)
-    result = subprocess.run([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:app"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "HEARTH_SECRET_KEY is required" in result.stderr
 
@@ -130,8 +164,11 @@ def test_login_failures_are_counted_across_workers_with_redis(hearth_server, red
     register(url, "victim")
     for _ in range(10):
         # a new connection each time, so the attempts spread over both workers
-        response = requests.post(f"{url}/auth/login", json={"username": "victim", "password": "wrong password"},
-                                 headers={"Connection": "close"})
+        response = requests.post(
+            f"{url}/auth/login",
+            json={"username": "victim", "password": "wrong password"},
+            headers={"Connection": "close"},
+        )
         assert response.status_code == 401
     locked = requests.post(f"{url}/auth/login", json={"username": "victim", "password": PASSWORD})
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1

@@ -1,7 +1,6 @@
 """Register and login: validation, conflicts, forms, redirects and rate limits."""
 
 import pytest
-
 from support import PASSWORD, Auth
 
 
@@ -74,8 +73,15 @@ def test_form_login_redirects_to_a_safe_next(client, auth):
 
 @pytest.mark.parametrize(
     "next_value",
-    ["//evil.example", "https://evil.example", "/\\evil.example", "\\\\evil.example", "/\t/evil.example",
-     "javascript:alert(1)", "evil.example"],
+    [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+    ],
 )
 def test_next_never_leaves_the_site(client, auth, next_value):
     auth.register()
@@ -133,8 +139,9 @@ def test_thirty_failures_from_one_address_lock_that_address(make_app):
         assert auth.login(f"user{i}", "wrong password").status_code == 401
     locked = auth.login()
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
-    elsewhere = client.post("/auth/login", json={"username": "alice", "password": PASSWORD},
-                            environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    elsewhere = client.post(
+        "/auth/login", json={"username": "alice", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.9.8.7"}
+    )
     assert elsewhere.status_code == 200
 
 
@@ -151,9 +158,15 @@ def test_register_is_limited_per_address(make_app):
 def test_forwarded_for_is_only_trusted_when_configured(make_app):
     for trusted, expect_separate in ((0, False), (1, True)):
         client = make_app(REGISTER_LIMIT="1/minute", TRUSTED_PROXIES=trusted).test_client()
-        first = client.post("/auth/register", json={"username": f"u{trusted}a", "password": PASSWORD},
-                            headers={"X-Forwarded-For": "203.0.113.1"})
-        second = client.post("/auth/register", json={"username": f"u{trusted}b", "password": PASSWORD},
-                             headers={"X-Forwarded-For": "203.0.113.2"})
+        first = client.post(
+            "/auth/register",
+            json={"username": f"u{trusted}a", "password": PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.1"},
+        )
+        second = client.post(
+            "/auth/register",
+            json={"username": f"u{trusted}b", "password": PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.2"},
+        )
         assert first.status_code == 201
         assert (second.status_code == 201) is expect_separate

@@ -3,9 +3,8 @@
 import time
 
 import pytest
-
-from support import drop_database, new_database
 from servers import Hearth
+from support import drop_database, new_database
 from wsclient import Person, workspace_of
 
 
@@ -38,7 +37,9 @@ def test_messages_cards_presence_and_revocation_cross_hosts(two_hosts):
     assert {a.recv()["type"], a.recv()["type"]} == {"ack", "event"}
     assert b.expect("event", topic=chat)["data"]["body"] == "from host A"
 
-    ref = b.request("publish", topic=cards, data={"op": "card.create", "column_id": board["columns"][0]["id"], "title": "from B"})
+    ref = b.request(
+        "publish", topic=cards, data={"op": "card.create", "column_id": board["columns"][0]["id"], "title": "from B"}
+    )
     frames = [b.recv(), b.recv()]
     assert any(f["type"] == "ack" and f["ref"] == ref for f in frames)
     assert a.expect("event", topic=cards, event="card.created")["data"]["title"] == "from B"

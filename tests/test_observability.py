@@ -4,7 +4,6 @@ import json
 import logging
 
 import pytest
-
 from support import PASSWORD
 
 
@@ -14,7 +13,7 @@ class Lines(logging.Handler):
         self.lines = []
 
     def emit(self, record):
-        from observability import JsonFormatter
+        from hearth.observability import JsonFormatter
 
         self.lines.append(json.loads(JsonFormatter().format(record)))
 
@@ -37,8 +36,12 @@ def test_one_json_line_per_request_with_ids_and_no_secrets(client, auth, access_
     assert (line["method"], line["path"], line["status"]) == ("GET", "/api/me", 200)
     assert line["user_id"] == 1 and line["session_id"] == 1 and line["duration_ms"] >= 0
     everything = json.dumps(access_log)
-    for secret in (auth.cookie("access_token_cookie"), auth.cookie("refresh_token_cookie", path="/auth"),
-                   auth.csrf("access"), PASSWORD):
+    for secret in (
+        auth.cookie("access_token_cookie"),
+        auth.cookie("refresh_token_cookie", path="/auth"),
+        auth.csrf("access"),
+        PASSWORD,
+    ):
         assert secret not in everything
 
 

@@ -4,7 +4,6 @@ import re
 import time
 
 import pytest
-
 from support import PASSWORD, Auth
 
 

@@ -9,7 +9,6 @@ import time
 
 import psycopg
 import pytest
-
 from servers import Hearth
 from wsclient import Person, workspace_of
 

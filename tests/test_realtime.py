@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from broker import LocalBroker
-from live_registry import MemoryRegistry
-from presence import Presence
-from realtime import Connection, Hub, TokenBucket, event_frame, parse_topic, text_frame
+from hearth.realtime.broker import LocalBroker
+from hearth.realtime.hub import Connection, Hub, TokenBucket, event_frame, parse_topic, text_frame
+from hearth.realtime.presence import Presence
+from hearth.realtime.registry import MemoryRegistry
 
 
 class FakeSocket:
@@ -75,9 +75,15 @@ def test_text_frames_use_the_right_length_encoding():
 def test_parse_topic():
     assert parse_topic("chat:12") == ("chat", 12)
     assert parse_topic("presence:3") == ("presence", 3)
-    for bad, code in (("weather:1", "unknown_topic"), ("chat", "not_found"), ("chat:-1", "not_found"),
-                      ("chat:１", "not_found"), ("board:1e3", "not_found"),
-                      ("chat:2147483648", "not_found"), ("chat:" + "9" * 40, "not_found")):
+    for bad, code in (
+        ("weather:1", "unknown_topic"),
+        ("chat", "not_found"),
+        ("chat:-1", "not_found"),
+        ("chat:１", "not_found"),
+        ("board:1e3", "not_found"),
+        ("chat:2147483648", "not_found"),
+        ("chat:" + "9" * 40, "not_found"),
+    ):
         with pytest.raises(ValueError, match=code):
             parse_topic(bad)
 
@@ -85,7 +91,8 @@ def test_parse_topic():
 def test_live_events_go_out_once_and_in_order(hub_and_conn):
     hub, conn, ws = hub_and_conn
     sub = hub.subscribe(conn, "chat:1")
-    sub.last_seq, sub.buffer = 0, None
+    sub.last_seq = 0
+    sub.release()  # live from here
     for seq in (1, 2, 2, 1, 3):
         hub.deliver_event("chat:1", seq, event("chat:1", seq))
     hub.deliver_event("chat:2", 1, event("chat:2", 1))  # not subscribed
@@ -98,7 +105,8 @@ def test_an_event_frame_is_built_once_for_every_subscriber():
     for conn in conns:
         hub.add(conn)
         sub = hub.subscribe(conn, "chat:1")
-        sub.last_seq, sub.buffer = 0, None
+        sub.last_seq = 0
+        sub.release()  # live from here
     hub.deliver_event("chat:1", 1, event("chat:1", 1))
     time.sleep(0.2)
     written = [conn.ws.sock.sent[0] for conn in conns]
@@ -127,7 +135,8 @@ def test_replay_meets_live_without_gap_or_duplicate(hub_and_conn):
 def test_a_gap_is_filled_from_the_log_before_going_on(hub_and_conn):
     hub, conn, ws = hub_and_conn
     sub = hub.subscribe(conn, "chat:1")
-    sub.last_seq, sub.buffer = 1, None
+    sub.last_seq = 1
+    sub.release()  # live from here
     gaps = []
     conn.on_gap = lambda c, s: gaps.append(s)
     hub.deliver_event("chat:1", 4, event("chat:1", 4))  # 2 and 3 were lost on the way
@@ -146,7 +155,8 @@ def test_a_slow_reader_is_closed_with_1008_and_stalls_no_one():
     for conn in (slow, fast):
         hub.add(conn)
         sub = hub.subscribe(conn, "chat:1")
-        sub.last_seq, sub.buffer = 0, None
+        sub.last_seq = 0
+        sub.release()  # live from here
     started = time.monotonic()
     for seq in range(1, 11):
         hub.deliver_event("chat:1", seq, event("chat:1", seq))

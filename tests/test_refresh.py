@@ -4,7 +4,6 @@ import time
 
 import jwt
 import pytest
-
 from support import Auth
 
 
@@ -93,8 +92,9 @@ def test_two_refreshes_with_the_same_token_inside_the_grace_both_succeed(app, au
     second = other_tab.post("/auth/refresh", headers={"X-CSRF-TOKEN": csrf})
     assert first.status_code == second.status_code == 200
     # the second got the session's current refresh token back, not a third one
-    second_jti = jwt.decode(other_tab.get_cookie("refresh_token_cookie", path="/auth").value,
-                            options={"verify_signature": False})["jti"]
+    second_jti = jwt.decode(
+        other_tab.get_cookie("refresh_token_cookie", path="/auth").value, options={"verify_signature": False}
+    )["jti"]
     assert second_jti == refresh_jti(auth)
     # and both tabs go on working and refreshing
     assert other_tab.get("/api/me").status_code == 200

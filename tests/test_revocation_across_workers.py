@@ -1,7 +1,6 @@
 """The session cache never outlives a revocation: every worker refuses an ended session's token at once."""
 
 import requests
-
 from wsclient import Person
 
 
@@ -14,6 +13,8 @@ def test_logout_on_one_worker_is_seen_by_every_worker_at_once(hearth_server, red
     for _ in range(20):
         assert requests.get(server.url + "/api/me", cookies=access, headers={"Connection": "close"}).status_code == 200
     assert alice.api("POST", "/auth/logout").status_code == 204
-    answers = {requests.get(server.url + "/api/me", cookies=access, headers={"Connection": "close"}).json()["error"]
-               for _ in range(20)}
+    answers = {
+        requests.get(server.url + "/api/me", cookies=access, headers={"Connection": "close"}).json()["error"]
+        for _ in range(20)
+    }
     assert answers == {"token_revoked"}

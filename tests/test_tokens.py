@@ -1,11 +1,10 @@
 """Access and refresh tokens: their cookies, claims and lifetimes (every forged one is in tests/security/)."""
 
 import time
+from http.cookies import SimpleCookie
 
 import jwt
 import pytest
-from http.cookies import SimpleCookie
-
 
 
 def set_cookies(response):

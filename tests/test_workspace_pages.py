@@ -4,7 +4,6 @@ import re
 import time
 
 import pytest
-
 from support import Auth
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -8,12 +8,12 @@ import time
 
 import pytest
 import requests
-from websockets.exceptions import InvalidStatus
-
-from support import drop_database, new_database
 from servers import Hearth
-from sockets import ABUSE_LIMIT
+from support import drop_database, new_database
+from websockets.exceptions import InvalidStatus
 from wsclient import Person, workspace_of
+
+from hearth.realtime.frames import ABUSE_LIMIT
 
 names = (f"user{i}" for i in itertools.count())
 
@@ -21,8 +21,10 @@ names = (f"user{i}" for i in itertools.count())
 @pytest.fixture(scope="module")
 def server(database_kind, request):
     database = new_database(database_kind, request)
-    hearth = Hearth(env={"HEARTH_ACCESS_TTL": "2", "HEARTH_PRESENCE_GRACE": "1", "HEARTH_MAX_SOCKETS_PER_USER": "20"},
-                    database=database)
+    hearth = Hearth(
+        env={"HEARTH_ACCESS_TTL": "2", "HEARTH_PRESENCE_GRACE": "1", "HEARTH_MAX_SOCKETS_PER_USER": "20"},
+        database=database,
+    )
     hearth.start()
     yield hearth
     hearth.stop()
@@ -82,16 +84,19 @@ def test_events_from_the_http_api_reach_sockets(team):
     b.expect("subscribed")
     alice.api("POST", f"/api/channels/{topic.split(':')[1]}/messages", {"body": "over http"})
     assert b.expect("event", topic=topic)["data"]["body"] == "over http"
-    card = alice.api("POST", f"/api/boards/{board['id']}/cards",
-                     {"column_id": board["columns"][0]["id"], "title": "via api"}).json()
+    card = alice.api(
+        "POST", f"/api/boards/{board['id']}/cards", {"column_id": board["columns"][0]["id"], "title": "via api"}
+    ).json()
     event = b.expect("event", topic=f"board:{board['id']}", event="card.created", seq=1)
     assert event["data"] == card
 
 
 def publish_over_http(person, topic, count, prefix="m"):
     for i in range(count):
-        assert person.api("POST", f"/api/channels/{topic.split(':')[1]}/messages",
-                          {"body": f"{prefix}{i}"}).status_code == 201
+        assert (
+            person.api("POST", f"/api/channels/{topic.split(':')[1]}/messages", {"body": f"{prefix}{i}"}).status_code
+            == 201
+        )
 
 
 def test_resume_replays_exactly_what_was_missed_in_order(team):
@@ -162,7 +167,9 @@ def test_the_socket_outlives_its_access_token_and_closes_on_logout(team):
     laptop = requests.Session()  # another HTTP client holding the same session's refresh cookie
     laptop.cookies.update(alice.http.cookies)
     started = time.monotonic()
-    response = laptop.post(alice.url + "/auth/logout", headers={"X-CSRF-TOKEN": alice.http.cookies.get("csrf_refresh_token")})
+    response = laptop.post(
+        alice.url + "/auth/logout", headers={"X-CSRF-TOKEN": alice.http.cookies.get("csrf_refresh_token")}
+    )
     assert response.status_code == 204
     assert a.close_code(timeout=2) == 4403
     assert time.monotonic() - started < 1.0
@@ -244,27 +251,39 @@ def test_board_operations_over_the_socket(team):
     assert card["title"] == "socket card" and ack["seq"] == 1
     assert b.expect("event", event="card.created")["data"] == card
 
-    ref = a.request("publish", topic=topic, data={"op": "card.move", "card_id": card["id"], "version": 1,
-                                                     "column_id": doing, "position": 0})
+    ref = a.request(
+        "publish",
+        topic=topic,
+        data={"op": "card.move", "card_id": card["id"], "version": 1, "column_id": doing, "position": 0},
+    )
     moved = a.expect("ack", ref=ref)["card"]
     assert (moved["column_id"], moved["version"]) == (doing, 2)
     assert b.expect("event", event="card.moved")["data"] == moved
 
-    ref = a.request("publish", topic=topic, data={"op": "card.update", "card_id": card["id"], "version": 1, "title": "stale"})
+    ref = a.request(
+        "publish", topic=topic, data={"op": "card.update", "card_id": card["id"], "version": 1, "title": "stale"}
+    )
     conflict = a.expect("error", ref=ref, code="conflict")
     assert conflict["current"] == moved
     ref = a.request("publish", topic=topic, data={"op": "card.delete", "card_id": card["id"], "version": 2})
     assert a.expect("ack", ref=ref)["id"] == card["id"]
-    assert b.expect("event", event="card.deleted")["data"] == {"id": card["id"], "board_id": board["id"], "column_id": doing}
+    assert b.expect("event", event="card.deleted")["data"] == {
+        "id": card["id"],
+        "board_id": board["id"],
+        "column_id": doing,
+    }
 
 
 def test_a_card_of_another_board_is_not_found_on_this_topic(team):
     alice, _, _, ws, _, board = team
     other = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "other"}).json()
-    card = alice.api("POST", f"/api/boards/{other['id']}/cards", {"column_id": other["columns"][0]["id"], "title": "x"}).json()
+    card = alice.api(
+        "POST", f"/api/boards/{other['id']}/cards", {"column_id": other["columns"][0]["id"], "title": "x"}
+    ).json()
     a = alice.socket()
-    ref = a.request("publish", topic=f"board:{board['id']}",
-                    data={"op": "card.delete", "card_id": card["id"], "version": 1})
+    ref = a.request(
+        "publish", topic=f"board:{board['id']}", data={"op": "card.delete", "card_id": card["id"], "version": 1}
+    )
     assert a.expect("error", ref=ref)["code"] == "not_found"
     ref = a.request("publish", topic=f"board:{board['id']}", data={"op": "card.delete", "card_id": 2**31, "version": 1})
     assert a.expect("error", ref=ref)["code"] == "not_found"
@@ -291,10 +310,15 @@ def test_many_sockets_resuming_and_publishing_at_once_all_get_through(server, te
             frames.append(sock.recv(10))
         assert [f["seq"] for f in frames if f["type"] == "event"] == [1, 2, 3]
         assert sorted(f["type"] for f in frames if f["type"] not in ("event", "presence_diff")) == [
-            "presence_state", "subscribed", "subscribed"]
+            "presence_state",
+            "subscribed",
+            "subscribed",
+        ]
 
-    refs = [sock.request("publish", topic=topic, data={"body": f"from {i}", "client_id": f"c{i}"})
-            for i, sock in enumerate(sockets)]
+    refs = [
+        sock.request("publish", topic=topic, data={"body": f"from {i}", "client_id": f"c{i}"})
+        for i, sock in enumerate(sockets)
+    ]
     acked = []
     for sock, ref in zip(sockets, refs):
         seen, ack = [], None
@@ -372,11 +396,13 @@ def test_an_oversized_frame_closes_with_1009(team):
 def test_invalid_utf8_closes_with_1007(server, team):
     alice = team[0]
     raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-    raw.sendall((
-        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: %s\r\nCookie: %s\r\n\r\n"
-        % (server.port, server.url, alice.cookie_header())
-    ).encode())
+    raw.sendall(
+        (
+            "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            "Origin: %s\r\nCookie: %s\r\n\r\n" % (server.port, server.url, alice.cookie_header())
+        ).encode()
+    )
     response = b""
     while b"\r\n\r\n" not in response:
         response += raw.recv(4096)
@@ -400,7 +426,9 @@ def test_a_flooding_client_is_limited_and_a_neighbour_notices_nothing(team):
     neighbour.expect("subscribed")
     flood = alice.socket()
     for i in range(200):
-        flood.ws.send('{"type":"publish","topic":"%s","ref":"f%d","data":{"body":"spam %d","client_id":"f%d"}}' % (topic, i, i, i))
+        flood.ws.send(
+            '{"type":"publish","topic":"%s","ref":"f%d","data":{"body":"spam %d","client_id":"f%d"}}' % (topic, i, i, i)
+        )
     codes = []
     try:
         while True:

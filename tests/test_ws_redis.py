@@ -3,7 +3,6 @@
 import time
 
 import pytest
-
 from wsclient import Person, socket_on, worker_of, workspace_of
 
 

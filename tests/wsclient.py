@@ -5,10 +5,9 @@ import os
 from pathlib import Path
 
 import requests
+from support import PASSWORD
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
-
-from support import PASSWORD
 
 
 class Person:
@@ -17,7 +16,9 @@ class Person:
         self.username = username
         self.http = requests.Session()
         if register:
-            response = self.http.post(f"{url}/auth/register", json={"username": username, "password": PASSWORD, **profile})
+            response = self.http.post(
+                f"{url}/auth/register", json={"username": username, "password": PASSWORD, **profile}
+            )
             assert response.status_code == 201, response.text
             self.id = response.json()["user"]["id"]
 
@@ -45,8 +46,9 @@ class Person:
         return f"access_token_cookie={self.http.cookies.get('access_token_cookie')}"
 
     def socket(self, origin=None, cookie=None):
-        return Socket(self.url, cookie if cookie is not None else self.cookie_header(),
-                      origin if origin is not None else self.url)
+        return Socket(
+            self.url, cookie if cookie is not None else self.cookie_header(), origin if origin is not None else self.url
+        )
 
 
 def workspace_of(owner, *members, channels=("general",), name="team"):
@@ -59,18 +61,31 @@ def workspace_of(owner, *members, channels=("general",), name="team"):
 
 def upgrade_status(url, headers):
     """Attempt an upgrade by hand: the HTTP status and the response the server answers with."""
-    response = requests.get(url + "/ws", headers={
-        "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", **headers,
-    }, timeout=5)
+    response = requests.get(
+        url + "/ws",
+        headers={
+            "Connection": "Upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            **headers,
+        },
+        timeout=5,
+    )
     return response.status_code, response
 
 
 class Socket:
     def __init__(self, url, cookie, origin):
         headers = {"Cookie": cookie} if cookie else {}
-        connection = connect(url.replace("http", "ws", 1) + "/ws", origin=origin, additional_headers=headers,
-                             open_timeout=5, close_timeout=2, max_size=2**22)
+        connection = connect(
+            url.replace("http", "ws", 1) + "/ws",
+            origin=origin,
+            additional_headers=headers,
+            open_timeout=5,
+            close_timeout=2,
+            max_size=2**22,
+        )
         self.ws = connection.__enter__()  # websockets wants its context entered; close() leaves it
         self.refs = 0
 

@@ -1,3 +1,5 @@
+import { HISTORY_DEFAULT } from "./protocol.js";
+
 /**
  * A chat channel page: messages arrive live, a sent message shows greyed
  * (data-pending) until acked, and scrolling to the top loads older history.
@@ -80,7 +82,7 @@ export class Chat {
     if (this.loadingOlder || this.noOlder || !first) return;
     this.loadingOlder = true;
     try {
-      const older = await this.http.json(`/api/channels/${this.channelId}/messages?before=${first.dataset.messageId}&limit=50`);
+      const older = await this.http.json(`/api/channels/${this.channelId}/messages?before=${first.dataset.messageId}&limit=${HISTORY_DEFAULT}`);
       if (older.length === 0) this.noOlder = true;
       const height = this.list.scrollHeight;
       for (const message of older.reverse()) {

@@ -1,4 +1,5 @@
 import { Backoff } from "./backoff.js";
+import { CLOSE } from "./protocol.js";
 
 const PING_EVERY_MS = 25000;
 const PONG_WITHIN_MS = 10000;
@@ -160,13 +161,13 @@ export class HearthSocket {
     if (ws !== this.ws) return;
     this.clearTimers();
     if (this.stopped) return;
-    if (event.code === 4403) {
+    if (event.code === CLOSE.REVOKED) {
       this.setStatus("offline");
       this.auth.sessionOver();
       return;
     }
     // A handshake refused before opening is most often a stale token (browsers hide the 401).
-    if (event.code === 4401 || !ws.opened) this.needsRefresh = true;
+    if (event.code === CLOSE.REVALIDATE || !ws.opened) this.needsRefresh = true;
     this.scheduleReconnect();
   }
 

@@ -6,7 +6,6 @@ import signal
 from pathlib import Path
 
 import pytest
-
 from servers import Hearth
 from tabs import Tab, new_tab
 from wsclient import Person, workspace_of
@@ -35,11 +34,18 @@ def world(server):
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
     ws, (channel,) = workspace_of(alice, bob, name="Team")
     board = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "Roadmap"}).json()
-    card = alice.api("POST", f"/api/boards/{board['id']}/cards",
-                     {"column_id": board["columns"][0]["id"], "title": "Ship the client"}).json()
+    card = alice.api(
+        "POST", f"/api/boards/{board['id']}/cards", {"column_id": board["columns"][0]["id"], "title": "Ship the client"}
+    ).json()
     return {
-        "alice": alice, "bob": bob, "workspace": ws, "channel": channel, "board": board, "card": card,
-        "chat_path": f"/w/{ws['id']}/c/{channel['id']}", "board_path": f"/w/{ws['id']}/b/{board['id']}",
+        "alice": alice,
+        "bob": bob,
+        "workspace": ws,
+        "channel": channel,
+        "board": board,
+        "card": card,
+        "chat_path": f"/w/{ws['id']}/c/{channel['id']}",
+        "board_path": f"/w/{ws['id']}/b/{board['id']}",
     }
 
 

@@ -47,8 +47,11 @@ class Chatter(threading.Thread):
 
     def refresh(self):
         try:
-            self.person.http.post(self.person.url + "/auth/refresh", timeout=5, headers={
-                "X-CSRF-TOKEN": self.person.http.cookies.get("csrf_refresh_token") or ""})
+            self.person.http.post(
+                self.person.url + "/auth/refresh",
+                timeout=5,
+                headers={"X-CSRF-TOKEN": self.person.http.cookies.get("csrf_refresh_token") or ""},
+            )
         except requests.RequestException:
             pass  # the next attempt tries again
 
@@ -75,7 +78,9 @@ class Chatter(threading.Thread):
 
     def publish(self, client_id):
         self.unacked[client_id] = time.monotonic()
-        self.sock.send(type="publish", topic=self.topic, ref=client_id, data={"body": client_id, "client_id": client_id})
+        self.sock.send(
+            type="publish", topic=self.topic, ref=client_id, data={"body": client_id, "client_id": client_id}
+        )
 
     def receive(self, frame):
         if frame["type"] == "event":
@@ -108,9 +113,13 @@ def run_until_all_delivered(chatters, during=None, timeout=60):
                 break
             time.sleep(0.2)
         else:
-            raise AssertionError("not delivered in time: " + ", ".join(
-                f"{c.person.username}: {len(c.to_send)} to send, {len(c.unacked)} unacked, seq {c.last_seq}"
-                for c in chatters))
+            raise AssertionError(
+                "not delivered in time: "
+                + ", ".join(
+                    f"{c.person.username}: {len(c.to_send)} to send, {len(c.unacked)} unacked, seq {c.last_seq}"
+                    for c in chatters
+                )
+            )
     finally:
         for chatter in chatters:
             chatter.stop()

@@ -5,7 +5,6 @@ import signal
 import time
 
 import pytest
-
 from servers import wait_until
 
 

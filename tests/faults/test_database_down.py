@@ -3,7 +3,6 @@ and everything works again when it is back, without restarting Hearth."""
 
 import pytest
 import requests
-
 from servers import Hearth, Postgres, wait_until
 from wsclient import Person, workspace_of
 

@@ -24,8 +24,11 @@ def test_a_redis_restart_mid_chat_loses_nothing_and_fan_out_recovers(hearth_serv
         redis_server.restart(down_for=1.5)  # everything in it is gone: subscriptions, presence, counters
         restarted = time.monotonic()
         for attempt in range(100):  # a message from one worker's socket until the other worker's socket gets one
-            ref = sender.request("publish", topic=f"chat:{probe_channel['id']}",
-                                 data={"body": f"probe {attempt}", "client_id": f"p{attempt}"})
+            ref = sender.request(
+                "publish",
+                topic=f"chat:{probe_channel['id']}",
+                data={"body": f"probe {attempt}", "client_id": f"p{attempt}"},
+            )
             sender.expect("ack", ref=ref)
             try:
                 if receiver.recv(timeout=0.2)["type"] == "event":

@@ -4,7 +4,6 @@ never signed out by the accident. Real Chromium, the real client, a real gunicor
 import signal
 
 import pytest
-
 from servers import Hearth
 from tabs import new_tab
 from wsclient import Person, workspace_of

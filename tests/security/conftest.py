@@ -8,7 +8,6 @@ import itertools
 from types import SimpleNamespace
 
 import pytest
-
 from servers import Hearth
 from wsclient import Person, workspace_of
 
@@ -47,15 +46,18 @@ def build_team(server):
         ws, (channel,) = workspace_of(owner, *members, name=f"{owner.username}'s")
         board = owner.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "plans"}).json()
         columns = [c["id"] for c in board["columns"]]
-        card = owner.api("POST", f"/api/boards/{board['id']}/cards", {"column_id": columns[0], "title": "secret card"}).json()
-        message = owner.api("POST", f"/api/channels/{channel['id']}/messages",
-                            {"body": "secret message", "client_id": "m1"}).json()
-        return SimpleNamespace(owner=owner, workspace=ws, channel=channel, board=board, columns=columns, card=card,
-                               message=message)
+        card = owner.api(
+            "POST", f"/api/boards/{board['id']}/cards", {"column_id": columns[0], "title": "secret card"}
+        ).json()
+        message = owner.api(
+            "POST", f"/api/channels/{channel['id']}/messages", {"body": "secret message", "client_id": "m1"}
+        ).json()
+        return SimpleNamespace(
+            owner=owner, workspace=ws, channel=channel, board=board, columns=columns, card=card, message=message
+        )
 
     alice, bob, mallory = (Person(server.url, next(names)) for _ in range(3))
-    return SimpleNamespace(alice=alice, bob=bob, mallory=mallory, ours=place_of(alice, bob),
-                           theirs=place_of(mallory))
+    return SimpleNamespace(alice=alice, bob=bob, mallory=mallory, ours=place_of(alice, bob), theirs=place_of(mallory))
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,9 @@ it, and nothing of Alice's changes.
 """
 
 import pytest
+from support import settings_for
 
 from app import create_app
-from support import settings_for
 
 
 def routes_with_ids(team):
@@ -82,14 +82,28 @@ def topic_frames(team):
         {"type": "subscribe", "topic": f"board:{ours.board['id']}", "since": 0},
         {"type": "subscribe", "topic": f"presence:{ours.workspace['id']}"},
         {"type": "publish", "topic": f"chat:{ours.channel['id']}", "data": {"body": "mine now", "client_id": "x"}},
-        {"type": "publish", "topic": f"board:{ours.board['id']}",
-         "data": {"op": "card.create", "column_id": ours.columns[0], "title": "mine now"}},
+        {
+            "type": "publish",
+            "topic": f"board:{ours.board['id']}",
+            "data": {"op": "card.create", "column_id": ours.columns[0], "title": "mine now"},
+        },
         # her own board's topic, Alice's card or column
-        {"type": "publish", "topic": my_board, "data": {"op": "card.update", "card_id": card, "version": 1, "title": "x"}},
-        {"type": "publish", "topic": my_board, "data": {"op": "card.move", "card_id": card, "version": 1,
-                                                         "column_id": ours.columns[1], "position": 0}},
+        {
+            "type": "publish",
+            "topic": my_board,
+            "data": {"op": "card.update", "card_id": card, "version": 1, "title": "x"},
+        },
+        {
+            "type": "publish",
+            "topic": my_board,
+            "data": {"op": "card.move", "card_id": card, "version": 1, "column_id": ours.columns[1], "position": 0},
+        },
         {"type": "publish", "topic": my_board, "data": {"op": "card.delete", "card_id": card, "version": 1}},
-        {"type": "publish", "topic": my_board, "data": {"op": "card.create", "column_id": ours.columns[0], "title": "x"}},
+        {
+            "type": "publish",
+            "topic": my_board,
+            "data": {"op": "card.create", "column_id": ours.columns[0], "title": "x"},
+        },
     ]
 
 

@@ -5,16 +5,26 @@ them, so it cannot send the matching `X-CSRF-TOKEN`: missing, wrong, or the othe
 """
 
 import pytest
-
-from app import create_app
 from support import PASSWORD, settings_for
 from wsclient import upgrade_status
 
+from app import create_app
 
-@pytest.mark.parametrize("origin", [
-    None, "null", "https://evil.example", "http://127.0.0.1.evil.example", "{url}.evil.example", "{url}@evil.example",
-    "https://127.0.0.1:{port}", "http://127.0.0.1:1", "http://localhost:{port}",
-])
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        None,
+        "null",
+        "https://evil.example",
+        "http://127.0.0.1.evil.example",
+        "{url}.evil.example",
+        "{url}@evil.example",
+        "https://127.0.0.1:{port}",
+        "http://127.0.0.1:1",
+        "http://localhost:{port}",
+    ],
+)
 def test_an_upgrade_from_a_foreign_or_missing_origin_is_refused_before_the_handshake(server, person, origin):
     headers = {"Cookie": person().cookie_header()}
     if origin:
@@ -36,16 +46,42 @@ def mutating_routes(team):
     sid = next(s["id"] for s in alice.api("GET", "/auth/sessions").json() if s["current"])
     return [
         ("api.create_workspace", "POST", "/api/workspaces", {"name": "forged"}, "access", False),
-        ("api.add_member", "POST", f"/api/workspaces/{wid}/members", {"username": team.mallory.username}, "access", False),
+        (
+            "api.add_member",
+            "POST",
+            f"/api/workspaces/{wid}/members",
+            {"username": team.mallory.username},
+            "access",
+            False,
+        ),
         ("api.create_channel", "POST", f"/api/workspaces/{wid}/channels", {"name": "forged"}, "access", False),
         ("api.create_board", "POST", f"/api/workspaces/{wid}/boards", {"name": "forged"}, "access", False),
-        ("api.post_message", "POST", f"/api/channels/{cid}/messages", {"body": "forged", "client_id": "f"}, "access", False),
-        ("api.create_card", "POST", f"/api/boards/{bid}/cards", {"column_id": ours.columns[0], "title": "forged"},
-         "access", False),
+        (
+            "api.post_message",
+            "POST",
+            f"/api/channels/{cid}/messages",
+            {"body": "forged", "client_id": "f"},
+            "access",
+            False,
+        ),
+        (
+            "api.create_card",
+            "POST",
+            f"/api/boards/{bid}/cards",
+            {"column_id": ours.columns[0], "title": "forged"},
+            "access",
+            False,
+        ),
         ("api.update_card", "PATCH", f"/api/cards/{card}", {"version": 1, "title": "forged"}, "access", False),
         ("api.delete_card", "DELETE", f"/api/cards/{card}", {"version": 1}, "access", False),
-        ("auth.change_password", "POST", "/auth/password",
-         {"current_password": PASSWORD, "new_password": "taken over!"}, "access", False),
+        (
+            "auth.change_password",
+            "POST",
+            "/auth/password",
+            {"current_password": PASSWORD, "new_password": "taken over!"},
+            "access",
+            False,
+        ),
         ("auth.end_session", "DELETE", f"/auth/sessions/{sid}", None, "access", False),
         ("auth.refresh", "POST", "/auth/refresh", None, "refresh", False),
         ("auth.logout", "POST", "/auth/logout", None, "refresh", False),
@@ -56,10 +92,22 @@ def mutating_routes(team):
         ("pages.create_channel", "POST", f"/w/{wid}/channels", {"name": "forged"}, "access", True),
         ("pages.create_board", "POST", f"/w/{wid}/boards", {"name": "forged"}, "access", True),
         ("pages.send_message", "POST", f"/w/{wid}/c/{cid}", {"body": "forged"}, "access", True),
-        ("pages.create_card", "POST", f"/w/{wid}/b/{bid}/cards", {"column_id": ours.columns[0], "title": "forged"},
-         "access", True),
-        ("pages.move_card", "POST", f"/w/{wid}/b/{bid}/cards/{card}/move", {"direction": "next", "version": 1},
-         "access", True),
+        (
+            "pages.create_card",
+            "POST",
+            f"/w/{wid}/b/{bid}/cards",
+            {"column_id": ours.columns[0], "title": "forged"},
+            "access",
+            True,
+        ),
+        (
+            "pages.move_card",
+            "POST",
+            f"/w/{wid}/b/{bid}/cards/{card}/move",
+            {"direction": "next", "version": 1},
+            "access",
+            True,
+        ),
         ("pages.end_session", "POST", f"/settings/sessions/{sid}/end", {}, "access", True),
     ]
 
@@ -108,8 +156,9 @@ def test_the_same_requests_with_the_right_csrf_value_go_through(team):
             continue  # they would end the session the rest of the table runs in; tests/test_logout.py has them
         csrf = alice.http.cookies.get(f"csrf_{kind}_token")
         if form:
-            response = alice.http.request(method, alice.url + path, data={**body, "csrf_token": csrf},
-                                          allow_redirects=False)
+            response = alice.http.request(
+                method, alice.url + path, data={**body, "csrf_token": csrf}, allow_redirects=False
+            )
             assert response.status_code == 303, (endpoint, response.text[:300])
         else:
             response = alice.http.request(method, alice.url + path, json=body, headers={"X-CSRF-TOKEN": csrf})

@@ -6,10 +6,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
-
 from support import PASSWORD
 
-SCRIPT = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'&'
+SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
 
 
 def lands_on(base, location):
@@ -20,22 +19,46 @@ def lands_on(base, location):
     return parts.scheme, parts.netloc
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example", "https://evil.example", "/\\evil.example", "\\\\evil.example", "/\\/evil.example",
-    "http:/evil.example", "//evil.example/%2e%2e", " //evil.example", "/\t/evil.example", "/\n/evil.example",
-    "/%09/evil.example", "javascript:alert(1)", "///evil.example", "https:evil.example", "/.//evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\\/evil.example",
+        "http:/evil.example",
+        "//evil.example/%2e%2e",
+        " //evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/%09/evil.example",
+        "javascript:alert(1)",
+        "///evil.example",
+        "https:evil.example",
+        "/.//evil.example",
+    ],
+)
 def test_next_never_leads_off_the_site(server, person, target):
     victim = person()
     for send in (
-        lambda: requests.post(server.url + "/auth/login", allow_redirects=False,
-                              data={"username": victim.username, "password": PASSWORD, "next": target}),
-        lambda: victim.http.post(server.url + "/auth/resume", allow_redirects=False,
-                                 data={"csrf_token": victim.http.cookies.get("csrf_refresh_token"), "next": target}),
+        lambda: requests.post(
+            server.url + "/auth/login",
+            allow_redirects=False,
+            data={"username": victim.username, "password": PASSWORD, "next": target},
+        ),
+        lambda: victim.http.post(
+            server.url + "/auth/resume",
+            allow_redirects=False,
+            data={"csrf_token": victim.http.cookies.get("csrf_refresh_token"), "next": target},
+        ),
     ):
         response = send()
         assert response.status_code == 303
-        assert lands_on(server.url, response.headers["Location"]) == lands_on(server.url, "/"), (target, response.headers)
+        assert lands_on(server.url, response.headers["Location"]) == lands_on(server.url, "/"), (
+            target,
+            response.headers,
+        )
 
 
 def test_script_is_escaped_on_every_page_it_appears_on(server, person):
@@ -48,8 +71,13 @@ def test_script_is_escaped_on_every_page_it_appears_on(server, person):
     column = owner.api("GET", f"/api/boards/{board['id']}").json()["columns"][0]["id"]
     owner.api("POST", f"/api/boards/{board['id']}/cards", {"column_id": column, "title": SCRIPT, "description": SCRIPT})
     friend.api("POST", f"/api/channels/{channel['id']}/messages", {"body": SCRIPT, "client_id": "x"})
-    pages = ["/", f"/w/{ws['id']}", f"/w/{ws['id']}/c/{channel['id']}", f"/w/{ws['id']}/b/{board['id']}",
-             "/settings/sessions"]
+    pages = [
+        "/",
+        f"/w/{ws['id']}",
+        f"/w/{ws['id']}/c/{channel['id']}",
+        f"/w/{ws['id']}/b/{board['id']}",
+        "/settings/sessions",
+    ]
     for path in pages:
         for viewer in (owner, friend):
             html = viewer.http.get(server.url + path).text
@@ -62,8 +90,11 @@ def test_script_is_escaped_on_every_page_it_appears_on(server, person):
 def test_a_user_agent_with_script_is_escaped_on_the_devices_page(server, person):
     victim = person()
     evil = requests.Session()
-    evil.post(server.url + "/auth/login", json={"username": victim.username, "password": PASSWORD},
-              headers={"User-Agent": SCRIPT})
+    evil.post(
+        server.url + "/auth/login",
+        json={"username": victim.username, "password": PASSWORD},
+        headers={"User-Agent": SCRIPT},
+    )
     html = victim.http.get(server.url + "/settings/sessions").text
     assert "<script>alert" not in html and "&lt;script&gt;" in html
 
@@ -76,31 +107,41 @@ def test_a_body_over_64_kib_is_refused_before_it_is_read(server, person, path):
     someone = person()
     csrf = someone.http.cookies.get("csrf_access_token")
     body = b'{"name": "' + b"x" * LIMIT + b'"}'
-    response = someone.http.post(server.url + path, data=body, headers={
-        "Content-Type": "application/json", "X-CSRF-TOKEN": csrf})
+    response = someone.http.post(
+        server.url + path, data=body, headers={"Content-Type": "application/json", "X-CSRF-TOKEN": csrf}
+    )
     assert (response.status_code, response.json()["error"]) == (413, "too_large")
-    chunked = someone.http.post(server.url + path, data=iter([body[:LIMIT], body[LIMIT:]]), headers={
-        "Content-Type": "application/json", "X-CSRF-TOKEN": csrf})  # no Content-Length: counted as it arrives
+    chunked = someone.http.post(
+        server.url + path,
+        data=iter([body[:LIMIT], body[LIMIT:]]),
+        headers={"Content-Type": "application/json", "X-CSRF-TOKEN": csrf},
+    )  # no Content-Length: counted as it arrives
     assert chunked.status_code in (400, 413)
     assert someone.api("GET", "/api/workspaces").json() == []
 
 
-@pytest.mark.parametrize("body", [
-    b"[" * 30_000 + b"]" * 30_000,  # deep enough to exhaust a recursive parser, under the size limit
-    b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
-    b'{"name": "w", ' + b", ".join(b'"k%d": 1' % i for i in range(5000)) + b"}",  # many keys, under the limit
-    b'{"name": "\xff\xfe"}',  # not UTF-8
-    b'{"name": "\xed\xa0\x80"}',  # a lone surrogate encoded
-    b'{"name": "\\ud800"}',  # a lone surrogate escaped
-    b"\x00\x00\x00",
-    b'{"name": NaN}',
-    b'{"name": 1e999999}',
-    b"",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 30_000 + b"]" * 30_000,  # deep enough to exhaust a recursive parser, under the size limit
+        b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
+        b'{"name": "w", ' + b", ".join(b'"k%d": 1' % i for i in range(5000)) + b"}",  # many keys, under the limit
+        b'{"name": "\xff\xfe"}',  # not UTF-8
+        b'{"name": "\xed\xa0\x80"}',  # a lone surrogate encoded
+        b'{"name": "\\ud800"}',  # a lone surrogate escaped
+        b"\x00\x00\x00",
+        b'{"name": NaN}',
+        b'{"name": 1e999999}',
+        b"",
+    ],
+)
 def test_malformed_or_hostile_json_is_a_clean_400(server, person, body):
     someone = person()
-    response = someone.http.post(server.url + "/api/workspaces", data=body, headers={
-        "Content-Type": "application/json", "X-CSRF-TOKEN": someone.http.cookies.get("csrf_access_token")})
+    response = someone.http.post(
+        server.url + "/api/workspaces",
+        data=body,
+        headers={"Content-Type": "application/json", "X-CSRF-TOKEN": someone.http.cookies.get("csrf_access_token")},
+    )
     assert response.status_code in (201, 400), response.text[:200]  # never a 500
     if response.status_code == 201:  # accepted only as the valid object it was
         assert response.json()["name"] == "w"
@@ -109,15 +150,18 @@ def test_malformed_or_hostile_json_is_a_clean_400(server, person, body):
     assert someone.api("GET", "/api/me").status_code == 200
 
 
-@pytest.mark.parametrize("frame", [
-    "[" * 30_000 + "]" * 30_000,
-    '{"type":"ping","ref":' + "[" * 20_000 + "]" * 20_000 + "}",
-    '{"type":"ping","ref":"\\udc00"}',
-    '{"type":"publish","topic":"chat:1","ref":"x","data":{"body":"' + "\\ud800" + '","client_id":"c"}}',
-    '{"type":"ping","ref":NaN}',
-    '{"type":"ping","ref":1e999999}',
-    "\x00",
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "[" * 30_000 + "]" * 30_000,
+        '{"type":"ping","ref":' + "[" * 20_000 + "]" * 20_000 + "}",
+        '{"type":"ping","ref":"\\udc00"}',
+        '{"type":"publish","topic":"chat:1","ref":"x","data":{"body":"' + "\\ud800" + '","client_id":"c"}}',
+        '{"type":"ping","ref":NaN}',
+        '{"type":"ping","ref":1e999999}',
+        "\x00",
+    ],
+)
 def test_a_hostile_frame_gets_an_error_frame_and_the_socket_stays_open(person, frame):
     sock = person().socket()
     sock.ws.send(frame)
@@ -134,8 +178,11 @@ def test_binary_frames_are_refused_and_the_socket_stays_open(person):
 
 
 def login(server, username, password, address):
-    return requests.post(server.url + "/auth/login", json={"username": username, "password": password},
-                         headers={"X-Forwarded-For": address})
+    return requests.post(
+        server.url + "/auth/login",
+        json={"username": username, "password": password},
+        headers={"X-Forwarded-For": address},
+    )
 
 
 def test_guessing_one_users_password_locks_that_username_only(server, person):

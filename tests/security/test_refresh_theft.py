@@ -7,7 +7,6 @@ import pytest
 import requests
 
 
-
 def steal(victim):
     """What an attacker who copied the victim's cookies holds: the refresh token and its CSRF value."""
     thief = requests.Session()
@@ -25,8 +24,11 @@ def lands_on_login(victim):
     """The victim's browser: a page sends it through resume, and resume sends it to the login page."""
     page = victim.http.get(victim.url + "/", allow_redirects=False)
     assert page.status_code == 303 and page.headers["Location"].startswith("/auth/resume")
-    resume = victim.http.post(victim.url + "/auth/resume", allow_redirects=False,
-                              data={"csrf_token": victim.http.cookies.get("csrf_refresh_token") or "", "next": "/"})
+    resume = victim.http.post(
+        victim.url + "/auth/resume",
+        allow_redirects=False,
+        data={"csrf_token": victim.http.cookies.get("csrf_refresh_token") or "", "next": "/"},
+    )
     assert resume.status_code == 303 and resume.headers["Location"].startswith("/auth/login")
 
 

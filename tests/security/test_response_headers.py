@@ -3,7 +3,6 @@ and in production, cookies that never travel over plain HTTP."""
 
 import pytest
 import requests
-
 from servers import Hearth
 
 
@@ -27,8 +26,11 @@ def test_every_html_page_forbids_inline_script_and_framing(server, person, path)
 
 def test_json_responses_are_not_sniffed_and_auth_answers_are_not_cached(server, person):
     someone = person()
-    for response in (someone.http.get(server.url + "/api/me"), requests.get(server.url + "/api/me"),
-                     someone.http.get(server.url + "/auth/sessions")):
+    for response in (
+        someone.http.get(server.url + "/api/me"),
+        requests.get(server.url + "/api/me"),
+        someone.http.get(server.url + "/auth/sessions"),
+    ):
         assert response.headers["Content-Type"] == "application/json"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in someone.api("POST", "/auth/refresh").headers["Cache-Control"]
@@ -42,7 +44,9 @@ def production():
 
 
 def test_production_cookies_are_secure_httponly_and_same_site(production):
-    response = requests.post(production.url + "/auth/register", json={"username": "alice", "password": "long enough pw"})
+    response = requests.post(
+        production.url + "/auth/register", json={"username": "alice", "password": "long enough pw"}
+    )
     assert response.status_code == 201
     set_cookies = response.raw.headers.getlist("Set-Cookie")
     assert len(set_cookies) == 4

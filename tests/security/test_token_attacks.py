@@ -16,10 +16,9 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from servers import SECRET
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
-
-from servers import SECRET
 from wsclient import upgrade_status
 
 
@@ -33,7 +32,8 @@ def b64(data):
 
 ATTACKER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 ATTACKER_PUBLIC_PEM = ATTACKER_KEY.public_key().public_bytes(
-    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+)
 
 
 def expired(payload):
@@ -45,7 +45,10 @@ def expired(payload):
 FORGERIES = {
     "expired, correctly signed": (expired, "token_expired"),
     "alg none": (lambda p: f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(p)}.", "token_invalid"),
-    "alg none, signature kept": (lambda p: f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(p)}.c2lnbmF0dXJl", "token_invalid"),
+    "alg none, signature kept": (
+        lambda p: f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(p)}.c2lnbmF0dXJl",
+        "token_invalid",
+    ),
     "HS256 with a guessed key": (lambda p: hs256_by_hand(p, b"secret"), "token_invalid"),
     "HS256 with an empty key": (lambda p: hs256_by_hand(p, b""), "token_invalid"),
     "HS512 with the right key": (lambda p: jwt.encode(p, SECRET, algorithm="HS512"), "token_invalid"),
@@ -94,8 +97,10 @@ def test_a_refresh_token_in_the_access_cookie_is_refused(server, person):
 def test_an_access_token_in_the_refresh_cookie_does_not_refresh(server, person):
     victim = person()
     access = victim.http.cookies.get("access_token_cookie")
-    response = requests.post(server.url + "/auth/refresh", headers={
-        "Cookie": f"refresh_token_cookie={access}; csrf_refresh_token=x", "X-CSRF-TOKEN": "x"})
+    response = requests.post(
+        server.url + "/auth/refresh",
+        headers={"Cookie": f"refresh_token_cookie={access}; csrf_refresh_token=x", "X-CSRF-TOKEN": "x"},
+    )
     assert (response.status_code, response.json()["error"]) == (401, "token_invalid")
     assert "access_token_cookie=ey" not in response.headers.get("Set-Cookie", "")
 
@@ -130,6 +135,10 @@ def test_a_token_outside_the_cookie_is_not_accepted(server, person, place):
     response = requests.get(f"{server.url}/api/me{query}", headers=headers)
     assert (response.status_code, response.json()["error"]) == (401, "token_missing")
     with pytest.raises(InvalidStatus) as upgrade:
-        connect(server.url.replace("http", "ws") + f"/ws{query}", origin=server.url, additional_headers=headers,
-                open_timeout=5)
+        connect(
+            server.url.replace("http", "ws") + f"/ws{query}",
+            origin=server.url,
+            additional_headers=headers,
+            open_timeout=5,
+        )
     assert upgrade.value.response.status_code == 401

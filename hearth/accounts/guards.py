@@ -13,8 +13,8 @@ from flask_jwt_extended import decode_token, get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationError, RevokedTokenError
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
 
-from auth_sessions import REJECTION_MESSAGES, token_rejection
-from errors import ApiError
+from hearth.accounts.sessions import REJECTION_MESSAGES, token_rejection
+from hearth.errors import ApiError
 
 MUTATING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_COOKIES = {False: "csrf_access_token", True: "csrf_refresh_token"}

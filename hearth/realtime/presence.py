@@ -8,7 +8,7 @@ timer, or any process's sweep if this one died) announces the leave once.
 
 import threading
 
-from realtime import dumps
+from hearth.realtime.hub import dumps
 
 MEMBER_TTL = 60  # seconds a member lives without a heartbeat: a crashed worker's users leave within this
 
@@ -90,12 +90,14 @@ class Presence:
     def _announce(self, workspace_id, joins=(), leaves=(), skip=""):
         users = self.users_by_id([*joins, *leaves])
         topic = presence_key(workspace_id)
-        frame = dumps({
-            "type": "presence_diff",
-            "topic": topic,
-            "joins": [users[uid] for uid in joins if uid in users],
-            "leaves": [users[uid] for uid in leaves if uid in users],
-        })
+        frame = dumps(
+            {
+                "type": "presence_diff",
+                "topic": topic,
+                "joins": [users[uid] for uid in joins if uid in users],
+                "leaves": [users[uid] for uid in leaves if uid in users],
+            }
+        )
         self.broker.publish("presence", f"{topic}\n{skip}\n{frame}")
 
     def _on_diff(self, message):

@@ -8,18 +8,18 @@ change and its event commit together; the event is announced after the commit.
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from errors import DomainError
-from event_log import append_event, claim_seq, commit_and_announce
-from extensions import db
-from models import Board, BoardColumn, Card, Channel, Membership, Message, User, Workspace
-from validation import identifier, integer, name, parse, text, username
+from hearth.errors import DomainError
+from hearth.event_log import append_event, claim_seq, commit_and_announce
+from hearth.extensions import db
+from hearth.models import Board, BoardColumn, Card, Channel, Membership, Message, User, Workspace
+from hearth.protocol import HISTORY_DEFAULT, HISTORY_MAX
+from hearth.validation import identifier, integer, name, parse, text, username
 
 DEFAULT_COLUMNS = ("To do", "Doing", "Done")
 MESSAGE_BODY = text(1, 4000)
 CLIENT_ID = text(1, 64)
 CARD_TITLE = text(1, 200)
 CARD_DESCRIPTION = text(0, 4000)
-HISTORY_DEFAULT, HISTORY_MAX = 50, 100
 
 
 def not_found(what):
@@ -47,7 +47,9 @@ def workspaces_of(user_id):
 
 
 def workspace_for(user_id, workspace_id):
-    return _visible(sa.select(Workspace).where(Workspace.id == workspace_id, is_member(user_id, Workspace.id)), "workspace")
+    return _visible(
+        sa.select(Workspace).where(Workspace.id == workspace_id, is_member(user_id, Workspace.id)), "workspace"
+    )
 
 
 def create_workspace(user_id, data):
@@ -63,8 +65,10 @@ def create_workspace(user_id, data):
 def members_of(user_id, workspace_id):
     workspace_for(user_id, workspace_id)
     return db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.workspace_id == workspace_id).order_by(User.display_name, User.id)
+        sa.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == workspace_id)
+        .order_by(User.display_name, User.id)
     ).all()
 
 
@@ -216,15 +220,14 @@ def board_state(user_id, board_id, workspace_id=None):
         "workspace_id": board.workspace_id,
         "name": board.name,
         "seq": board.seq,
-        "columns": [
-            {"id": c.id, "name": c.name, "position": c.position, "cards": by_column[c.id]} for c in columns
-        ],
+        "columns": [{"id": c.id, "name": c.name, "position": c.position, "cards": by_column[c.id]} for c in columns],
     }
 
 
 def card_for(user_id, card_id):
     return _visible(
-        sa.select(Card).join(Board, Board.id == Card.board_id)
+        sa.select(Card)
+        .join(Board, Board.id == Card.board_id)
         .where(Card.id == card_id, is_member(user_id, Board.workspace_id)),
         "card",
     )
@@ -261,8 +264,12 @@ def create_card(user_id, board_id, data):
     column = _column_of_board(board.id, fields["column_id"])
     seq = claim_seq(Board, board.id)
     card = Card(
-        board_id=board.id, column_id=column.id, title=fields["title"],
-        description=fields.get("description", ""), position=_cards_in(column.id), version=1,
+        board_id=board.id,
+        column_id=column.id,
+        title=fields["title"],
+        description=fields.get("description", ""),
+        position=_cards_in(column.id),
+        version=1,
     )
     db.session.add(card)
     db.session.flush()

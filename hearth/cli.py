@@ -4,11 +4,11 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from extensions import db
-from models import User
-from validation import display_name as check_display_name
-from validation import password as check_password
-from validation import username as check_username
+from hearth.extensions import db
+from hearth.models import User
+from hearth.validation import display_name as check_display_name
+from hearth.validation import password as check_password
+from hearth.validation import username as check_username
 
 
 def _checked(check, value, label):
@@ -37,8 +37,6 @@ def create_user(username, display_name, password):
     click.echo(f"created user {username} (id {user.id})")
 
 
-
-
 DEMO_PASSWORD = "hearth-demo"
 
 
@@ -46,7 +44,7 @@ DEMO_PASSWORD = "hearth-demo"
 @with_appcontext
 def seed_demo():
     """Two users, a workspace with a channel of messages and a board of cards, to try Hearth out."""
-    import workspace
+    from hearth import workspace
 
     names = {"ada": "Ada Lovelace", "grace": "Grace Hopper"}
     if db.session.scalar(sa.select(User).where(User.username.in_(names))):
@@ -70,8 +68,12 @@ def seed_demo():
         workspace.post_message(author, general.id, {"body": body})
     board = workspace.board_state(ada, workspace.create_board(ada, team.id, {"name": "Roadmap"}).id)
     todo, doing, done = (column["id"] for column in board["columns"])
-    for column, title in [(todo, "Debug relay #70"), (todo, "Write the notes on Bernoulli numbers"),
-                          (doing, "Compile the first compiler"), (done, "Design the difference engine")]:
+    for column, title in [
+        (todo, "Debug relay #70"),
+        (todo, "Write the notes on Bernoulli numbers"),
+        (doing, "Compile the first compiler"),
+        (done, "Design the difference engine"),
+    ]:
         workspace.create_card(ada, board["id"], {"column_id": column, "title": title})
     click.echo(f"seeded: log in as ada or grace with the password {DEMO_PASSWORD!r}")
 

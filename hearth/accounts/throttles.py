@@ -12,7 +12,7 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from errors import ApiError
+from hearth.errors import ApiError
 
 
 class Throttle:
@@ -38,7 +38,9 @@ class Throttle:
 
     def check_register(self, address):
         if not self.limiter.hit(self.register_by_address, "register", address):
-            self._refuse(self.register_by_address, ("register", address), "Too many sign-ups from here; try again later.")
+            self._refuse(
+                self.register_by_address, ("register", address), "Too many sign-ups from here; try again later."
+            )
 
     def _refuse(self, limit, keys, message):
         reset_at = self.limiter.get_window_stats(limit, *keys).reset_time

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from extensions import db
+from hearth.extensions import db
 
 # The code a client branches on for each HTTP status Werkzeug raises by itself.
 STATUS_CODES = {
@@ -91,8 +91,12 @@ def handle_database_unavailable(e):
     """The database cannot be reached (down, restarting, failing over): a 503 to retry, not a bug to log in full."""
     current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, e.orig or e)
     db.session.rollback()
-    return _render(503, "unavailable", "The database cannot be reached just now; nothing was changed. Try again.",
-                   {"Retry-After": "2"})
+    return _render(
+        503,
+        "unavailable",
+        "The database cannot be reached just now; nothing was changed. Try again.",
+        {"Retry-After": "2"},
+    )
 
 
 def handle_unexpected(e):

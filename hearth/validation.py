@@ -5,7 +5,7 @@ import re
 
 from flask import request
 
-from errors import DomainError
+from hearth.errors import DomainError
 
 USERNAME_RE = re.compile(r"[a-z0-9_.\-]{3,32}")
 MAX_ID = 2**31 - 1  # ids are INTEGER columns

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.signals import Namespace
 
-from extensions import db
-from models import Event
+from hearth.extensions import db
+from hearth.models import Event
 
 # Sent after the commit that stored events, with `events` (a list of CommittedEvent).
 events_committed = Namespace().signal("events-committed")

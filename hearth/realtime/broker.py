@@ -90,7 +90,7 @@ class RedisBroker:
                     pass
 
     def _dispatch(self, message):
-        channel = message["channel"].decode()[len(self.PREFIX):]
+        channel = message["channel"].decode()[len(self.PREFIX) :]
         data = message["data"].decode()
         for handler in self.handlers.get(channel, ()):
             try:

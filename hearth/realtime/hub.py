@@ -21,15 +21,13 @@ import time
 
 from wsproto.utilities import LocalProtocolError
 
-from validation import MAX_ID
+from hearth.protocol import POLICY, TOPIC_KINDS
+from hearth.validation import MAX_ID
 
 log = logging.getLogger(__name__)
 
-TOPIC_KINDS = ("chat", "board", "presence")
 PING_FRAME = b"\x89\x00"  # an empty ping, written like any other frame
-GOING_AWAY, POLICY, TOO_BIG = 1001, 1008, 1009
 CLOSE_WAIT = 2.0  # seconds a client gets to answer our close frame
-REVALIDATE, REVOKED = 4401, 4403
 
 
 def dumps(value):
@@ -110,12 +108,33 @@ class NoEvent:
 
 
 class Subscription:
-    __slots__ = ("topic", "last_seq", "buffer")
+    """One topic of one socket: the last seq passed on, and the live frames held back while it catches up."""
+
+    __slots__ = ("_held", "last_seq", "topic")
 
     def __init__(self, topic):
         self.topic = topic
         self.last_seq = None  # None for presence, which has no seq
-        self.buffer = []  # live events held back while replaying; None once live
+        self._held = []  # a new subscription holds frames until its replay is sent; None once live
+
+    def hold(self):
+        """Hold back live frames from now on; False when it already does (a catch-up is under way)."""
+        if self._held is not None:
+            return False
+        self._held = []
+        return True
+
+    def keep(self, seq, frame):
+        """Hold back this frame if the subscription is holding; True when it did."""
+        if self._held is None:
+            return False
+        self._held.append((seq, frame))
+        return True
+
+    def release(self):
+        """Go live: the held frames, in seq order, for the caller to pass on."""
+        held, self._held = self._held or [], None
+        return sorted(held, key=lambda item: item[0])
 
 
 class OrderedSocket:
@@ -286,13 +305,11 @@ class Connection:
         sub = self.subscriptions.get(topic)
         if sub is None:
             return
-        if sub.buffer is not None:
-            sub.buffer.append((seq, frame))
-            return
-        if seq <= sub.last_seq:
+        if sub.keep(seq, frame) or seq <= sub.last_seq:
             return
         if seq > sub.last_seq + 1:
-            sub.buffer = [(seq, frame)]
+            sub.hold()
+            sub.keep(seq, frame)
             if self.on_gap:
                 self.on_gap(self, sub)
             return
@@ -304,9 +321,7 @@ class Connection:
         sub = self.subscriptions.get(topic)
         if sub is None:
             return
-        if sub.buffer is not None:
-            sub.buffer.append((0, frame))
-        else:
+        if not sub.keep(0, frame):
             self.send(frame)
 
     def replay(self, sub, replayed):
@@ -318,9 +333,7 @@ class Connection:
 
     def go_live(self, sub):
         """After a replay: pass on what arrived meanwhile, in order, and from now on events as they come."""
-        pending = sub.buffer or []
-        sub.buffer = None
-        for seq, frame in sorted(pending, key=lambda item: item[0]):
+        for seq, frame in sub.release():
             self.offer(sub.topic, seq, frame)
 
 

@@ -11,11 +11,19 @@ import os
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client import REGISTRY, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 log = logging.getLogger("hearth.access")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
@@ -25,15 +33,19 @@ UPGRADES_REFUSED = Counter("hearth_upgrades_refused_total", "WebSocket upgrades 
 REFRESHES = Counter("hearth_refreshes_total", "Refresh-token presentations by outcome.", ["outcome"])
 EVENTS_FANNED_OUT = Counter("hearth_events_fanned_out_total", "Event frames queued to subscribers.")
 DELIVERY_LAG = Histogram(
-    "hearth_delivery_lag_seconds", "From an event's commit to its fan-out in this process.",
+    "hearth_delivery_lag_seconds",
+    "From an event's commit to its fan-out in this process.",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record):
-        entry = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-                 "level": record.levelname.lower(), "logger": record.name}
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
         fields = getattr(record, "fields", None)
         if fields:
             entry.update(fields)
@@ -66,9 +78,14 @@ def finish_request(response):
     if request.path == "/ws" and response.status_code < 400:
         return response  # an accepted socket logs its own open and close
     log_event(
-        "request", request_id=g.get("request_id"), method=request.method, path=request.path,
-        status=response.status_code, duration_ms=round((time.perf_counter() - g.get("started_at", time.perf_counter())) * 1000, 2),
-        remote=request.remote_addr, **who(),
+        "request",
+        request_id=g.get("request_id"),
+        method=request.method,
+        path=request.path,
+        status=response.status_code,
+        duration_ms=round((time.perf_counter() - g.get("started_at", time.perf_counter())) * 1000, 2),
+        remote=request.remote_addr,
+        **who(),
     )
     return response
 

@@ -24,10 +24,10 @@ from flask_jwt_extended import (
 )
 from sqlalchemy.orm import joinedload
 
-from errors import ApiError
-from extensions import db, jwt
-from models import AuthSession, utcnow
-from observability import REFRESHES
+from hearth.errors import ApiError
+from hearth.extensions import db, jwt
+from hearth.models import AuthSession, utcnow
+from hearth.observability import REFRESHES
 
 # Sent after a commit that ended sessions, with `session_ids`; the socket layer closes their sockets.
 sessions_ended = Namespace().signal("sessions-ended")
@@ -70,8 +70,13 @@ class LiveSession:
     @classmethod
     def of(cls, session):
         user = session.user
-        return cls(session.id, session.user_id, session.expires_at,
-                   Caller(user.id, user.username, user.display_name), time.monotonic())
+        return cls(
+            session.id,
+            session.user_id,
+            session.expires_at,
+            Caller(user.id, user.username, user.display_name),
+            time.monotonic(),
+        )
 
     def ended_because(self, now=None):
         return "session_expired" if (now or utcnow()) >= self.expires_at else None
@@ -197,14 +202,10 @@ def rotate_refresh_token(session_id, jti):
 
 def end_sessions(*conditions, reason):
     """End every live session matching the conditions; returns their ids."""
-    ids = db.session.scalars(
-        sa.select(AuthSession.id).where(*conditions, AuthSession.revoked_at.is_(None))
-    ).all()
+    ids = db.session.scalars(sa.select(AuthSession.id).where(*conditions, AuthSession.revoked_at.is_(None))).all()
     if ids:
         db.session.execute(
-            sa.update(AuthSession)
-            .where(AuthSession.id.in_(ids))
-            .values(revoked_at=utcnow(), revoked_reason=reason)
+            sa.update(AuthSession).where(AuthSession.id.in_(ids)).values(revoked_at=utcnow(), revoked_reason=reason)
         )
     db.session.commit()
     if ids:

@@ -52,8 +52,16 @@ def load_config(app, overrides=None):
     cfg = app.config
     cfg["ENV"] = str(cfg["ENV"]).lower()
     cfg["TESTING"] = cfg.get("TESTING") or cfg["ENV"] == "testing"
-    for key in ("ACCESS_TTL", "REFRESH_TTL", "SESSION_MAX_AGE", "REUSE_GRACE", "TRUSTED_PROXIES",
-                "MAX_SOCKETS_PER_USER", "PRESENCE_GRACE", "SOCKET_RECHECK"):
+    for key in (
+        "ACCESS_TTL",
+        "REFRESH_TTL",
+        "SESSION_MAX_AGE",
+        "REUSE_GRACE",
+        "TRUSTED_PROXIES",
+        "MAX_SOCKETS_PER_USER",
+        "PRESENCE_GRACE",
+        "SOCKET_RECHECK",
+    ):
         cfg[key] = int(cfg[key])
     cfg["SESSION_CACHE_TTL"] = float(cfg["SESSION_CACHE_TTL"])
     if cfg["SECURE_COOKIES"] is None:
@@ -127,7 +135,7 @@ def database_url(url, instance_path):
         return "sqlite:///" + str(Path(instance_path) / "hearth.db")
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -1,0 +1,224 @@
+"""What each frame from one client does: the socket's protocol, turned into calls on the domain.
+
+Client frames go through the same domain functions as the HTTP API, so a socket
+can do nothing the API would refuse. A bad frame gets an error frame and changes nothing.
+"""
+
+import logging
+
+import sqlalchemy as sa
+
+from hearth import workspace
+from hearth.errors import DomainError
+from hearth.extensions import db
+from hearth.models import Board, Channel
+from hearth.protocol import POLICY, REPLAY_LIMIT
+from hearth.realtime.hub import TokenBucket, parse_topic
+from hearth.validation import MAX_ID, parse_json
+
+log = logging.getLogger(__name__)
+
+MAX_SUBSCRIPTIONS = 200
+FRAME_RATE, FRAME_BURST = 30, 60  # every client frame
+PUBLISH_RATE, PUBLISH_BURST = 10, 30  # publishes
+ABUSE_LIMIT = 50  # refused frames in a row before the socket is closed with 1008
+ERROR_CODES = {"invalid_input": "invalid_message", "forbidden": "invalid_message"}
+
+
+class ClientFrames:
+    """What each frame from one client does. A bad frame gets an error frame and changes nothing."""
+
+    def __init__(self, service, conn):
+        self.service = service
+        self.conn = conn
+        self.frame_budget = TokenBucket(FRAME_RATE, FRAME_BURST)
+        self.publish_budget = TokenBucket(PUBLISH_RATE, PUBLISH_BURST)
+        self.refused_in_a_row = 0
+
+    def handle(self, raw):
+        ref = None
+        try:
+            if isinstance(raw, bytes):
+                raise FrameError("invalid_message", "Frames are JSON text.")
+            try:
+                message = parse_json(raw)
+            except ValueError:
+                raise FrameError("invalid_json", "The frame is not valid JSON.") from None
+            if not isinstance(message, dict):
+                raise FrameError("invalid_message", "A frame is a JSON object with a type.")
+            ref = message.get("ref")
+            if ref is not None and (not isinstance(ref, (str, int)) or isinstance(ref, bool) or len(str(ref)) > 200):
+                ref = None
+                raise FrameError("invalid_message", "ref must be a string.")
+            if not self.frame_budget.take():  # after the ref: the client retries the frame it names
+                raise FrameError("rate_limited", "Too many frames; slow down.")
+            kind = message.get("type")
+            action = (
+                {
+                    "subscribe": self.subscribe,
+                    "unsubscribe": self.unsubscribe,
+                    "publish": self.publish,
+                    "ping": self.ping,
+                }.get(kind)
+                if isinstance(kind, str)
+                else None
+            )
+            if action is None:
+                raise FrameError("invalid_message", "Unknown frame type.")
+            action(message, ref)
+            self.refused_in_a_row = 0
+        except FrameError as e:
+            self.refuse(ref, e.code, e.message, **e.extra)
+        except DomainError as e:
+            self.refuse(ref, ERROR_CODES.get(e.code, e.code), e.message, **e.extra)
+        except sa.exc.SQLAlchemyError as e:
+            if isinstance(e, sa.exc.OperationalError):  # the database cannot be reached: no bug, the client retries
+                log.warning("database unavailable while handling a frame: %s", e.orig or e)
+            else:
+                log.exception("database error while handling a frame")
+            db.session.rollback()
+            self.refuse(ref, "unavailable", "Could not do that just now; nothing was stored. Try again.")
+        except Exception:
+            # a bug met by one frame: answer that frame and keep the socket (an exception out of the
+            # route would end it with an HTTP 500 written into the WebSocket stream)
+            log.exception("unexpected error while handling a frame")
+            db.session.rollback()
+            self.refuse(ref, "internal_error", "Something went wrong on our side; it has been logged.")
+        finally:
+            db.session.remove()
+
+    def refuse(self, ref, code, message, **extra):
+        self.conn.send({"type": "error", "ref": ref, "code": code, "message": message, **extra})
+        if code in ("rate_limited", "invalid_json", "invalid_message", "unknown_topic"):
+            self.refused_in_a_row += 1
+            if self.refused_in_a_row >= ABUSE_LIMIT:
+                self.conn.close_soon(POLICY, "too many refused frames")
+
+    # frame types
+
+    def ping(self, message, ref):
+        self.conn.send({"type": "pong", "ref": ref})
+
+    def subscribe(self, message, ref):
+        topic, kind, ident = self.topic_of(message)
+        since = message.get("since")
+        if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
+            raise FrameError("invalid_message", "since must be a non-negative integer or null.")
+        if topic not in self.conn.subscriptions and len(self.conn.subscriptions) >= MAX_SUBSCRIPTIONS:
+            raise FrameError("invalid_message", f"At most {MAX_SUBSCRIPTIONS} subscriptions per socket.")
+        uid, hub, conn = self.conn.user_id, self.service.hub, self.conn
+        if kind == "presence":
+            workspace.workspace_for(uid, ident)
+            sub = hub.subscribe(conn, topic)
+            sub.hold()  # diffs wait until the state is sent
+            conn.send({"type": "subscribed", "topic": topic, "ref": ref, "seq": None})
+            users = self.service.presence.join(conn, ident)
+            conn.send({"type": "presence_state", "topic": topic, "users": users})
+            for _, frame in sub.release():
+                conn.send(frame)
+            return
+        row = workspace.channel_for(uid, ident) if kind == "chat" else workspace.board_for(uid, ident)
+        head = row.seq
+        if since is not None and (since > head or head - since > REPLAY_LIMIT):
+            self.service.hub.unsubscribe(conn, topic)
+            conn.send({"type": "resync_required", "topic": topic, "ref": ref})
+            return
+        sub = hub.subscribe(conn, topic)
+        sub.hold()  # live events wait from here on
+        if since is None:
+            sub.last_seq = self.head_of(kind, ident)
+            replayed = []
+        else:
+            sub.last_seq = since
+            replayed = self.service.replay(topic, since)
+        conn.replay(sub, replayed)
+        conn.send({"type": "subscribed", "topic": topic, "ref": ref, "seq": sub.last_seq})
+        conn.go_live(sub)
+
+    def unsubscribe(self, message, ref):
+        topic = message.get("topic")
+        if not isinstance(topic, str):
+            raise FrameError("invalid_message", "topic must be a string.")
+        self.leave(topic)
+        self.conn.send({"type": "unsubscribed", "topic": topic, "ref": ref})
+
+    def leave(self, topic):
+        if topic in self.conn.subscriptions:
+            self.service.hub.unsubscribe(self.conn, topic)
+            if topic.startswith("presence:"):
+                self.service.presence.leave(self.conn, int(topic.split(":", 1)[1]))
+
+    def publish(self, message, ref):
+        topic, kind, ident = self.topic_of(message)
+        if kind == "presence":
+            raise FrameError("invalid_message", "Presence is not published to.")
+        data = message.get("data")
+        if not isinstance(data, dict):
+            raise FrameError("invalid_message", "data must be an object.")
+        if not self.publish_budget.take():
+            raise FrameError("rate_limited", "Too many messages; slow down.")
+        uid = self.conn.user_id
+        if kind == "chat":
+            stored, _ = workspace.post_message(uid, ident, data)
+            self.conn.send({"type": "ack", "ref": ref, "id": stored.id, "seq": stored.seq})
+            return
+        self.publish_card_op(uid, ident, data, ref)
+
+    def publish_card_op(self, uid, board_id, data, ref):
+        op = data.get("op")
+        fields = (
+            {
+                "card.create": ("column_id", "title", "description"),
+                "card.update": ("version", "title", "description"),
+                "card.move": ("version", "column_id", "position"),
+                "card.delete": ("version",),
+            }.get(op)
+            if isinstance(op, str)
+            else None
+        )
+        if fields is None:
+            raise FrameError("invalid_message", "op must be card.create, card.update, card.move or card.delete.")
+        body = {f: data[f] for f in fields if f in data}
+        if op == "card.create":
+            card, seq = workspace.create_card(uid, board_id, body)
+            self.conn.send({"type": "ack", "ref": ref, "id": card.id, "seq": seq, "card": card.to_dict()})
+            return
+        card_id = data.get("card_id")
+        if not isinstance(card_id, int) or isinstance(card_id, bool):
+            raise FrameError("invalid_message", "card_id must be an integer.")
+        if not 0 < card_id <= MAX_ID:
+            raise DomainError("not_found", "No such card on this board.")
+        if workspace.card_for(uid, card_id).board_id != board_id:
+            raise DomainError("not_found", "No such card on this board.")
+        if op == "card.delete":
+            seq = workspace.delete_card(uid, card_id, body)
+            self.conn.send({"type": "ack", "ref": ref, "id": card_id, "seq": seq})
+            return
+        card, seq = workspace.update_card(uid, card_id, body)
+        self.conn.send({"type": "ack", "ref": ref, "id": card.id, "seq": seq, "card": card.to_dict()})
+
+    # helpers
+
+    def topic_of(self, message):
+        topic = message.get("topic")
+        if not isinstance(topic, str):
+            raise FrameError("invalid_message", "topic must be a string.")
+        try:
+            kind, ident = parse_topic(topic)
+        except ValueError as e:
+            code = str(e)
+            raise FrameError(
+                code,
+                "Topics are chat:<id>, board:<id> or presence:<id>." if code == "unknown_topic" else "No such topic.",
+            ) from None
+        return topic, kind, ident
+
+    def head_of(self, kind, ident):
+        model = Channel if kind == "chat" else Board
+        return db.session.scalar(sa.select(model.seq).where(model.id == ident))
+
+
+class FrameError(Exception):
+    def __init__(self, code, message, **extra):
+        super().__init__(message)
+        self.code, self.message, self.extra = code, message, extra

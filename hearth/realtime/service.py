@@ -1,0 +1,250 @@
+"""The realtime socket service of one worker: the hub, broker, socket cap and presence wired into the app.
+
+One SocketService per app (per worker process). Events reach it after their
+commit through the broker; what each client frame does is `frames.ClientFrames`.
+"""
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context
+
+from hearth.accounts.sessions import sessions_ended
+from hearth.event_log import events_committed, events_since
+from hearth.extensions import db
+from hearth.models import AuthSession, User, utcnow
+from hearth.observability import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
+from hearth.protocol import GOING_AWAY, MAX_FRAME_BYTES, POLICY, REVALIDATE, REVOKED
+from hearth.realtime.broker import make_broker
+from hearth.realtime.frames import ClientFrames
+from hearth.realtime.hub import Connection, Hub, InlineReader, NoEvent, dumps, event_frame, text_frame
+from hearth.realtime.presence import Presence
+from hearth.realtime.registry import make_registry
+
+log = logging.getLogger(__name__)
+
+SLOT_TTL = 60  # seconds a socket-cap entry lives without a heartbeat (a crashed worker's sockets free up)
+HEARTBEAT = 20
+PING_EVERY = 25  # a peer that misses a ping is gone within two intervals
+OUTBOX_FRAMES = 512
+
+
+class SocketService:
+    def __init__(self, app):
+        self.app = app
+        cfg = app.config
+        self.hub = Hub()
+        self.broker = make_broker(cfg["REDIS_URL"], on_reconnect=self.catch_up_everyone)
+        self.registry = make_registry(cfg["REDIS_URL"])
+        self.presence = Presence(self.registry, self.broker, self.hub, self.users_by_id, cfg["PRESENCE_GRACE"])
+        self.max_sockets = cfg["MAX_SOCKETS_PER_USER"]
+        self.recheck_every = max(1, cfg["SOCKET_RECHECK"])
+        self.broker.subscribe("events", self._deliver_event)
+        self.broker.subscribe("sessions", self._close_ended_sessions)
+        events_committed.connect(self._publish_events, sender=app, weak=False)
+        sessions_ended.connect(self._publish_ended_sessions, sender=app, weak=False)
+        self._started = False
+        self._start_lock = threading.Lock()
+
+    def start(self):
+        """Background work starts with the first socket, so the CLI and HTTP-only tests start none."""
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+        self.broker.start()
+        threading.Thread(target=self._maintain_forever, name="hearth-sockets", daemon=True).start()
+
+    # the socket cap, counted across workers and hosts
+
+    def claim_slot(self, user_id):
+        key = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        return key if self.registry.claim(f"sockets:{user_id}", key, SLOT_TTL, self.max_sockets) else None
+
+    def release_slot(self, user_id, key):
+        self.registry.release(f"sockets:{user_id}", key)
+
+    # fan-out
+
+    def _publish_events(self, sender, events):
+        now = time.time()
+        for e in events:
+            frame = event_frame(e.topic, e.seq, e.kind, e.data)
+            self.broker.publish("events", f"{e.topic}\n{e.seq}\n{now:.6f}\n{frame}")
+
+    def _deliver_event(self, message):
+        topic, seq, committed_at, payload = message.split("\n", 3)
+        DELIVERY_LAG.observe(max(0.0, time.time() - float(committed_at)))
+        EVENTS_FANNED_OUT.inc(self.hub.deliver_event(topic, int(seq), payload))
+
+    def _publish_ended_sessions(self, sender, session_ids):
+        self.broker.publish("sessions", dumps(session_ids))
+
+    def _close_ended_sessions(self, message):
+        session_ids = json.loads(message)
+        self.app.extensions["hearth.session_cache"].forget(session_ids)
+        self.hub.close_sessions(session_ids, REVOKED, "session ended")
+
+    def close_all(self, code=GOING_AWAY, reason="server going away"):
+        self.hub.close_all(code, reason)
+
+    # replay
+
+    @contextmanager
+    def database(self):
+        """The frame's own session inside a frame, else a session of its own for this piece of work.
+
+        A frame never holds two pooled connections at once: many frames that each held one
+        while waiting for a second would empty the pool and wait on each other until it timed out.
+        """
+        if has_app_context():
+            yield
+            return
+        with self.app.app_context():
+            try:
+                yield
+            finally:
+                db.session.remove()
+
+    def replay(self, topic, after_seq):
+        with self.database():
+            return [
+                (e.seq, text_frame(event_frame(topic, e.seq, e.kind, e.data))) for e in events_since(topic, after_seq)
+            ]
+
+    def fill_gap(self, conn, sub):
+        """A live event skipped ahead (a broker hiccup): fetch what was missed, then go on live."""
+
+        def catch_up():
+            try:
+                conn.replay(sub, self.replay(sub.topic, sub.last_seq))
+            except Exception:
+                log.exception("catching up %s failed", sub.topic)
+            conn.go_live(sub)
+
+        threading.Thread(target=catch_up, daemon=True).start()
+
+    def catch_up_everyone(self):
+        """After the broker reconnects: every live subscription checks the log for what it missed."""
+        for conn in list(self.hub.connections):
+            for sub in list(conn.subscriptions.values()):
+                if sub.last_seq is not None and sub.hold():
+                    self.fill_gap(conn, sub)
+
+    def users_by_id(self, ids):
+        if not ids:
+            return {}
+        with self.database():
+            return {u.id: u.to_dict() for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+    # serving one socket
+
+    def serve(self, ws, user_id, session_id, key):
+        """The receive-and-dispatch loop of one socket, until it closes."""
+        self.start()
+        conn = Connection(ws, user_id, session_id, key, OUTBOX_FRAMES)
+        conn.on_gap = self.fill_gap
+        self.hub.add(conn)
+        frames = ClientFrames(self, conn)
+        db.session.remove()  # hold no database connection while idle
+        opened_at, request_id = time.monotonic(), g.get("request_id")
+        OPEN_SOCKETS.inc()
+        log_event("socket_open", request_id=request_id, user_id=user_id, session_id=session_id)
+        try:
+            for raw in conn.messages():
+                if not conn.closed:
+                    frames.handle(raw)
+        finally:
+            conn.reading = False
+            for topic in list(conn.subscriptions):
+                frames.leave(topic)
+            self.hub.remove(conn)
+            conn.stop_writer()
+            OPEN_SOCKETS.dec()
+            log_event(
+                "socket_close",
+                request_id=request_id,
+                user_id=user_id,
+                session_id=session_id,
+                close_code=conn.close_code or int(ws.close_reason),
+                closed_by="server" if conn.close_code else "client",
+                duration_s=round(time.monotonic() - opened_at, 3),
+            )
+
+    # maintenance: heartbeats, presence sweeps, session re-checks
+
+    def _maintain_forever(self):
+        last_heartbeat = last_recheck = last_ping = time.monotonic()
+        while True:
+            time.sleep(1)
+            now = time.monotonic()
+            try:
+                if now - last_ping >= PING_EVERY:
+                    last_ping = now
+                    self.ping_all()
+                if now - last_heartbeat >= HEARTBEAT:
+                    last_heartbeat = now
+                    self.heartbeat()
+                if now - last_recheck >= self.recheck_every:
+                    last_recheck = now
+                    self.recheck_sessions()
+            except Exception:
+                log.exception("socket maintenance failed")
+
+    def ping_all(self):
+        for conn in list(self.hub.connections):
+            if not conn.ping():
+                conn.close_soon(POLICY, "ping timeout")
+
+    def heartbeat(self):
+        slots = [(f"sockets:{c.user_id}", c.key) for c in list(self.hub.connections)]
+        if slots:
+            self.registry.refresh(slots, SLOT_TTL)
+        self.presence.heartbeat()
+
+    def recheck_sessions(self):
+        """Close sockets whose session was ended (4403) or ran out (4401) without a signal reaching us."""
+        session_ids = list(self.hub.by_session)
+        if not session_ids:
+            return
+        now = utcnow()
+        with self.app.app_context():
+            try:
+                rows = {}
+                for start in range(0, len(session_ids), 500):
+                    chunk = session_ids[start : start + 500]
+                    rows.update(
+                        {s.id: s for s in db.session.scalars(sa.select(AuthSession).where(AuthSession.id.in_(chunk)))}
+                    )
+            finally:
+                db.session.remove()
+        for sid in session_ids:
+            session = rows.get(sid)
+            if session is None or session.revoked_at is not None:
+                self.hub.close_sessions([sid], REVOKED, "session ended")
+            elif session.expires_at <= now or session.refresh_expires_at <= now:
+                self.hub.close_sessions([sid], REVALIDATE, "session needs re-validation")
+
+
+def socket_service():
+    return current_app.extensions["hearth.sockets"]
+
+
+def init_app(app):
+    app.extensions["hearth.sockets"] = SocketService(app)
+    # flask-sock's defaults are no pings and no size limit: the maintenance loop pings (dead peers are
+    # reaped), frames are capped (1009), and no reader thread is started per socket.
+    app.config.setdefault(
+        "SOCK_SERVER_OPTIONS",
+        {
+            "max_message_size": MAX_FRAME_BYTES,
+            "thread_class": InlineReader,
+            "event_class": NoEvent,
+        },
+    )

@@ -1,0 +1,94 @@
+"""The package's shape: imports point down the layers and never go round in a circle."""
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_PARTY = ("hearth", "blueprints", "app")
+# realtime's core runs without Flask: the hub, broker and registry are driven by the socket service
+FLASK_FREE = ("hearth.protocol", "hearth.realtime.hub", "hearth.realtime.broker", "hearth.realtime.registry")
+
+
+def module_name(path):
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path):
+    """The first-party modules and the third-party top-level names one file imports."""
+    ours, theirs = set(), set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+            if node.module.split(".")[0] in FIRST_PARTY:
+                names = [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] not in FIRST_PARTY:
+                theirs.add(name.split(".")[0])
+                continue
+            while name not in MODULES and "." in name:  # `from hearth import workspace` or a name in a module
+                name = name.rsplit(".", 1)[0]
+            ours.add(name)
+    return ours, theirs
+
+
+FILES = [ROOT / "app.py", *sorted((ROOT / "hearth").rglob("*.py")), *sorted((ROOT / "blueprints").glob("*.py"))]
+MODULES = {module_name(p) for p in FILES}
+GRAPH = {module_name(p): imports_of(p) for p in FILES}
+
+
+def test_the_package_imports_no_view_and_not_the_app():
+    upward = {
+        (module, target)
+        for module, (ours, _) in GRAPH.items()
+        if module.startswith("hearth")
+        for target in ours
+        if target.startswith(("blueprints", "app"))
+    }
+    assert upward == set()
+
+
+def test_the_domain_knows_nothing_of_sockets_or_requests():
+    domain = ("hearth.models", "hearth.workspace", "hearth.event_log", "hearth.validation", "hearth.errors")
+    leaks = {
+        (module, target)
+        for module in domain
+        for target in GRAPH[module][0]
+        if target.startswith(("hearth.realtime", "hearth.accounts.guards", "hearth.accounts.sessions"))
+    }
+    assert leaks == set()
+
+
+def test_the_realtime_core_runs_without_flask():
+    assert {m for m in FLASK_FREE if "flask" in GRAPH[m][1] or "flask_sock" in GRAPH[m][1]} == set()
+
+
+def test_no_import_cycles():
+    cycles, state = [], {}
+
+    def visit(module, path):
+        state[module] = "open"
+        for target in sorted(GRAPH[module][0] - {module}):
+            if target not in GRAPH:
+                continue
+            if state.get(target) == "open":
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = "done"
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_one_top_level_name_for_the_apps_modules():
+    top_level = {p.stem for p in ROOT.glob("*.py")}
+    assert top_level == {"app", "gunicorn.conf"}
+    assert sys.modules["hearth"].__file__.startswith(str(ROOT / "hearth"))

@@ -54,3 +54,25 @@ def test_production_cookies_are_secure_httponly_and_same_site(production):
         attributes = {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
         assert {"secure", "samesite"} <= attributes, header
         assert ("httponly" in attributes) == header.startswith(("access_token_cookie", "refresh_token_cookie")), header
+
+
+def test_secure_cookies_come_with_strict_transport_security_on_every_answer(production):
+    for response in (
+        requests.get(production.url + "/auth/login", headers={"Accept": "text/html"}),
+        requests.get(production.url + "/api/me"),
+        requests.get(production.url + "/healthz"),
+    ):
+        hsts = response.headers.get("Strict-Transport-Security", "")
+        assert "max-age=31536000" in hsts and "includeSubDomains" in hsts, response.url
+
+
+def test_without_secure_cookies_no_strict_transport_security_is_sent(server, person):
+    """A plain-HTTP deployment (development) must never tell a browser to refuse plain HTTP."""
+    someone = person()
+    for response in (
+        someone.http.get(server.url + "/", headers={"Accept": "text/html"}),
+        someone.http.get(server.url + "/api/me"),
+        requests.get(server.url + "/auth/login"),
+    ):
+        assert response.status_code == 200
+        assert "Strict-Transport-Security" not in response.headers, response.url

@@ -170,8 +170,15 @@ class Message(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     client_id: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A deleted message keeps its row (its client_id still answers a retried send) but not its text.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def deleted(self):
+        return self.deleted_at is not None
 
     def to_dict(self):
         return {
@@ -182,6 +189,7 @@ class Message(db.Model):
             "client_id": self.client_id,
             "author": self.author.to_dict(),
             "created_at": isoformat(self.created_at),
+            "edited_at": isoformat(self.edited_at) if self.edited_at else None,
         }
 
 

@@ -147,7 +147,11 @@ def history(user_id, channel_id, paging=None):
         raise DomainError("invalid_input", "Give before or after, not both.", fields=["after", "before"])
     if not 1 <= limit <= HISTORY_MAX:
         raise DomainError("invalid_input", f"limit must be 1–{HISTORY_MAX}.", fields=["limit"])
-    query = sa.select(Message).where(Message.channel_id == channel_id).options(joinedload(Message.author))
+    query = (
+        sa.select(Message)
+        .where(Message.channel_id == channel_id, Message.deleted_at.is_(None))
+        .options(joinedload(Message.author))
+    )
     if after is not None:
         return db.session.scalars(query.where(Message.id > after).order_by(Message.id).limit(limit)).all()
     if before is not None:

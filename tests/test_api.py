@@ -3,7 +3,7 @@
 import pytest
 
 from hearth.extensions import db
-from hearth.models import Event, Message
+from hearth.models import Event, Message, utcnow
 
 
 def test_workspaces_are_created_and_listed_for_their_members(team):
@@ -156,9 +156,21 @@ def test_posting_a_message(team):
     response = post(team, "hello <b>team</b>", client_id="c-1")
     assert response.status_code == 201
     message = response.json
-    assert set(message) == {"id", "channel_id", "seq", "body", "client_id", "author", "created_at"}
+    assert set(message) == {"id", "channel_id", "seq", "body", "client_id", "author", "created_at", "edited_at"}
     assert message["body"] == "hello <b>team</b>" and message["seq"] == 1 and message["client_id"] == "c-1"
     assert message["author"]["username"] == "alice" and message["created_at"].endswith("Z")
+    assert message["edited_at"] is None
+
+
+def test_history_leaves_deleted_messages_out(app, team):
+    kept, gone, last = (post(team, body).json for body in ("kept", "gone", "last"))
+    with app.app_context():
+        db.session.get(Message, gone["id"]).deleted_at = utcnow()
+        db.session.commit()
+    url = f"/api/channels/{team.channel['id']}/messages"
+    assert [m["body"] for m in team.bob.call("GET", url).json] == ["kept", "last"]
+    assert [m["body"] for m in team.bob.call("GET", f"{url}?after={kept['id']}").json] == ["last"]
+    assert [m["body"] for m in team.bob.call("GET", f"{url}?before={last['id']}").json] == ["kept"]
 
 
 def test_the_same_client_id_twice_stores_one_message(app, team):

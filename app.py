@@ -1,5 +1,6 @@
 """The app factory, and the `app` that gunicorn serves and the `flask` command finds."""
 
+import io
 from pathlib import Path
 
 from flask import Flask, current_app, request
@@ -21,6 +22,7 @@ def create_app(config=None):
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = RowId
     load_config(app, config)
+    app.wsgi_app = BoundedChunkedBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
     trusted = app.config["TRUSTED_PROXIES"]
     if trusted:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
@@ -65,10 +67,30 @@ class FlashOnlySessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
+class BoundedChunkedBody:
+    """A body sent in chunks (no Content-Length) is read here, up to one byte past the limit, and handed on
+    with its length: every later check treats it like any other body, and an oversized one is a 413."""
+
+    def __init__(self, wsgi_app, limit):
+        self.wsgi_app, self.limit = wsgi_app, limit
+
+    def __call__(self, environ, start_response):
+        if environ.get("CONTENT_LENGTH") is None and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body = environ["wsgi.input"].read(self.limit + 1)
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+            del environ["HTTP_TRANSFER_ENCODING"]  # the body the app reads is no longer chunked
+        return self.wsgi_app(environ, start_response)
+
+
 def refuse_early():
-    """Route and body-size errors come before any token check, as the contract orders them."""
+    """Route and body-size errors come before any token check, as the contract orders them.
+
+    OPTIONS asks what a route allows, which needs no token: it is answered here, for everyone alike.
+    """
     if request.routing_exception is not None:
         current_app.raise_routing_exception(request)
+    if request.method == "OPTIONS":
+        return current_app.make_default_options_response()
     length = request.content_length
     if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
         raise RequestEntityTooLarge()

@@ -1,4 +1,6 @@
-"""Headers every response carries: a strict CSP on pages, nosniff everywhere, no caching of /auth, HSTS over TLS."""
+"""Headers every response carries: a strict CSP on pages, nosniff everywhere, HSTS over TLS, and no caching of
+anything but static files: a page or an API answer shows one person's data, which no shared or back-button cache
+may keep."""
 
 from flask import current_app, request
 
@@ -27,7 +29,7 @@ def add_security_headers(response):
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Frame-Options"] = "DENY"
-    if request.path.startswith("/auth"):
+    if not request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"
     if current_app.config["SECURE_COOKIES"]:
         response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY

@@ -22,6 +22,7 @@ from flask_jwt_extended import (
     set_access_cookies,
     set_refresh_cookies,
 )
+from flask_jwt_extended.exceptions import JWTDecodeError
 from sqlalchemy.orm import joinedload
 
 from hearth.errors import ApiError
@@ -247,12 +248,35 @@ def token_rejection(jwt_data):
     return live.ended_because()
 
 
+TOKEN_TYPES = ("access", "refresh")
+CLAIMS = ("sub", "sid", "jti", "type", "iat", "exp")  # every token Hearth issues carries them all
+
+
+def check_claims(claims):
+    """Refuse a token without the claims every Hearth token carries, or of a type Hearth does not issue.
+
+    flask-jwt-extended would take a token without `type` for an access token, and one
+    without `exp` for a token that never expires; a forged or foreign token is neither.
+    """
+    missing = [name for name in CLAIMS if name not in claims]
+    if missing:
+        raise JWTDecodeError(f"Missing claims: {', '.join(missing)}")
+    if claims["type"] not in TOKEN_TYPES:
+        raise JWTDecodeError("Unknown token type")
+
+
 def new_jti():
     return uuid.uuid4().hex
 
 
 def init_app(app):
     app.extensions["hearth.session_cache"] = SessionCache(app.config["SESSION_CACHE_TTL"])
+
+    @jwt.decode_key_loader
+    def key_for(jwt_header, unverified_claims):
+        """The only place that sees a token's claims as sent, before the library fills in defaults."""
+        check_claims(unverified_claims)
+        return current_app.config["JWT_SECRET_KEY"]
 
     @jwt.token_in_blocklist_loader
     def session_ended(jwt_header, jwt_data):

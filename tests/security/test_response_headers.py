@@ -76,3 +76,18 @@ def test_without_secure_cookies_no_strict_transport_security_is_sent(server, per
     ):
         assert response.status_code == 200
         assert "Strict-Transport-Security" not in response.headers, response.url
+
+
+def test_signed_in_pages_and_api_answers_are_never_cached(server, person):
+    """A shared cache or the back button on a shared computer must not keep one person's pages or data."""
+    someone = person()
+    workspace = someone.api("POST", "/api/workspaces", {"name": "private"}).json()
+    answers = {path: someone.http.get(server.url + path) for path in ("/", f"/w/{workspace['id']}", "/api/me")}
+    answers["/api/workspaces"] = someone.api("GET", "/api/workspaces")
+    answers["POST /api/workspaces"] = someone.api("POST", "/api/workspaces", {"name": "another"})
+    answers["an API error"] = someone.api("GET", "/api/workspaces/999999/members")
+    for name, response in answers.items():
+        assert response.status_code in (200, 201, 404), name
+        assert "no-store" in response.headers.get("Cache-Control", ""), name
+    static = requests.get(server.url + "/static/js/protocol.js")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")

@@ -84,6 +84,28 @@ def test_a_forged_access_token_is_refused(server, person, forgery):
     refused(server, f"access_token_cookie={make(payload)}", code)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"exp": None},
+        {"type": None},
+        {"type": "bearer"},
+        {"type": "ACCESS"},
+        {"sid": None},
+        {"jti": None},
+        {"iat": None},
+    ],
+    ids=["no exp", "no type", "unknown type", "type in capitals", "no sid", "no jti", "no iat"],
+)
+def test_a_correctly_signed_token_missing_a_claim_or_of_an_unknown_type_is_refused(server, person, change):
+    """Signed with the real key (a leaked key, a token of another tool sharing it): still not a Hearth token."""
+    payload = claims(person().http.cookies.get("access_token_cookie"))
+    for name, value in change.items():
+        payload.pop(name) if value is None else payload.__setitem__(name, value)
+    refused(server, f"access_token_cookie={jwt.encode(payload, SECRET, algorithm='HS256')}", "token_invalid")
+    assert "unhandled error" not in server.output()
+
+
 def test_no_token_at_all_is_token_missing(server):
     refused(server, "", "token_missing")
 

@@ -3,6 +3,8 @@
 import os
 import tempfile
 
+from hearth.logs import logging_config
+
 # prometheus-client's multiprocess mode: each worker writes its metrics to files in this folder.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="hearth-metrics-"))
 
@@ -15,7 +17,10 @@ worker_connections = int(os.environ.get("HEARTH_WORKER_CONNECTIONS", "20000"))
 graceful_timeout = int(os.environ.get("HEARTH_GRACEFUL_TIMEOUT", "10"))
 timeout = 30
 keepalive = 5
-accesslog = os.environ.get("HEARTH_ACCESS_LOG") or None
+# Every line is JSON (hearth/logs.py), gunicorn's own included; its access lines repeat the app's
+# `request` lines, so they are written only when HEARTH_ACCESS_LOG is set.
+logconfig_dict = logging_config(access_log=bool(os.environ.get("HEARTH_ACCESS_LOG")))
+access_log_format = "%(m)s %(U)s %(s)s"  # no query string or referrer, which may carry a secret
 errorlog = "-"
 # gunicorn's runtime control socket is unused here, and one fixed path would clash between instances on a host.
 control_socket_disable = True
@@ -56,6 +61,9 @@ def post_worker_init(worker):
 
     import gevent
 
+    from hearth.logs import capture_greenlet_crashes
+
+    capture_greenlet_crashes()
     # the broker listener runs from boot: other workers' revocations must reach this one's session cache
     worker.wsgi.extensions["hearth.sockets"].start()
     if os.environ.get("HEARTH_GC_FREEZE", "1") != "0":

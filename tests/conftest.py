@@ -96,8 +96,8 @@ def hearth_server(database_kind, request):
 
     started = []
 
-    def start(env=None, workers=1, wait=True):
-        server = Hearth(env=env, workers=workers, database=new_database(database_kind, request))
+    def start(env=None, workers=1, wait=True, app="app:app"):
+        server = Hearth(env=env, workers=workers, database=new_database(database_kind, request), app=app)
         started.append(server)
         return server.start(wait=wait)
 

@@ -59,7 +59,8 @@ def end_process(process, sig=signal.SIGTERM, timeout=20):
 class Hearth:
     """Hearth served by gunicorn (gevent worker) as `make run` serves it, on its own database."""
 
-    def __init__(self, env=None, workers=1, database=None):
+    def __init__(self, env=None, workers=1, database=None, app="app:app"):
+        self.app = app  # another module under tests/ (e.g. crashing_app:app) serves a variant of Hearth
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.tmp = tempfile.mkdtemp(prefix="hearth-live-")
@@ -91,7 +92,7 @@ class Hearth:
     def start(self, wait=True):
         self.migrate()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:app"],
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", *self.pythonpath(), self.app],
             cwd=ROOT,
             env=self.env,
             stdout=self.log,
@@ -101,6 +102,9 @@ class Hearth:
             self.stop()
             raise RuntimeError("Hearth did not start:\n" + self.output())
         return self
+
+    def pythonpath(self):
+        return [] if self.app == "app:app" else ["--pythonpath", str(ROOT / "tests")]
 
     def ready(self):
         if self.process.poll() is not None:

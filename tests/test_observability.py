@@ -8,14 +8,16 @@ from support import PASSWORD
 
 
 class Lines(logging.Handler):
+    """The lines a logger writes, as the server's one JSON formatter renders them."""
+
     def __init__(self):
         super().__init__()
         self.lines = []
 
     def emit(self, record):
-        from hearth.observability import JsonFormatter
+        from hearth.logs import JsonLines
 
-        self.lines.append(json.loads(JsonFormatter().format(record)))
+        self.lines.append(json.loads(JsonLines().format(record)))
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def test_one_json_line_per_request_with_ids_and_no_secrets(client, auth, access_
     response = client.get("/api/me", headers={"X-Request-ID": "trace-12345678"})
     assert response.headers["X-Request-ID"] == "trace-12345678"
     line = access_log[-1]
-    assert line["event"] == "request" and line["request_id"] == "trace-12345678"
+    assert line["message"] == "request" and line["request_id"] == "trace-12345678"
     assert (line["method"], line["path"], line["status"]) == ("GET", "/api/me", 200)
     assert line["user_id"] == 1 and line["session_id"] == 1 and line["duration_ms"] >= 0
     everything = json.dumps(access_log)

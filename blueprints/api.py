@@ -85,6 +85,18 @@ def post_message(channel_id):
     return created(message, 201 if is_new else 200)
 
 
+@bp.patch("/messages/<int:message_id>")
+def edit_message(message_id):
+    message, _seq = workspace.edit_message(g.user.id, message_id, json_body)
+    return created(message, 200)
+
+
+@bp.delete("/messages/<int:message_id>")
+def delete_message(message_id):
+    workspace.delete_message(g.user.id, message_id)
+    return "", 204
+
+
 @bp.get("/workspaces/<int:workspace_id>/boards")
 def boards(workspace_id):
     return listed(workspace.boards_of(g.user.id, workspace_id))

@@ -38,10 +38,25 @@ def claim_seq(model, row_id):
     ).scalar_one()
 
 
+def to_json(data):
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
 def append_event(topic, seq, kind, data):
-    event = CommittedEvent(topic, seq, kind, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
-    db.session.add(Event(topic=topic, seq=seq, kind=kind, data=event.data))
+    """Store an event about `data` (a message or a card, found again later by its `id`)."""
+    event = CommittedEvent(topic, seq, kind, to_json(data))
+    db.session.add(Event(topic=topic, seq=seq, kind=kind, subject_id=data.get("id"), data=event.data))
     return event
+
+
+def rewrite_earlier_events(topic, subject_id, rewrite):
+    """Replace what earlier events of one message or card say, keeping their seq and kind.
+
+    `rewrite(data)` gets each event's data as a dict and returns what the event carries from now on,
+    so that no replay hands out text its author has since changed or deleted.
+    """
+    for event in db.session.scalars(sa.select(Event).where(Event.topic == topic, Event.subject_id == subject_id)):
+        event.data = to_json(rewrite(json.loads(event.data)))
 
 
 def commit_and_announce(*events):

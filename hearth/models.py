@@ -245,11 +245,16 @@ class Event(db.Model):
     """The per-topic log the socket replays from: `seq` rises by one per event of a topic."""
 
     __tablename__ = "events"
-    __table_args__ = (sa.UniqueConstraint("topic", "seq"),)
+    __table_args__ = (
+        sa.UniqueConstraint("topic", "seq"),
+        sa.Index("ix_events_topic_subject_id", "topic", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(sa.String(40))
     seq: Mapped[int]
     kind: Mapped[str] = mapped_column(sa.String(32))
+    # The message or card the event is about: its earlier events are rewritten when it is edited or deleted.
+    subject_id: Mapped[int | None]
     data: Mapped[str] = mapped_column(sa.Text)  # the object as JSON, serialized once when written
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,15 +3,19 @@
 Membership first (an id of a workspace the user is not in is `not_found`, never
 `forbidden`, so nothing confirms it exists), then the body, then versions. Every
 change and its event commit together; the event is announced after the commit.
+
+An edit or a deletion also rewrites the earlier events of what it changed (same
+seq, same kind): they carry the current text, or for something deleted only its
+ids and `"redacted": true`, so no replay hands out words their author took back.
 """
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from hearth.errors import DomainError
-from hearth.event_log import append_event, claim_seq, commit_and_announce
+from hearth.event_log import append_event, claim_seq, commit_and_announce, rewrite_earlier_events
 from hearth.extensions import db
-from hearth.models import Board, BoardColumn, Card, Channel, Membership, Message, User, Workspace
+from hearth.models import Board, BoardColumn, Card, Channel, Membership, Message, User, Workspace, utcnow
 from hearth.protocol import HISTORY_DEFAULT, HISTORY_MAX
 from hearth.validation import identifier, integer, name, parse, text, username
 
@@ -166,6 +170,8 @@ def post_message(user_id, channel_id, data):
     fields = parse(data, required={"body": MESSAGE_BODY}, optional={"client_id": CLIENT_ID})
     client_id = fields.get("client_id")
     if client_id and (earlier := _sent_before(channel.id, user_id, client_id)):
+        if earlier.deleted:  # the retry of a send its author has since deleted: nothing to show
+            raise not_found("message")
         return earlier, False
     seq = claim_seq(Channel, channel.id)
     message = Message(channel_id=channel.id, author_id=user_id, seq=seq, body=fields["body"], client_id=client_id)
@@ -178,6 +184,58 @@ def post_message(user_id, channel_id, data):
     event = append_event(channel.topic, seq, "message.created", message.to_dict())
     commit_and_announce(event)
     return message, True
+
+
+def own_message(user_id, message_id):
+    """A message the user may change: 404 unless it is in one of their channels and not deleted, 403 unless theirs."""
+    message = _visible(
+        sa.select(Message)
+        .join(Channel, Channel.id == Message.channel_id)
+        .where(Message.id == message_id, Message.deleted_at.is_(None), is_member(user_id, Channel.workspace_id)),
+        "message",
+    )
+    if message.author_id != user_id:
+        raise DomainError("forbidden", "Only its author can change a message.")
+    return message
+
+
+def message_channel(message_id):
+    """The channel a message is in, or None: the socket checks a message belongs to the topic it names."""
+    return db.session.scalar(sa.select(Message.channel_id).where(Message.id == message_id))
+
+
+def _locked_message(message):
+    """Take the channel's seq (and its lock), then re-read the message: a deletion may have won the race."""
+    seq = claim_seq(Channel, message.channel_id)
+    db.session.refresh(message)
+    if message.deleted:
+        db.session.rollback()
+        raise not_found("message")
+    return seq
+
+
+def edit_message(user_id, message_id, data):
+    """Change a message's body; returns (message, seq of its message.updated event)."""
+    message = own_message(user_id, message_id)
+    fields = parse(data, required={"body": MESSAGE_BODY})
+    seq = _locked_message(message)
+    message.body, message.edited_at = fields["body"], utcnow()
+    db.session.flush()
+    topic, current = f"chat:{message.channel_id}", message.to_dict()
+    rewrite_earlier_events(topic, message.id, lambda earlier: current)
+    commit_and_announce(append_event(topic, seq, "message.updated", current))
+    return message, seq
+
+
+def delete_message(user_id, message_id):
+    """Delete a message: its text goes from the row and from every earlier event. Returns its event's seq."""
+    message = own_message(user_id, message_id)
+    seq = _locked_message(message)
+    message.body, message.deleted_at = "", utcnow()
+    topic, gone = f"chat:{message.channel_id}", {"id": message.id, "channel_id": message.channel_id}
+    rewrite_earlier_events(topic, message.id, lambda earlier: {**gone, "redacted": True})
+    commit_and_announce(append_event(topic, seq, "message.deleted", gone))
+    return seq
 
 
 def _sent_before(channel_id, author_id, client_id):
@@ -322,8 +380,11 @@ def update_card(user_id, card_id, data):
             setattr(card, field, fields[field])
     card.version += 1
     db.session.flush()
-    kind = "card.moved" if moved else "card.updated"
-    commit_and_announce(append_event(f"board:{card.board_id}", seq, kind, card.to_dict()))
+    topic, kind = f"board:{card.board_id}", "card.moved" if moved else "card.updated"
+    if fields.keys() & {"title", "description"}:
+        text = {"title": card.title, "description": card.description}
+        rewrite_earlier_events(topic, card.id, lambda earlier: {**earlier, **text} if "title" in earlier else earlier)
+    commit_and_announce(append_event(topic, seq, kind, card.to_dict()))
     return card, seq
 
 
@@ -335,5 +396,9 @@ def delete_card(user_id, card_id, data):
     db.session.delete(card)
     db.session.flush()
     _shift(card.column_id, card.position + 1, -1)
-    commit_and_announce(append_event(f"board:{card.board_id}", seq, "card.deleted", gone))
+    topic = f"board:{card.board_id}"
+    rewrite_earlier_events(
+        topic, card.id, lambda earlier: {**gone, "column_id": earlier["column_id"], "redacted": True}
+    )
+    commit_and_announce(append_event(topic, seq, "card.deleted", gone))
     return seq

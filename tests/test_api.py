@@ -1,5 +1,7 @@
 """The workspace API: membership, limits, idempotency, paging, ordering and versions."""
 
+import json
+
 import pytest
 
 from hearth.extensions import db
@@ -385,6 +387,50 @@ def test_board_events_record_each_change_in_order(app, team):
             (3, "card.moved"),
             (4, "card.deleted"),
         ]
+
+
+def board_log(app, team):
+    with app.app_context():
+        events = db.session.query(Event).filter_by(topic=f"board:{team.board['id']}").order_by(Event.seq).all()
+        return [(e.seq, e.kind, json.loads(e.data)) for e in events]
+
+
+def test_an_edited_cards_earlier_events_carry_its_current_text_and_their_own_place(app, team):
+    card = add_card(team, "first title")
+    card = patch(team, card, description="pasted a secret by mistake").json
+    card = patch(team, card, column_id=team.columns[1]).json
+    card = patch(team, card, title="final title", description="cleaned up").json
+    log = board_log(app, team)
+    assert "first title" not in str(log) and "secret" not in str(log)
+    assert [(kind, data["title"], data["description"]) for _, kind, data in log] == [
+        ("card.created", "final title", "cleaned up"),
+        ("card.updated", "final title", "cleaned up"),
+        ("card.moved", "final title", "cleaned up"),
+        ("card.updated", "final title", "cleaned up"),
+    ]
+    # where the card was and which version it had at each step stay as they were
+    assert [(data["column_id"], data["version"]) for _, _, data in log] == [
+        (team.columns[0], 1),
+        (team.columns[0], 2),
+        (team.columns[1], 3),
+        (team.columns[1], 4),
+    ]
+
+
+def test_a_deleted_cards_earlier_events_keep_their_seq_but_not_its_text(app, team):
+    other = add_card(team, "unrelated")
+    card = add_card(team, "ssh key inside")
+    card = patch(team, card, column_id=team.columns[2]).json
+    team.alice.call("DELETE", f"/api/cards/{card['id']}", {"version": card["version"]})
+    log = board_log(app, team)
+    assert "ssh key" not in str(log)
+    gone = {"id": card["id"], "board_id": team.board["id"], "redacted": True}
+    assert log == [
+        (1, "card.created", other),
+        (2, "card.created", {**gone, "column_id": team.columns[0]}),
+        (3, "card.moved", {**gone, "column_id": team.columns[2]}),
+        (4, "card.deleted", {"id": card["id"], "board_id": team.board["id"], "column_id": team.columns[2]}),
+    ]
 
 
 def count_statements(app, fn):

@@ -22,7 +22,7 @@ MAX_SUBSCRIPTIONS = 200
 FRAME_RATE, FRAME_BURST = 30, 60  # every client frame
 PUBLISH_RATE, PUBLISH_BURST = 10, 30  # publishes
 ABUSE_LIMIT = 50  # refused frames in a row before the socket is closed with 1008
-ERROR_CODES = {"invalid_input": "invalid_message", "forbidden": "invalid_message"}
+ERROR_CODES = {"invalid_input": "invalid_message"}
 
 
 class ClientFrames:
@@ -159,10 +159,30 @@ class ClientFrames:
             raise FrameError("rate_limited", "Too many messages; slow down.")
         uid = self.conn.user_id
         if kind == "chat":
-            stored, _ = workspace.post_message(uid, ident, data)
-            self.conn.send({"type": "ack", "ref": ref, "id": stored.id, "seq": stored.seq})
+            self.publish_message_op(uid, ident, data, ref)
             return
         self.publish_card_op(uid, ident, data, ref)
+
+    def publish_message_op(self, uid, channel_id, data, ref):
+        op = data.get("op", "message.create")
+        if op not in ("message.create", "message.update", "message.delete"):
+            raise FrameError("invalid_message", "op must be message.create, message.update or message.delete.")
+        if op == "message.create":
+            stored, _ = workspace.post_message(uid, channel_id, {k: v for k, v in data.items() if k != "op"})
+            self.conn.send({"type": "ack", "ref": ref, "id": stored.id, "seq": stored.seq})
+            return
+        message_id = data.get("message_id")
+        if not isinstance(message_id, int) or isinstance(message_id, bool):
+            raise FrameError("invalid_message", "message_id must be an integer.")
+        workspace.channel_for(uid, channel_id)
+        if not 0 < message_id <= MAX_ID or workspace.message_channel(message_id) != channel_id:
+            raise DomainError("not_found", "No such message in this channel.")
+        if op == "message.delete":
+            seq = workspace.delete_message(uid, message_id)
+            self.conn.send({"type": "ack", "ref": ref, "id": message_id, "seq": seq})
+            return
+        message, seq = workspace.edit_message(uid, message_id, {"body": data.get("body")})
+        self.conn.send({"type": "ack", "ref": ref, "id": message.id, "seq": seq, "message": message.to_dict()})
 
     def publish_card_op(self, uid, board_id, data, ref):
         op = data.get("op")

@@ -15,6 +15,7 @@ def routes_with_ids(team):
     Where a route takes two ids, one is Mallory's own and the other Alice's."""
     ours, theirs = team.ours, team.theirs
     wid, cid, bid, card = ours.workspace["id"], ours.channel["id"], ours.board["id"], ours.card["id"]
+    message = ours.message["id"]
     my_wid, my_bid, my_card = theirs.workspace["id"], theirs.board["id"], theirs.card["id"]
     sid = next(s["id"] for s in team.alice.api("GET", "/auth/sessions").json())
     return [
@@ -26,6 +27,8 @@ def routes_with_ids(team):
         ("api.create_board", "POST", f"/api/workspaces/{wid}/boards", {"name": "mine now"}),
         ("api.messages", "GET", f"/api/channels/{cid}/messages", None),
         ("api.post_message", "POST", f"/api/channels/{cid}/messages", {"body": "mine now", "client_id": "x"}),
+        ("api.edit_message", "PATCH", f"/api/messages/{message}", {"body": "mine now"}),
+        ("api.delete_message", "DELETE", f"/api/messages/{message}", None),
         ("api.board", "GET", f"/api/boards/{bid}", None),
         ("api.create_card", "POST", f"/api/boards/{bid}/cards", {"column_id": ours.columns[0], "title": "mine now"}),
         ("api.create_card", "POST", f"/api/boards/{my_bid}/cards", {"column_id": ours.columns[0], "title": "there"}),
@@ -77,6 +80,7 @@ def test_every_route_with_another_workspaces_ids_is_not_found_and_changes_nothin
 def topic_frames(team):
     ours, theirs = team.ours, team.theirs
     card, my_board = ours.card["id"], f"board:{theirs.board['id']}"
+    message, my_chat = ours.message["id"], f"chat:{theirs.channel['id']}"
     return [
         {"type": "subscribe", "topic": f"chat:{ours.channel['id']}", "since": 0},
         {"type": "subscribe", "topic": f"board:{ours.board['id']}", "since": 0},
@@ -99,6 +103,14 @@ def topic_frames(team):
             "data": {"op": "card.move", "card_id": card, "version": 1, "column_id": ours.columns[1], "position": 0},
         },
         {"type": "publish", "topic": my_board, "data": {"op": "card.delete", "card_id": card, "version": 1}},
+        # her own channel's topic, Alice's message
+        {"type": "publish", "topic": my_chat, "data": {"op": "message.update", "message_id": message, "body": "x"}},
+        {"type": "publish", "topic": my_chat, "data": {"op": "message.delete", "message_id": message}},
+        {
+            "type": "publish",
+            "topic": f"chat:{ours.channel['id']}",
+            "data": {"op": "message.delete", "message_id": message},
+        },
         {
             "type": "publish",
             "topic": my_board,
@@ -107,7 +119,7 @@ def topic_frames(team):
     ]
 
 
-@pytest.mark.parametrize("index", range(9))
+@pytest.mark.parametrize("index", range(12))
 def test_every_topic_with_another_workspaces_ids_is_not_found_and_changes_nothing(team, snapshot, index):
     frame = topic_frames(team)[index]
     before = snapshot(team.alice, team.ours)

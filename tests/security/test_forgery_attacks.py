@@ -42,7 +42,7 @@ def test_an_upgrade_from_our_own_origin_is_accepted(server, person):
 def mutating_routes(team):
     """(endpoint, method, path, body, token kind, form?) for every mutating route but login and register."""
     ours, alice, wid = team.ours, team.alice, team.ours.workspace["id"]
-    cid, bid, card = ours.channel["id"], ours.board["id"], ours.card["id"]
+    cid, bid, card, message = ours.channel["id"], ours.board["id"], ours.card["id"], ours.message["id"]
     sid = next(s["id"] for s in alice.api("GET", "/auth/sessions").json() if s["current"])
     return [
         ("api.create_workspace", "POST", "/api/workspaces", {"name": "forged"}, "access", False),
@@ -72,6 +72,8 @@ def mutating_routes(team):
             "access",
             False,
         ),
+        ("api.edit_message", "PATCH", f"/api/messages/{message}", {"body": "forged"}, "access", False),
+        ("api.delete_message", "DELETE", f"/api/messages/{message}", None, "access", False),
         ("api.update_card", "PATCH", f"/api/cards/{card}", {"version": 1, "title": "forged"}, "access", False),
         ("api.delete_card", "DELETE", f"/api/cards/{card}", {"version": 1}, "access", False),
         (

@@ -1,0 +1,231 @@
+"""Message edits and deletions over the socket, live and after a resume, on one worker and across two on Redis."""
+
+import itertools
+import uuid
+
+import pytest
+from servers import Hearth
+from support import drop_database, new_database
+from wsclient import Person, socket_on, workspace_of
+
+names = (f"editor{i}" for i in itertools.count())
+
+
+@pytest.fixture(scope="module")
+def server(database_kind, request):
+    database = new_database(database_kind, request)
+    hearth = Hearth(env={"HEARTH_PRESENCE_GRACE": "1"}, database=database)
+    hearth.start()
+    yield hearth
+    hearth.stop()
+    drop_database(database_kind, request, database)
+
+
+@pytest.fixture
+def team(server):
+    """Alice and Bob share a channel; Eve is in no workspace of theirs."""
+    alice, bob, eve = (Person(server.url, next(names)) for _ in range(3))
+    ws, (channel,) = workspace_of(alice, bob)
+    return alice, bob, eve, ws, channel
+
+
+def subscribed(person, topic, since=None):
+    sock = person.socket()
+    sock.subscribe(topic, since=since)
+    sock.expect("subscribed", topic=topic)
+    return sock
+
+
+def send(sock, topic, body):
+    """Publish a message and return its ack (the sender's own event is read past)."""
+    client_id = uuid.uuid4().hex
+    ref = sock.request("publish", topic=topic, data={"body": body, "client_id": client_id})
+    ack, own_event = None, None
+    while ack is None or own_event is None:
+        frame = sock.recv()
+        if frame["type"] == "ack" and frame["ref"] == ref:
+            ack = frame
+        elif frame.get("event") == "message.created" and frame["data"]["client_id"] == client_id:
+            own_event = frame
+    return ack
+
+
+def answer_to(sock, ref):
+    """The frame answering `ref`, reading past events."""
+    while True:
+        frame = sock.recv()
+        if frame.get("ref") == ref:
+            return frame
+
+
+def test_an_edit_and_a_deletion_reach_every_subscriber_with_the_next_seq(team):
+    alice, bob, _, _, channel = team
+    topic = f"chat:{channel['id']}"
+    a, b = subscribed(alice, topic), subscribed(bob, topic)
+    first = send(a, topic, "helo")
+    second = send(a, topic, "wrong channel")
+    assert [e["seq"] for e in b.events(2)] == [1, 2]
+
+    ref = a.request("publish", topic=topic, data={"op": "message.update", "message_id": first["id"], "body": "hello"})
+    ack = answer_to(a, ref)
+    assert (ack["type"], ack["id"], ack["seq"]) == ("ack", first["id"], 3)
+    assert ack["message"]["body"] == "hello" and ack["message"]["edited_at"]
+    event = b.expect("event", seq=3, event="message.updated")
+    assert event["data"] == ack["message"]
+
+    ref = a.request("publish", topic=topic, data={"op": "message.delete", "message_id": second["id"]})
+    assert answer_to(a, ref) == {"type": "ack", "ref": ref, "id": second["id"], "seq": 4}
+    event = b.expect("event", seq=4, event="message.deleted")
+    assert event["data"] == {"id": second["id"], "channel_id": channel["id"]}
+    assert b.quiet()
+    listed = bob.api("GET", f"/api/channels/{channel['id']}/messages").json()
+    assert [(m["id"], m["body"]) for m in listed] == [(first["id"], "hello")]
+
+
+def test_only_the_author_changes_a_message_over_the_socket(team):
+    alice, bob, eve, _, channel = team
+    topic = f"chat:{channel['id']}"
+    a, b = subscribed(alice, topic), subscribed(bob, topic)
+    mine = send(a, topic, "alice's")
+    b.events(1)
+    for op in ({"op": "message.update", "body": "bob's now"}, {"op": "message.delete"}):
+        ref = b.request("publish", topic=topic, data={**op, "message_id": mine["id"]})
+        assert b.expect("error", ref=ref)["code"] == "forbidden"
+    assert a.quiet(0.3) and b.quiet(0.3)
+
+    e = eve.socket()
+    ref = e.request("publish", topic=topic, data={"op": "message.delete", "message_id": mine["id"]})
+    assert e.expect("error", ref=ref)["code"] == "not_found"
+    e.alive()
+    # her own channel, Alice's message id
+    _, (own,) = workspace_of(eve)
+    ref = e.request("publish", topic=f"chat:{own['id']}", data={"op": "message.delete", "message_id": mine["id"]})
+    assert e.expect("error", ref=ref)["code"] == "not_found"
+    assert [m["body"] for m in alice.api("GET", f"/api/channels/{channel['id']}/messages").json()] == ["alice's"]
+
+
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        ({"op": "message.update", "message_id": "1", "body": "x"}, "invalid_message"),
+        ({"op": "message.update", "message_id": 1}, "invalid_message"),
+        ({"op": "message.update", "message_id": 1, "body": "x" * 4001}, "invalid_message"),
+        ({"op": "message.remove", "message_id": 1}, "invalid_message"),
+        ({"op": "message.delete", "message_id": 10**12}, "not_found"),
+    ],
+)
+def test_malformed_edits_are_refused_and_change_nothing(team, data, code):
+    alice, _, _, _, channel = team
+    topic = f"chat:{channel['id']}"
+    a = subscribed(alice, topic)
+    mine = send(a, topic, "untouched")
+    if data.get("message_id") == 1:
+        data = {**data, "message_id": mine["id"]}
+    ref = a.request("publish", topic=topic, data=data)
+    assert a.expect("error", ref=ref)["code"] == code
+    assert a.quiet(0.3)
+    listed = alice.api("GET", f"/api/channels/{channel['id']}/messages").json()
+    assert [(m["body"], m["edited_at"]) for m in listed] == [("untouched", None)]
+
+
+def test_a_deleted_message_is_not_found_for_further_changes(team):
+    alice, _, _, _, channel = team
+    topic = f"chat:{channel['id']}"
+    a = subscribed(alice, topic)
+    mine = send(a, topic, "short-lived")
+    ref = a.request("publish", topic=topic, data={"op": "message.delete", "message_id": mine["id"]})
+    assert answer_to(a, ref)["type"] == "ack"
+    for op in ({"op": "message.update", "body": "back"}, {"op": "message.delete"}):
+        ref = a.request("publish", topic=topic, data={**op, "message_id": mine["id"]})
+        assert answer_to(a, ref)["code"] == "not_found"
+
+
+def final_state(frames):
+    """What a client shows after applying message events in order: id → body."""
+    shown = {}
+    for frame in frames:
+        data = frame["data"]
+        if frame["event"] == "message.deleted":
+            shown.pop(data["id"], None)
+        elif not data.get("redacted"):
+            shown[data["id"]] = data["body"]
+    return shown
+
+
+def test_a_tab_offline_during_edits_and_deletions_resumes_to_the_final_state(team):
+    alice, bob, _, _, channel = team
+    topic = f"chat:{channel['id']}"
+    a = subscribed(alice, topic)
+    kept, gone = send(a, topic, "first draft"), send(a, topic, "oops")
+    b = bob.socket()
+    b.subscribe(topic, since=0)
+    seen = b.events(2)
+    b.expect("subscribed", seq=2)
+    last = seen[-1]["seq"]
+    b.close()  # Bob's tab goes offline
+
+    for body in ("second draft", "final text"):
+        alice.api("PATCH", f"/api/messages/{kept['id']}", {"body": body})
+    alice.api("DELETE", f"/api/messages/{gone['id']}")
+    later = send(a, topic, "after")
+
+    b = bob.socket()
+    ref = b.subscribe(topic, since=last)
+    replayed = b.events(4)
+    assert [e["seq"] for e in replayed] == [3, 4, 5, 6]  # no gap, no duplicate
+    assert b.expect("subscribed", ref=ref)["seq"] == 6
+    assert final_state(seen + replayed) == {kept["id"]: "final text", later["id"]: "after"}
+    assert "draft" not in str(replayed)
+    ref = a.request("publish", topic=topic, data={"op": "message.update", "message_id": later["id"], "body": "live"})
+    assert b.expect("event", seq=7, event="message.updated")["data"]["body"] == "live"
+    assert b.quiet()
+
+
+def test_a_member_resuming_from_zero_never_receives_text_taken_back(team):
+    alice, bob, _, _, channel = team
+    topic = f"chat:{channel['id']}"
+    a = subscribed(alice, topic)
+    kept, gone = send(a, topic, "typo-laden first version"), send(a, topic, "the door code is 4711")
+    alice.api("PATCH", f"/api/messages/{kept['id']}", {"body": "tidy"})
+    alice.api("DELETE", f"/api/messages/{gone['id']}")
+
+    b = bob.socket()
+    b.subscribe(topic, since=0)
+    replayed = b.events(4)
+    assert [e["seq"] for e in replayed] == [1, 2, 3, 4]
+    assert "typo" not in str(replayed) and "4711" not in str(replayed)
+    assert replayed[1]["data"] == {"id": gone["id"], "channel_id": channel["id"], "redacted": True}
+    assert final_state(replayed) == {kept["id"]: "tidy"}
+
+
+@pytest.fixture
+def two_workers(hearth_server, redis_server):
+    redis_server.client.flushall()
+    return hearth_server({"REDIS_URL": redis_server.url, "HEARTH_PRESENCE_GRACE": "1"}, workers=2)
+
+
+def test_edits_and_deletions_cross_workers_live_and_on_resume(two_workers):
+    server = two_workers
+    alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
+    _, (channel,) = workspace_of(alice, bob)
+    topic = f"chat:{channel['id']}"
+    a, worker_a = socket_on(server, alice)
+    b, _ = socket_on(server, bob, avoid=worker_a)
+    for sock in (a, b):
+        sock.subscribe(topic, since=0)
+        sock.expect("subscribed")
+    kept, gone = send(a, topic, "draft"), send(a, topic, "mistake")
+    assert [e["seq"] for e in b.events(2)] == [1, 2]
+
+    ref = a.request("publish", topic=topic, data={"op": "message.update", "message_id": kept["id"], "body": "final"})
+    answer_to(a, ref)
+    assert b.expect("event", seq=3, event="message.updated")["data"]["body"] == "final"
+
+    b.close()  # offline on the other worker while the message is deleted
+    ref = a.request("publish", topic=topic, data={"op": "message.delete", "message_id": gone["id"]})
+    answer_to(a, ref)
+    b, _ = socket_on(server, bob, avoid=worker_a)
+    b.subscribe(topic, since=3)
+    assert b.expect("event", seq=4, event="message.deleted")["data"]["id"] == gone["id"]
+    assert b.expect("subscribed")["seq"] == 4
+    assert b.quiet()

@@ -2,13 +2,19 @@
 
 import click
 import sqlalchemy as sa
+import structlog
+from flask import current_app
 from flask.cli import with_appcontext
 
+from hearth.accounts.sessions import delete_ended_sessions
+from hearth.event_log import prune_events
 from hearth.extensions import db
 from hearth.models import User
 from hearth.validation import display_name as check_display_name
 from hearth.validation import password as check_password
 from hearth.validation import username as check_username
+
+log = structlog.get_logger("hearth.cli")
 
 
 def _checked(check, value, label):
@@ -78,6 +84,23 @@ def seed_demo():
     click.echo(f"seeded: log in as ada or grace with the password {DEMO_PASSWORD!r}")
 
 
+@click.command("prune")
+@with_appcontext
+@click.option(
+    "--keep-events",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Events kept per topic (default: HEARTH_KEEP_EVENTS, 1000).",
+)
+def prune(keep_events):
+    """Delete events beyond the newest of each topic and sessions that ended over 30 days ago (safe while serving)."""
+    keep = current_app.config["KEEP_EVENTS"] if keep_events is None else keep_events
+    events = prune_events(keep)
+    sessions = delete_ended_sessions()
+    log.info("pruned", keep_events=keep, events_deleted=events, sessions_deleted=sessions)
+
+
 def init_app(app):
+    app.cli.add_command(prune)
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)

@@ -34,6 +34,7 @@ class Config:
     MAX_SOCKETS_PER_USER = 50
     PRESENCE_GRACE = 5
     SOCKET_RECHECK = 60
+    KEEP_EVENTS = 1000  # per topic, for `flask prune`: a resume further back than this reloads over HTTP
     METRICS_TOKEN = None
     SQLALCHEMY_DATABASE_URI = None
     REDIS_URL = None
@@ -61,6 +62,7 @@ def load_config(app, overrides=None):
         "MAX_SOCKETS_PER_USER",
         "PRESENCE_GRACE",
         "SOCKET_RECHECK",
+        "KEEP_EVENTS",
     ):
         cfg[key] = int(cfg[key])
     cfg["SESSION_CACHE_TTL"] = float(cfg["SESSION_CACHE_TTL"])

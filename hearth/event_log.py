@@ -71,3 +71,27 @@ def events_since(topic, seq, limit=None):
     if limit:
         query = query.limit(limit)
     return db.session.scalars(query).all()
+
+
+def prune_events(keep, batch=5000):
+    """Delete all but the newest `keep` events of every topic; returns how many went.
+
+    Safe beside a live server: only events at least `keep` behind their topic's head
+    are deleted, in short transactions of `batch` rows, and new events only ever get
+    higher seqs. A resume from before what is kept gets resync_required (frames.py).
+    """
+    heads = db.session.execute(
+        sa.select(Event.topic, sa.func.max(Event.seq)).group_by(Event.topic).having(sa.func.count() > keep)
+    ).all()
+    db.session.commit()
+    deleted = 0
+    for topic, head in heads:
+        while True:
+            ids = db.session.scalars(
+                sa.select(Event.id).where(Event.topic == topic, Event.seq <= head - keep).limit(batch)
+            ).all()
+            if not ids:
+                break
+            deleted += db.session.execute(sa.delete(Event).where(Event.id.in_(ids))).rowcount
+            db.session.commit()
+    return deleted

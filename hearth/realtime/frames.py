@@ -120,8 +120,7 @@ class ClientFrames:
         row = workspace.channel_for(uid, ident) if kind == "chat" else workspace.board_for(uid, ident)
         head = row.seq
         if since is not None and (since > head or head - since > REPLAY_LIMIT):
-            self.service.hub.unsubscribe(conn, topic)
-            conn.send({"type": "resync_required", "topic": topic, "ref": ref})
+            self.resync(topic, ref)
             return
         sub = hub.subscribe(conn, topic)
         sub.hold()  # live events wait from here on
@@ -131,9 +130,17 @@ class ClientFrames:
         else:
             sub.last_seq = since
             replayed = self.service.replay(topic, since)
+            if since < head and (not replayed or replayed[0][0] != since + 1):
+                self.resync(topic, ref)  # `flask prune` removed the events just after `since`: the log has a hole
+                return
         conn.replay(sub, replayed)
         conn.send({"type": "subscribed", "topic": topic, "ref": ref, "seq": sub.last_seq})
         conn.go_live(sub)
+
+    def resync(self, topic, ref):
+        """The log cannot bring this client up to date: it reloads over HTTP and subscribes from the new head."""
+        self.service.hub.unsubscribe(self.conn, topic)
+        self.conn.send({"type": "resync_required", "topic": topic, "ref": ref})
 
     def unsubscribe(self, message, ref):
         topic = message.get("topic")

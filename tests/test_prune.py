@@ -1,0 +1,135 @@
+"""`flask prune`: the newest events of each topic stay, older ones and long-ended sessions go, and a resume
+from before what was kept is told to reload rather than handed a history with a hole in it."""
+
+import json
+import subprocess
+import sys
+from datetime import timedelta
+
+import sqlalchemy as sa
+from servers import ROOT
+from wsclient import Person, workspace_of
+
+from hearth import workspace
+from hearth.extensions import db
+from hearth.models import AuthSession, Event, User, utcnow
+
+
+def seqs(topic):
+    return db.session.scalars(sa.select(Event.seq).where(Event.topic == topic).order_by(Event.seq)).all()
+
+
+def prune(app, *args):
+    result = app.test_cli_runner().invoke(args=["prune", *args])
+    assert result.exit_code == 0, result.output
+
+
+def test_prune_keeps_the_newest_events_of_every_topic_and_nothing_else(make_app, auth):
+    app = make_app(KEEP_EVENTS=4)
+    with app.app_context():
+        user = User(username="alice", display_name="Alice")
+        user.set_password("long enough pw")
+        db.session.add(user)
+        db.session.commit()
+        team = workspace.create_workspace(user.id, {"name": "team"})
+        busy, quiet = (workspace.create_channel(user.id, team.id, {"name": n}) for n in ("busy", "quiet"))
+        for n in range(10):
+            workspace.post_message(user.id, busy.id, {"body": f"busy {n}"})
+        for n in range(4):
+            workspace.post_message(user.id, quiet.id, {"body": f"quiet {n}"})
+        board = workspace.create_board(user.id, team.id, {"name": "plan"})
+        column = workspace.board_state(user.id, board.id)["columns"][0]["id"]
+        for n in range(6):
+            workspace.create_card(user.id, board.id, {"column_id": column, "title": f"card {n}"})
+
+        prune(app)  # HEARTH_KEEP_EVENTS
+        assert seqs(busy.topic) == [7, 8, 9, 10]
+        assert seqs(quiet.topic) == [1, 2, 3, 4]  # at the limit: untouched
+        assert seqs(f"board:{board.id}") == [3, 4, 5, 6]
+
+        prune(app, "--keep-events", "2")
+        assert seqs(busy.topic) == [9, 10] and seqs(quiet.topic) == [3, 4] and seqs(f"board:{board.id}") == [5, 6]
+        # the messages themselves stay: only the replay log is shortened
+        assert len(workspace.history(user.id, busy.id, {"limit": 100})) == 10
+        # new events carry on from the head
+        message, _ = workspace.post_message(user.id, busy.id, {"body": "after"})
+        assert message.seq == 11 and seqs(busy.topic) == [9, 10, 11]
+
+
+def test_prune_deletes_sessions_that_ended_over_30_days_ago_and_keeps_the_rest(make_app):
+    app = make_app()
+    client = app.test_client()
+    assert client.post("/auth/register", json={"username": "alice", "password": "long enough pw"}).status_code == 201
+    now = utcnow()
+    long_ago, lately = now - timedelta(days=31), now - timedelta(days=29)
+    ended = {
+        "revoked 31 days ago": {"revoked_at": long_ago},
+        "past its end 31 days ago": {"expires_at": long_ago},
+        "refresh token expired 31 days ago": {"refresh_expires_at": long_ago},
+    }
+    recent = {
+        "revoked 29 days ago": {"revoked_at": lately},
+        "past its end 29 days ago": {"expires_at": lately},
+        "refresh token expired 29 days ago": {"refresh_expires_at": lately},
+        "live": {},
+    }
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id))
+        ids = {}
+        for label, ending in {**ended, **recent}.items():
+            fields = {
+                "expires_at": now + timedelta(days=20),
+                "refresh_expires_at": now + timedelta(days=10),
+                "created_at": now - timedelta(days=60),
+                **ending,
+            }
+            row = AuthSession(user_id=user_id, user_agent=label, refresh_jti=label, **fields)
+            db.session.add(row)
+            db.session.flush()
+            ids[label] = row.id
+        db.session.commit()
+
+    prune(app)
+    with app.app_context():
+        left = set(db.session.scalars(sa.select(AuthSession.user_agent)))
+    assert left.isdisjoint(ended) and set(recent) <= left
+    assert client.get("/api/me").status_code == 200  # the signed-in browser never noticed
+
+
+def test_a_resume_from_before_the_pruned_range_gets_resync_required_over_a_real_socket(hearth_server):
+    server = hearth_server()
+    alice = Person(server.url, "alice")
+    _, (channel,) = workspace_of(alice)
+    topic = f"chat:{channel['id']}"
+    for n in range(12):
+        assert alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": f"m{n}"}).status_code == 201
+
+    watcher = alice.socket()  # subscribed across the prune: it keeps getting events
+    watcher.expect("subscribed", ref=watcher.subscribe(topic, since=12), seq=12)
+
+    pruned = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "prune", "--keep-events", "5"],
+        cwd=ROOT,
+        env=server.env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    report = json.loads(pruned.stderr.strip().splitlines()[-1])  # what cron mails or ships: one JSON line
+    assert (report["message"], report["keep_events"], report["events_deleted"]) == ("pruned", 5, 7)
+
+    sock = alice.socket()
+    for since in (0, 3, 6):  # each behind the kept range (seq 8–12), though well within 1,000 of the head
+        ref = sock.subscribe(topic, since=since)
+        sock.expect("resync_required", ref=ref, topic=topic)
+    assert sock.quiet(0.3)
+
+    ref = sock.subscribe(topic, since=7)  # the kept range exactly: replayed in full
+    assert [e["seq"] for e in sock.events(5)] == [8, 9, 10, 11, 12]
+    sock.expect("subscribed", ref=ref, seq=12)
+
+    alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": "after the prune"})
+    for client in (sock, watcher):
+        event = client.expect("event", topic=topic, seq=13)
+        assert event["data"]["body"] == "after the prune"

@@ -19,9 +19,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed node_modules/.package-lock.json
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
+
+# axe-core, the accessibility engine the browser tests inject into every page
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --quiet
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

@@ -117,24 +117,28 @@ export class BoardView {
     title.className = "title";
     const moves = doc.createElement("div");
     moves.className = "moves";
-    for (const [direction, label, arrow] of [["prev", "previous", "←"], ["next", "next", "→"]]) {
+    for (const [direction, arrow] of [["prev", "←"], ["next", "→"]]) {
       const button = doc.createElement("button");
       button.type = "button";
       button.dataset.move = direction;
-      button.setAttribute("aria-label", `Move to the ${label} column`);
-      button.textContent = arrow;
+      button.textContent = arrow; // labelled by refreshButtons once placed
       moves.append(button);
     }
     item.append(title, moves);
     return item;
   }
 
+  /** Enable the moves a card can make, each labelled with the card and where it goes ("Move “Fix login” to Done"). */
   refreshButtons() {
     const columns = this.columns();
+    const names = columns.map((column) => column.querySelector("h2")?.textContent.trim() ?? "");
     columns.forEach((column, index) => {
       for (const button of column.querySelectorAll("button[data-move]")) {
-        button.disabled = (button.dataset.move === "prev" && index === 0)
-          || (button.dataset.move === "next" && index === columns.length - 1);
+        const target = index + (button.dataset.move === "prev" ? -1 : 1);
+        const title = button.closest("[data-card-id]")?.querySelector(".title")?.textContent ?? "";
+        button.disabled = target < 0 || target >= columns.length;
+        const where = button.disabled ? (button.dataset.move === "prev" ? "left" : "right") : `to ${names[target]}`;
+        button.setAttribute("aria-label", `Move “${title}” ${where}`);
       }
     });
   }

@@ -1,0 +1,150 @@
+"""Every page, as a person on a phone or with a screen reader meets it: no sideways scrolling, no serious axe finding.
+
+axe-core is the npm package (package.json, installed by `make install-test`), injected into each page by
+Playwright and run with the WCAG 2.1 A and AA rules.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from servers import ROOT, Hearth
+from support import PASSWORD
+from tabs import Tab
+from wsclient import Person, workspace_of
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+LONG = "Supercalifragilisticexpialidocious" * 2  # a name without a place to break (68 characters)
+
+VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844), "zoomed": (320, 640)}
+
+
+@pytest.fixture(scope="module")
+def site():
+    """A workspace full of what widens pages: long unbroken names, titles and messages."""
+    server = Hearth(env={"HEARTH_PRESENCE_GRACE": "1"})
+    server.start()
+    alice = Person(server.url, "alice", display_name=LONG)
+    bob = Person(server.url, "bob")
+    ws, (channel,) = workspace_of(alice, bob, name=LONG, channels=(LONG,))
+    board = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": LONG}).json()
+    for i, column in enumerate(board["columns"]):
+        for title in (f"Card {i}", LONG):
+            alice.api("POST", f"/api/boards/{board['id']}/cards", {"column_id": column["id"], "title": title})
+    for body in ("Hello there", LONG, "https://example.com/" + "a" * 120):
+        alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": body})
+    pages = {
+        "workspaces": "/",
+        "workspace": f"/w/{ws['id']}",
+        "chat": f"/w/{ws['id']}/c/{channel['id']}",
+        "board": f"/w/{ws['id']}/b/{board['id']}",
+        "sessions": "/settings/sessions",
+        "not found": f"/w/{ws['id']}/c/999999",
+    }
+    yield server, pages
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def signed_in(chromium, site):
+    """Alice's cookies, from one login through the form, for every signed-in page."""
+    server, _ = site
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{server.url}/auth/login")
+    page.fill("#login-form input[name=username]", "alice")
+    page.fill("#login-form input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+def signed_out_pages():
+    return {"login": "/auth/login", "register": "/auth/register"}
+
+
+SIGNED_IN = ["workspaces", "workspace", "chat", "board", "sessions", "not found"]
+EVERY_PAGE = ["login", "register", *SIGNED_IN]
+
+
+def open_page(chromium, site, signed_in, name, viewport):
+    """A tab on `name` at this viewport: signed in as alice for the pages that need it."""
+    server, pages = site
+    width, height = VIEWPORTS[viewport]
+    state = None if name in signed_out_pages() else signed_in
+    # axe is injected as an inline script, which the page's own CSP rightly refuses
+    context = chromium.new_context(viewport={"width": width, "height": height}, storage_state=state, bypass_csp=True)
+    tab = Tab(context, server.url)
+    tab.page.goto(server.url + {**pages, **signed_out_pages()}[name])
+    if tab.page.locator("#connection-status").count():
+        tab.live()
+    return tab
+
+
+def sideways_overflow(page):
+    """How many CSS pixels the page scrolls sideways, and the widest elements that make it."""
+    return page.evaluate(
+        """() => {
+          const root = document.documentElement;
+          const wide = [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1)
+            .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id);
+          return [root.scrollWidth - root.clientWidth, wide];
+        }"""
+    )
+
+
+def axe_violations(page):
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_21_AA
+    )
+    return [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("viewport", ["phone", "zoomed"])
+@pytest.mark.parametrize("name", EVERY_PAGE)
+def test_no_page_scrolls_sideways_on_a_phone_or_at_400_percent_zoom(chromium, site, signed_in, name, viewport):
+    tab = open_page(chromium, site, signed_in, name, viewport)
+    overflow, widest = sideways_overflow(tab.page)
+    shots = os.environ.get("HEARTH_PAGE_SHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        tab.page.screenshot(path=f"{shots}/{name.replace(' ', '-')}-{viewport}.png", full_page=True)
+    tab.page.context.close()
+    assert overflow <= 0, f"{name} scrolls {overflow} px sideways at {viewport}; too wide: {widest}"
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+@pytest.mark.parametrize("name", EVERY_PAGE)
+def test_axe_finds_no_serious_violation(chromium, site, signed_in, name, viewport):
+    tab = open_page(chromium, site, signed_in, name, viewport)
+    found = axe_violations(tab.page)
+    tab.page.context.close()
+    summary = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in found]
+    assert not found, json.dumps(summary, indent=1)
+
+
+@pytest.mark.parametrize("name", EVERY_PAGE)
+def test_every_page_has_one_h1_and_a_skip_link_the_keyboard_reaches_first(chromium, site, signed_in, name):
+    tab = open_page(chromium, site, signed_in, name, "phone")
+    page = tab.page
+    assert page.locator("h1").count() == 1
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    tab.page.context.close()
+
+
+def test_every_page_names_an_icon_that_exists_so_no_browser_asks_for_a_missing_favicon(chromium, site, signed_in):
+    for name in EVERY_PAGE:
+        tab = open_page(chromium, site, signed_in, name, "desktop")
+        href = tab.page.get_attribute("link[rel=icon]", "href")
+        icon = tab.page.request.get(tab.url + href)
+        tab.page.context.close()
+        assert icon.status == 200 and icon.headers["content-type"].startswith("image/"), (name, href, icon.status)

@@ -1,11 +1,9 @@
 """Fixtures: an app on a throwaway database (SQLite, then PostgreSQL), its test client, and an `auth` helper."""
 
-from types import SimpleNamespace
-
 import pytest
 from flask_migrate import upgrade
 from servers import require_binary
-from support import Auth, drop_database, new_database, settings_for
+from support import Auth, drop_database, new_database, settings_for, team_of
 
 from app import create_app
 from hearth.extensions import db
@@ -118,25 +116,13 @@ def redis_server():
 
 @pytest.fixture
 def team(app, auth, new_client):
-    """Alice owns a workspace with a channel and a board; Bob is a member; Carol is not."""
+    """Alice owns a workspace with a channel and a board; Bob is a member; Carol is not (see `support.team_of`)."""
     auth.register("alice")
     bob_client, bob = new_client()
     bob.register("bob")
     carol_client, carol = new_client()
     carol.register("carol")
-    ws = auth.call("POST", "/api/workspaces", {"name": "Hearth team"}).json
-    auth.call("POST", f"/api/workspaces/{ws['id']}/members", {"username": "bob"})
-    channel = auth.call("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "general"}).json
-    board = auth.call("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "Roadmap"}).json
-    return SimpleNamespace(
-        alice=auth,
-        bob=bob,
-        carol=carol,
-        workspace=ws,
-        channel=channel,
-        board=board,
-        columns=[c["id"] for c in board["columns"]],
-    )
+    return team_of(auth, bob, carol)
 
 
 @pytest.fixture(scope="session")

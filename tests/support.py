@@ -1,7 +1,10 @@
-"""What tests share besides fixtures: the test secret and password, app settings, test databases, and `Auth`.
+"""What tests share besides fixtures: the test secret and password, app settings, test databases, `Auth`,
+and the one builder of workspaces and teams.
 
 Test modules import these from here, never from a conftest: the security and fault suites have conftests of their own.
 """
+
+from types import SimpleNamespace
 
 TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789-abcdef"
 PASSWORD = "correct horse battery"
@@ -37,9 +40,11 @@ class Auth:
         self.client = client
 
     def register(self, username="alice", password=PASSWORD, **extra):
+        self.username = username
         return self.client.post("/auth/register", json={"username": username, "password": password, **extra})
 
     def login(self, username="alice", password=PASSWORD, **kwargs):
+        self.username = username
         return self.client.post("/auth/login", json={"username": username, "password": password}, **kwargs)
 
     def cookie(self, name, path="/"):
@@ -62,8 +67,43 @@ class Auth:
         """A JSON API call as the client would make it, with the access CSRF header."""
         return self.client.open(path, method=method, json=body, headers=self.headers())
 
+    def create(self, path, body):
+        """POST something that must be created; its JSON."""
+        response = self.call("POST", path, body)
+        assert response.status_code == 201, response.get_data(as_text=True)
+        return response.json
+
     def set_access_token(self, token):
         self.client.set_cookie("access_token_cookie", token)
 
     def set_refresh_token(self, token):
         self.client.set_cookie("refresh_token_cookie", token, path="/auth")
+
+
+def workspace_of(owner, *members, name="Hearth team", channels=("general",), boards=("Roadmap",)):
+    """A workspace of `owner` with `members` in it, these channels and these boards.
+
+    The owner and members are anything with `username` and `create(path, body)`: an `Auth` on the
+    test client or a `wsclient.Person` on a live server. `channel`, `board` and `columns` are the
+    first channel, the first board and that board's column ids, which is what most tests need.
+    """
+    workspace = owner.create("/api/workspaces", {"name": name})
+    for member in members:
+        owner.create(f"/api/workspaces/{workspace['id']}/members", {"username": member.username})
+    channels = [owner.create(f"/api/workspaces/{workspace['id']}/channels", {"name": c}) for c in channels]
+    boards = [owner.create(f"/api/workspaces/{workspace['id']}/boards", {"name": b}) for b in boards]
+    return SimpleNamespace(
+        owner=owner,
+        workspace=workspace,
+        channels=channels,
+        channel=channels[0] if channels else None,
+        boards=boards,
+        board=boards[0] if boards else None,
+        columns=[c["id"] for c in boards[0]["columns"]] if boards else [],
+    )
+
+
+def team_of(alice, bob, carol, **workspace):
+    """The team every suite tests with: Alice owns a workspace with a channel and a board, Bob is a
+    member, Carol is not. Its fields are the people and those of `workspace_of`."""
+    return SimpleNamespace(alice=alice, bob=bob, carol=carol, **vars(workspace_of(alice, bob, **workspace)))

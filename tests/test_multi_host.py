@@ -4,8 +4,8 @@ import time
 
 import pytest
 from servers import Hearth
-from support import drop_database, new_database
-from wsclient import Person, workspace_of
+from support import drop_database, new_database, workspace_of
+from wsclient import Person
 
 
 @pytest.fixture
@@ -23,8 +23,8 @@ def two_hosts(redis_server, database_kind, request, tmp_path):
 def test_messages_cards_presence_and_revocation_cross_hosts(two_hosts):
     a_host, b_host = two_hosts
     alice, bob = Person(a_host.url, "alice"), Person(b_host.url, "bob")
-    ws, (channel,) = workspace_of(alice, bob)
-    board = bob.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "plan"}).json()
+    place = workspace_of(alice, bob)
+    ws, channel, board = place.workspace, place.channel, place.board
     chat, cards, presence = f"chat:{channel['id']}", f"board:{board['id']}", f"presence:{ws['id']}"
 
     a, b = alice.socket(), bob.socket()

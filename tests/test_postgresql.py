@@ -10,7 +10,8 @@ import time
 import psycopg
 import pytest
 from servers import Hearth
-from wsclient import Person, workspace_of
+from support import workspace_of
+from wsclient import Person
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def server_and_database(postgres_server):
 def test_a_publish_waiting_on_a_row_lock_stalls_no_other_socket(server_and_database):
     server, database = server_and_database
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
-    _, (busy, calm) = workspace_of(alice, bob, channels=("busy", "calm"))
+    busy, calm = workspace_of(alice, bob, channels=("busy", "calm")).channels
     a, b = alice.socket(), bob.socket()
 
     with psycopg.connect(database) as elsewhere:  # another process holding the channel's row, as a slow writer would

@@ -9,9 +9,9 @@ import time
 import pytest
 import requests
 from servers import Hearth
-from support import drop_database, new_database
+from support import drop_database, new_database, team_of
 from websockets.exceptions import InvalidStatus
-from wsclient import Person, workspace_of
+from wsclient import Person
 
 from hearth.realtime.frames import ABUSE_LIMIT
 
@@ -33,16 +33,17 @@ def server(database_kind, request):
 
 @pytest.fixture
 def team(server):
-    """Two members of a workspace with a channel and a board, and a stranger."""
-    alice, bob, eve = (Person(server.url, next(names)) for _ in range(3))
-    ws, (channel,) = workspace_of(alice, bob)
-    board = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "plan"}).json()
-    return alice, bob, eve, ws, f"chat:{channel['id']}", board
+    """Alice owns a workspace with a channel and a board; Bob is a member; Carol is not (see `support.team_of`)."""
+    return team_of(*(Person(server.url, next(names)) for _ in range(3)))
+
+
+def chat(team):
+    return f"chat:{team.channel['id']}"
 
 
 def test_two_members_chat_and_a_stranger_sees_nothing(team):
-    alice, bob, eve, _, topic, _ = team
-    a, b, e = alice.socket(), bob.socket(), eve.socket()
+    alice, bob, carol, topic = team.alice, team.bob, team.carol, chat(team)
+    a, b, e = alice.socket(), bob.socket(), carol.socket()
     for sock in (a, b):
         ref = sock.subscribe(topic)
         sock.expect("subscribed", ref=ref, topic=topic, seq=0)
@@ -61,7 +62,7 @@ def test_two_members_chat_and_a_stranger_sees_nothing(team):
 
 
 def test_a_repeated_client_id_is_acked_not_stored_again(team):
-    alice, bob, _, _, topic, _ = team
+    alice, bob, topic = team.alice, team.bob, chat(team)
     a, b = alice.socket(), bob.socket()
     b.subscribe(topic)
     b.expect("subscribed")
@@ -76,7 +77,7 @@ def test_a_repeated_client_id_is_acked_not_stored_again(team):
 
 
 def test_events_from_the_http_api_reach_sockets(team):
-    alice, bob, _, _, topic, board = team
+    alice, bob, topic, board = team.alice, team.bob, chat(team), team.board
     b = bob.socket()
     b.subscribe(topic)
     b.expect("subscribed")
@@ -100,7 +101,7 @@ def publish_over_http(person, topic, count, prefix="m"):
 
 
 def test_resume_replays_exactly_what_was_missed_in_order(team):
-    alice, bob, _, _, topic, _ = team
+    alice, bob, topic = team.alice, team.bob, chat(team)
     publish_over_http(alice, topic, 3, "before")
     a = alice.socket()
     a.subscribe(topic, since=0)
@@ -121,7 +122,7 @@ def test_resume_replays_exactly_what_was_missed_in_order(team):
 
 
 def test_resume_while_others_publish_has_no_gap_and_no_duplicate(team):
-    alice, bob, _, _, topic, _ = team
+    alice, bob, topic = team.alice, team.bob, chat(team)
     publish_over_http(alice, topic, 30, "old")
     writer = bob.socket()
 
@@ -149,14 +150,14 @@ def test_resume_while_others_publish_has_no_gap_and_no_duplicate(team):
 
 
 def test_since_ahead_of_the_head_asks_for_a_resync(team):
-    alice, _, _, _, topic, _ = team
+    alice, topic = team.alice, chat(team)
     a = alice.socket()
     ref = a.subscribe(topic, since=999)
     assert a.expect("resync_required", ref=ref, topic=topic)
 
 
 def test_the_socket_outlives_its_access_token_and_closes_on_logout(team):
-    alice, _, _, _, topic, _ = team
+    alice, topic = team.alice, chat(team)
     a = alice.socket()
     a.subscribe(topic)
     a.expect("subscribed")
@@ -176,7 +177,7 @@ def test_the_socket_outlives_its_access_token_and_closes_on_logout(team):
 
 
 def test_revoking_a_session_closes_only_its_sockets(team):
-    alice, _, _, _, topic, _ = team
+    alice = team.alice
     phone = Person(alice.url, alice.username, register=False).login()
     on_laptop, on_phone = alice.socket(), phone.socket()
     phone_sid = next(s["id"] for s in phone.api("GET", "/auth/sessions").json() if s["current"])
@@ -186,7 +187,7 @@ def test_revoking_a_session_closes_only_its_sockets(team):
 
 
 def test_refresh_reuse_closes_the_sessions_sockets(team):
-    alice, _, _, _, _, _ = team
+    alice = team.alice
     a = alice.socket()
     stolen = dict(alice.http.cookies)
     assert alice.api("POST", "/auth/refresh").status_code == 200
@@ -219,7 +220,7 @@ def test_refresh_reuse_closes_the_sessions_sockets(team):
     ],
 )
 def test_malformed_frames_get_error_frames_and_the_socket_stays_open(team, frame, code):
-    alice = team[0]
+    alice = team.alice
     a = alice.socket()
     a.ws.send(frame)
     error = a.expect("error")
@@ -228,7 +229,7 @@ def test_malformed_frames_get_error_frames_and_the_socket_stays_open(team, frame
 
 
 def test_invalid_messages_change_nothing(team):
-    alice, _, _, _, topic, board = team
+    alice, topic, board = team.alice, chat(team), team.board
     a = alice.socket()
     for data in ({"body": ""}, {"body": "x" * 4001}, {"body": 5}, {}):
         ref = a.request("publish", topic=topic, data=data)
@@ -239,7 +240,7 @@ def test_invalid_messages_change_nothing(team):
 
 
 def test_board_operations_over_the_socket(team):
-    alice, bob, _, _, _, board = team
+    alice, bob, board = team.alice, team.bob, team.board
     topic = f"board:{board['id']}"
     a, b = alice.socket(), bob.socket()
     b.subscribe(topic)
@@ -275,7 +276,7 @@ def test_board_operations_over_the_socket(team):
 
 
 def test_a_card_of_another_board_is_not_found_on_this_topic(team):
-    alice, _, _, ws, _, board = team
+    alice, ws, board = team.alice, team.workspace, team.board
     other = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "other"}).json()
     card = alice.api(
         "POST", f"/api/boards/{other['id']}/cards", {"column_id": other["columns"][0]["id"], "title": "x"}
@@ -296,9 +297,8 @@ def test_many_sockets_resuming_and_publishing_at_once_all_get_through(server, te
     this is where a frame holding two pooled connections at once, or seqs claimed out of
     order, would show.
     """
-    alice, bob, _, ws, topic, _ = team
-    carol = Person(server.url, next(names))
-    alice.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": carol.username})
+    alice, bob, carol, ws, topic = team.alice, team.bob, team.carol, team.workspace, chat(team)
+    alice.create(f"/api/workspaces/{ws['id']}/members", {"username": carol.username})
     publish_over_http(alice, topic, 3, "old")
     sockets = [person.socket() for person in (alice, bob, carol) for _ in range(10)]
     for sock in sockets:
@@ -335,7 +335,7 @@ def test_many_sockets_resuming_and_publishing_at_once_all_get_through(server, te
 
 
 def test_presence_counts_users_not_tabs_and_has_a_grace(team):
-    alice, bob, eve, ws, _, _ = team
+    alice, bob, carol, ws = team.alice, team.bob, team.carol, team.workspace
     topic = f"presence:{ws['id']}"
     a = alice.socket()
     ref = a.subscribe(topic)
@@ -369,14 +369,14 @@ def test_presence_counts_users_not_tabs_and_has_a_grace(team):
     diff = a.expect("presence_diff", timeout=4)
     assert [u["id"] for u in diff["leaves"]] == [bob.id]
 
-    eve.api("POST", "/auth/refresh")
-    e = eve.socket()
+    carol.api("POST", "/auth/refresh")
+    e = carol.socket()
     ref = e.subscribe(topic)
     e.expect("error", ref=ref, code="not_found")
 
 
 def test_unsubscribe_stops_events(team):
-    alice, bob, _, _, topic, _ = team
+    alice, bob, topic = team.alice, team.bob, chat(team)
     a = alice.socket()
     a.subscribe(topic)
     a.expect("subscribed")
@@ -387,14 +387,14 @@ def test_unsubscribe_stops_events(team):
 
 
 def test_an_oversized_frame_closes_with_1009(team):
-    alice = team[0]
+    alice = team.alice
     a = alice.socket()
     a.ws.send('{"type":"ping","ref":"' + "x" * (65 * 1024) + '"}')
     assert a.close_code() == 1009
 
 
 def test_invalid_utf8_closes_with_1007(server, team):
-    alice = team[0]
+    alice = team.alice
     raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
     raw.sendall(
         (
@@ -420,7 +420,7 @@ def test_invalid_utf8_closes_with_1007(server, team):
 
 
 def test_a_flooding_client_is_limited_and_a_neighbour_notices_nothing(team):
-    alice, bob, _, _, topic, _ = team
+    alice, bob, topic = team.alice, team.bob, chat(team)
     neighbour = bob.socket()
     neighbour.subscribe(topic)
     neighbour.expect("subscribed")
@@ -446,7 +446,7 @@ def test_a_flooding_client_is_limited_and_a_neighbour_notices_nothing(team):
 
 
 def test_sustained_abuse_is_closed_with_1008(team):
-    alice = team[0]
+    alice = team.alice
     abuser = alice.socket()
     for _ in range(ABUSE_LIMIT):
         abuser.ws.send("nonsense")
@@ -480,7 +480,7 @@ def test_sigterm_closes_every_socket_with_1001(hearth_server):
 
 
 def test_permessage_deflate_is_not_negotiated_though_offered(team):
-    a = team[0].socket()  # the websockets client offers permessage-deflate, as browsers do
+    a = team.alice.socket()  # the websockets client offers permessage-deflate, as browsers do
     assert "permessage-deflate" in a.ws.request.headers.get("Sec-WebSocket-Extensions", "")
     assert a.ws.response.headers.get("Sec-WebSocket-Extensions") is None
     a.alive()

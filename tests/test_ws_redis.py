@@ -3,7 +3,8 @@
 import time
 
 import pytest
-from wsclient import Person, socket_on, worker_of, workspace_of
+from support import workspace_of
+from wsclient import Person, socket_on, worker_of
 
 
 @pytest.fixture
@@ -15,7 +16,8 @@ def two_workers(hearth_server, redis_server):
 def test_messages_presence_and_logout_cross_workers(two_workers):
     server = two_workers
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
-    ws, (channel,) = workspace_of(alice, bob)
+    place = workspace_of(alice, bob)
+    ws, channel = place.workspace, place.channel
     topic = f"chat:{channel['id']}"
 
     a, worker_a = socket_on(server, alice)

@@ -42,6 +42,12 @@ class Person:
             response = send()
         return response
 
+    def create(self, path, body):
+        """POST something that must be created; its JSON."""
+        response = self.api("POST", path, body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
     def cookie_header(self):
         return f"access_token_cookie={self.http.cookies.get('access_token_cookie')}"
 
@@ -49,14 +55,6 @@ class Person:
         return Socket(
             self.url, cookie if cookie is not None else self.cookie_header(), origin if origin is not None else self.url
         )
-
-
-def workspace_of(owner, *members, channels=("general",), name="team"):
-    """A workspace of `owner` with `members` in it and these channels: (workspace, [channel, ...])."""
-    ws = owner.api("POST", "/api/workspaces", {"name": name}).json()
-    for member in members:
-        owner.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": member.username})
-    return ws, [owner.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": name}).json() for name in channels]
 
 
 def upgrade_status(url, headers):

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from servers import Hearth
+from support import workspace_of
 from tabs import Tab, new_tab
-from wsclient import Person, workspace_of
+from wsclient import Person
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 ACCESS_TTL = 8  # seconds: the client refreshes a quarter before, at about 6 s
@@ -32,11 +33,9 @@ def server():
 def world(server):
     """Alice and Bob in a workspace with a channel and a board with one card."""
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
-    ws, (channel,) = workspace_of(alice, bob, name="Team")
-    board = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "Roadmap"}).json()
-    card = alice.api(
-        "POST", f"/api/boards/{board['id']}/cards", {"column_id": board["columns"][0]["id"], "title": "Ship the client"}
-    ).json()
+    place = workspace_of(alice, bob, name="Team")
+    ws, channel, board = place.workspace, place.channel, place.board
+    card = alice.create(f"/api/boards/{board['id']}/cards", {"column_id": place.columns[0], "title": "Ship the client"})
     return {
         "alice": alice,
         "bob": bob,

@@ -4,7 +4,8 @@ and everything works again when it is back, without restarting Hearth."""
 import pytest
 import requests
 from servers import Hearth, Postgres, wait_until
-from wsclient import Person, workspace_of
+from support import workspace_of
+from wsclient import Person
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def ready(server):
 def test_publishes_while_the_database_is_down_are_refused_not_acked_and_go_through_after(database_and_server):
     postgres, server = database_and_server
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
-    _, (channel,) = workspace_of(alice, bob)
+    channel = workspace_of(alice, bob).channel
     topic = f"chat:{channel['id']}"
     a, b = alice.socket(), bob.socket()
     b.subscribe(topic, since=0)

@@ -4,14 +4,15 @@ acked message is lost (it is in the database) nor shown twice (clients resume wh
 import time
 
 from chatters import Chatter, assert_nothing_lost_or_doubled, run_until_all_delivered, stored_messages
-from wsclient import Person, socket_on, workspace_of
+from support import workspace_of
+from wsclient import Person, socket_on
 
 
 def test_a_redis_restart_mid_chat_loses_nothing_and_fan_out_recovers(hearth_server, redis_server):
     redis_server.client.flushall()
     server = hearth_server({"REDIS_URL": redis_server.url, "HEARTH_REGISTER_LIMIT": "1000/minute"}, workers=2)
     people = [Person(server.url, f"chatter{i}") for i in range(10)]
-    _, (channel, probe_channel) = workspace_of(*people, channels=("general", "probe"))
+    channel, probe_channel = workspace_of(*people, channels=("general", "probe")).channels
     sender, worker = socket_on(server, people[0])  # two sockets on different workers: only Redis joins them
     receiver, _ = socket_on(server, people[1], avoid=worker)
     receiver.subscribe(f"chat:{probe_channel['id']}")

@@ -5,8 +5,9 @@ import signal
 
 import pytest
 from servers import Hearth
+from support import workspace_of
 from tabs import new_tab
-from wsclient import Person, workspace_of
+from wsclient import Person
 
 ACCESS_TTL = 8  # the client refreshes at about 6 s
 
@@ -28,7 +29,8 @@ def restart(server):
 @pytest.mark.parametrize("lost", ["the request", "the answer"])
 def test_a_restart_during_a_refresh_never_signs_the_user_out(chromium, server, lost):
     alice = Person(server.url, "alice")
-    ws, (channel,) = workspace_of(alice)
+    place = workspace_of(alice)
+    ws, channel = place.workspace, place.channel
     tab = new_tab(chromium, server)
     tab.login("alice", f"/w/{ws['id']}/c/{channel['id']}")
     pages = []

@@ -3,13 +3,14 @@
 import time
 
 from chatters import Chatter, assert_nothing_lost_or_doubled, run_until_all_delivered, stored_messages
-from wsclient import Person, workspace_of
+from support import workspace_of
+from wsclient import Person
 
 
 def test_kill_9_of_the_worker_while_20_clients_chat_loses_and_doubles_nothing(hearth_server, kill_worker):
     server = hearth_server({"HEARTH_REGISTER_LIMIT": "1000/minute"})
     people = [Person(server.url, f"chatter{i}") for i in range(20)]
-    _, (channel,) = workspace_of(*people)
+    channel = workspace_of(*people).channel
     chatters = [Chatter(person, channel["id"], messages=15, pace=0.1) for person in people]
 
     def two_kills():

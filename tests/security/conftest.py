@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 from servers import Hearth
-from wsclient import Person, workspace_of
+from support import workspace_of
+from wsclient import Person
 
 REUSE_GRACE = 1
 names = (f"user{i}" for i in itertools.count())
@@ -43,18 +44,15 @@ def module_team(server):
 
 def build_team(server):
     def place_of(owner, *members):
-        ws, (channel,) = workspace_of(owner, *members, name=f"{owner.username}'s")
-        board = owner.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "plans"}).json()
-        columns = [c["id"] for c in board["columns"]]
-        card = owner.api(
-            "POST", f"/api/boards/{board['id']}/cards", {"column_id": columns[0], "title": "secret card"}
-        ).json()
-        message = owner.api(
-            "POST", f"/api/channels/{channel['id']}/messages", {"body": "secret message", "client_id": "m1"}
-        ).json()
-        return SimpleNamespace(
-            owner=owner, workspace=ws, channel=channel, board=board, columns=columns, card=card, message=message
+        """`support.workspace_of`'s shape, with a card and a message in it."""
+        place = workspace_of(owner, *members, name=f"{owner.username}'s", boards=("plans",))
+        place.card = owner.create(
+            f"/api/boards/{place.board['id']}/cards", {"column_id": place.columns[0], "title": "secret card"}
         )
+        place.message = owner.create(
+            f"/api/channels/{place.channel['id']}/messages", {"body": "secret message", "client_id": "m1"}
+        )
+        return place
 
     alice, bob, mallory = (Person(server.url, next(names)) for _ in range(3))
     return SimpleNamespace(alice=alice, bob=bob, mallory=mallory, ours=place_of(alice, bob), theirs=place_of(mallory))

@@ -6,7 +6,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
-from support import PASSWORD
+from support import PASSWORD, workspace_of
 
 SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
 
@@ -64,12 +64,10 @@ def test_next_never_leads_off_the_site(server, person, target):
 def test_script_is_escaped_on_every_page_it_appears_on(server, person):
     owner = person(display_name=SCRIPT)
     friend = person(display_name=SCRIPT + " friend")
-    ws = owner.api("POST", "/api/workspaces", {"name": SCRIPT}).json()
-    owner.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": friend.username})
-    channel = owner.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": SCRIPT[:80]}).json()
-    board = owner.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": SCRIPT[:80]}).json()
-    column = owner.api("GET", f"/api/boards/{board['id']}").json()["columns"][0]["id"]
-    owner.api("POST", f"/api/boards/{board['id']}/cards", {"column_id": column, "title": SCRIPT, "description": SCRIPT})
+    place = workspace_of(owner, friend, name=SCRIPT, channels=(SCRIPT[:80],), boards=(SCRIPT[:80],))
+    ws, channel, board = place.workspace, place.channel, place.board
+    card = {"column_id": place.columns[0], "title": SCRIPT, "description": SCRIPT}
+    owner.api("POST", f"/api/boards/{board['id']}/cards", card)
     friend.api("POST", f"/api/channels/{channel['id']}/messages", {"body": SCRIPT, "client_id": "x"})
     pages = [
         "/",

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from servers import ROOT, Hearth
-from support import PASSWORD
+from support import PASSWORD, workspace_of
 from tabs import Tab
-from wsclient import Person, workspace_of
+from wsclient import Person
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -28,8 +28,8 @@ def site():
     server.start()
     alice = Person(server.url, "alice", display_name=LONG)
     bob = Person(server.url, "bob")
-    ws, (channel,) = workspace_of(alice, bob, name=LONG, channels=(LONG,))
-    board = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": LONG}).json()
+    team = workspace_of(alice, bob, name=LONG, channels=(LONG,), boards=(LONG,))
+    ws, channel, board = team.workspace, team.channel, team.board
     for i, column in enumerate(board["columns"]):
         for title in (f"Card {i}", LONG):
             alice.api("POST", f"/api/boards/{board['id']}/cards", {"column_id": column["id"], "title": title})

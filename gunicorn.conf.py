@@ -64,7 +64,8 @@ def post_worker_init(worker):
     from hearth.logs import capture_greenlet_crashes
 
     capture_greenlet_crashes()
-    # the broker listener runs from boot: other workers' revocations must reach this one's session cache
+    # the broker listens from boot, sockets or not: other workers' revocations must reach this one's session cache
+    worker.wsgi.extensions["hearth.broker"].start()
     worker.wsgi.extensions["hearth.sockets"].start()
     if os.environ.get("HEARTH_GC_FREEZE", "1") != "0":
         gc.collect()

@@ -2,14 +2,13 @@
 
 from urllib.parse import quote
 
-import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, make_response, redirect, render_template, request
 from flask_jwt_extended import get_jwt, unset_jwt_cookies
 
 from hearth.accounts.guards import FORM_TYPES, auth_required, authenticate, check_csrf, check_origin, safe_next
-from hearth.accounts.passwords import burn_verification_time
 from hearth.accounts.sessions import (
-    end_sessions,
+    end_all_sessions,
+    end_session,
     issue_tokens,
     live_sessions,
     rotate_refresh_token,
@@ -17,9 +16,8 @@ from hearth.accounts.sessions import (
     start_session,
 )
 from hearth.accounts.throttles import throttle
+from hearth.accounts.users import change_password, check_login, register_user
 from hearth.errors import ApiError, DomainError
-from hearth.extensions import db
-from hearth.models import AuthSession, User
 from hearth.validation import display_name, form_or_json, json_body, parse, password, password_attempt, text, username
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -70,16 +68,7 @@ def login():
     try:
         check_origin("forbidden")
         fields = parse(form_or_json(), required=login_fields)
-        name = fields["username"].lower()
-        throttle().check_login(name, request.remote_addr)
-        user = db.session.scalar(sa.select(User).where(User.username == name))
-        if user is None:
-            burn_verification_time(fields["password"])
-        if user is None or not user.check_password(fields["password"]):
-            throttle().login_failed(name, request.remote_addr)
-            raise ApiError(401, "invalid_credentials", "Wrong username or password.")
-        db.session.commit()  # keeps a rehashed password
-        throttle().login_succeeded(name)
+        user = check_login(fields["username"], fields["password"], request.remote_addr)
     except DomainError as e:
         if is_form():
             return form_page("auth/login.html", e)
@@ -102,14 +91,7 @@ def register():
             required={"username": username, "password": password},
             optional={"display_name": display_name},
         )
-        user = User(username=fields["username"], display_name=fields.get("display_name") or fields["username"])
-        user.set_password(fields["password"])
-        db.session.add(user)
-        try:
-            db.session.commit()
-        except sa.exc.IntegrityError:
-            db.session.rollback()
-            raise ApiError(409, "conflict", "That username is taken.", fields=["username"]) from None
+        user = register_user(fields["username"], fields["password"], fields.get("display_name"))
     except DomainError as e:
         if is_form():
             return form_page("auth/register.html", e)
@@ -170,15 +152,15 @@ def logout_response(e=None):
 
 @bp.post("/logout")
 def logout():
-    return end_and_sign_out(lambda claims: AuthSession.id == claims["sid"])
+    return end_and_sign_out(lambda claims: end_session(int(claims["sub"]), claims["sid"], reason="logout"))
 
 
 @bp.post("/logout-all")
 def logout_all():
-    return end_and_sign_out(lambda claims: AuthSession.user_id == int(claims["sub"]))
+    return end_and_sign_out(lambda claims: end_all_sessions(int(claims["sub"]), reason="logout"))
 
 
-def end_and_sign_out(which):
+def end_and_sign_out(end):
     """Logout works with an expired access token: it shows the refresh cookie instead."""
     try:
         claims = authenticate(refresh=True)
@@ -186,22 +168,17 @@ def end_and_sign_out(which):
         return logout_response(e)  # no live session to end: just drop the cookies
     check_csrf(claims, refresh=True)
     check_origin("csrf_failed")
-    end_sessions(which(claims), reason="logout")
+    end(claims)
     return logout_response()
 
 
-@bp.post("/password")
+@bp.post("/password", endpoint="change_password")
 @auth_required
-def change_password():
+def password_change():
     fields = parse(json_body(), required={"current_password": password_attempt, "new_password": password})
-    user = db.session.get(User, g.user.id)
-    throttle().check_login(user.username, request.remote_addr)
-    if not user.check_password(fields["current_password"]):
-        throttle().login_failed(user.username, request.remote_addr)
-        raise ApiError(401, "invalid_credentials", "The current password is wrong.", fields=["current_password"])
-    user.set_password(fields["new_password"])
-    db.session.commit()
-    end_sessions(AuthSession.user_id == user.id, AuthSession.id != get_jwt()["sid"], reason="password_changed")
+    change_password(
+        g.user.id, fields["current_password"], fields["new_password"], get_jwt()["sid"], request.remote_addr
+    )
     return "", 204
 
 
@@ -212,9 +189,9 @@ def sessions():
     return jsonify([s.to_dict(current_id=current) for s in live_sessions(g.user.id)])
 
 
-@bp.delete("/sessions/<int:session_id>")
+@bp.delete("/sessions/<int:session_id>", endpoint="end_session")
 @auth_required
-def end_session(session_id):
-    if not end_sessions(AuthSession.id == session_id, AuthSession.user_id == g.user.id, reason="revoked"):
+def revoke_session(session_id):
+    if not end_session(g.user.id, session_id, reason="revoked"):
         raise ApiError(404, "not_found", "No such session.")
     return "", 204

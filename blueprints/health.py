@@ -4,7 +4,6 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
 from hearth.extensions import db
-from hearth.realtime.service import socket_service
 
 bp = Blueprint("health", __name__)
 
@@ -22,7 +21,7 @@ def readyz():
 
 
 def _ping_broker():
-    socket_service().broker.ping()
+    current_app.extensions["hearth.broker"].ping()
 
 
 def _check(probe):

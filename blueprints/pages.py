@@ -7,9 +7,8 @@ from flask_jwt_extended import get_jwt
 
 from hearth import workspace
 from hearth.accounts.guards import page_login_required
-from hearth.accounts.sessions import end_sessions, live_sessions
+from hearth.accounts.sessions import end_session, live_sessions
 from hearth.errors import DomainError
-from hearth.models import AuthSession
 from hearth.protocol import HISTORY_DEFAULT
 
 bp = Blueprint("pages", __name__)
@@ -157,11 +156,11 @@ def sessions():
     return render_template("pages/sessions.html", sessions=live_sessions(g.user.id), current_id=get_jwt()["sid"])
 
 
-@bp.post("/settings/sessions/<int:session_id>/end")
+@bp.post("/settings/sessions/<int:session_id>/end", endpoint="end_session")
 @page_login_required
-def end_session(session_id):
+def end_device_session(session_id):
     """The form twin of `DELETE /auth/sessions/<id>`, so signing out a device needs no JavaScript."""
-    if not end_sessions(AuthSession.id == session_id, AuthSession.user_id == g.user.id, reason="revoked"):
+    if not end_session(g.user.id, session_id, reason="revoked"):
         abort(404)
     if session_id == get_jwt()["sid"]:
         return redirect("/auth/login", 303)

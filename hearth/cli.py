@@ -7,6 +7,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from hearth.accounts.sessions import delete_ended_sessions
+from hearth.accounts.users import register_user
+from hearth.errors import ApiError
 from hearth.event_log import prune_events
 from hearth.extensions import db
 from hearth.models import User
@@ -34,12 +36,10 @@ def create_user(username, display_name, password):
     username = _checked(check_username, username, "username")
     password = _checked(check_password, password, "password")
     display_name = _checked(check_display_name, display_name or username, "display name")
-    if db.session.scalar(sa.select(User).where(User.username == username)):
-        raise click.ClickException(f"the username {username!r} is taken")
-    user = User(username=username, display_name=display_name)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.commit()
+    try:
+        user = register_user(username, password, display_name)
+    except ApiError as e:
+        raise click.ClickException(f"the username {username!r} is taken") from e
     click.echo(f"created user {username} (id {user.id})")
 
 
@@ -55,13 +55,7 @@ def seed_demo():
     names = {"ada": "Ada Lovelace", "grace": "Grace Hopper"}
     if db.session.scalar(sa.select(User).where(User.username.in_(names))):
         raise click.ClickException("the demo users already exist; use a fresh database to seed again")
-    users = {}
-    for username, display_name in names.items():
-        users[username] = User(username=username, display_name=display_name)
-        users[username].set_password(DEMO_PASSWORD)
-        db.session.add(users[username])
-    db.session.commit()
-    ada, grace = users["ada"].id, users["grace"].id
+    ada, grace = (register_user(username, DEMO_PASSWORD, display_name).id for username, display_name in names.items())
 
     team = workspace.create_workspace(ada, {"name": "Analytical Engines"})
     workspace.add_member(ada, team.id, {"username": "grace"})

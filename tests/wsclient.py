@@ -1,7 +1,9 @@
 """A person using Hearth over the network: an HTTP session with its cookies, and real WebSocket clients."""
 
+import base64
 import json
 import os
+import time
 from pathlib import Path
 
 import requests
@@ -51,7 +53,19 @@ class Person:
     def cookie_header(self):
         return f"access_token_cookie={self.http.cookies.get('access_token_cookie')}"
 
+    def access_expires_within(self, seconds):
+        """True when the access token is gone or ends within `seconds` (its `exp`, read without verifying)."""
+        token = self.http.cookies.get("access_token_cookie")
+        if not token:
+            return True
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return claims["exp"] - time.time() < seconds
+
     def socket(self, origin=None, cookie=None):
+        """A socket on this person's cookie, refreshed first when it is about to expire, as the browser does."""
+        if cookie is None and self.access_expires_within(1):
+            self.api("POST", "/auth/refresh")
         return Socket(
             self.url, cookie if cookie is not None else self.cookie_header(), origin if origin is not None else self.url
         )

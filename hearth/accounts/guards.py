@@ -10,10 +10,10 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app, g, redirect, request
 from flask_jwt_extended import decode_token, get_jwt, verify_jwt_in_request
-from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationError, RevokedTokenError
+from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationError
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
 
-from hearth.accounts.sessions import REJECTION_MESSAGES, token_rejection
+from hearth.accounts.sessions import REJECTION_MESSAGES, live_session
 from hearth.errors import ApiError
 
 MUTATING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -22,7 +22,10 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def authenticate(refresh=False):
-    """Verify the access (or refresh) cookie and its session; returns the claims."""
+    """Verify the access (or refresh) cookie and its session; returns the claims.
+
+    The request's caller is `g.user`, and its live session `g.auth_session`, from here on.
+    """
     kind = "refresh" if refresh else "access"
     try:
         verify_jwt_in_request(refresh=refresh)
@@ -33,13 +36,13 @@ def authenticate(refresh=False):
         code = _expired_token_code(refresh) or "token_expired"
         message = REJECTION_MESSAGES.get(code, f"The {kind} token has expired.")
         raise ApiError(401, code, message) from None
-    except RevokedTokenError:
-        code = g.get("token_rejection") or "token_revoked"
-        raise ApiError(401, code, REJECTION_MESSAGES[code]) from None
     except (JWTExtendedException, PyJWTError):
         raise ApiError(401, "token_invalid", f"The {kind} token is not valid.") from None
-    g.user = g.auth_session.user
     claims = get_jwt()
+    session, code = live_session(claims)
+    if session is None:
+        raise ApiError(401, code, REJECTION_MESSAGES[code])
+    g.auth_session, g.user = session, session.user
     if not refresh:
         g.access_expires_at = claims["exp"]  # pages hand it to the client, which refreshes shortly before
     return claims
@@ -51,7 +54,7 @@ def _expired_token_code(refresh):
         data = decode_token(request.cookies[cookie], allow_expired=True)
     except (KeyError, JWTExtendedException, PyJWTError):
         return None
-    return token_rejection(data)
+    return live_session(data)[1]
 
 
 def check_csrf(claims, refresh=False):

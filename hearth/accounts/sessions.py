@@ -1,12 +1,14 @@
 """Login sessions: starting one, issuing its token pair, rotating refresh tokens, ending sessions.
 
 A session row is the single source of truth: every token carries its `sid`, and a
-token is only good while its session lives. The blocklist loader checks that
-with one indexed lookup, remembered for a moment (HEARTH_SESSION_CACHE_TTL, 2 s)
-in a cache that ending a session empties at once — here directly, in every
-other process through the broker — so the hot path rarely touches the database.
+token is only good while its session lives. `live_session` checks that with one
+indexed lookup, remembered for a moment (HEARTH_SESSION_CACHE_TTL, 2 s) in a
+cache that ending a session empties at once — here directly, in every other
+process through the broker's "sessions" channel, which also tells the socket
+service to close the sessions' sockets — so the hot path rarely touches the database.
 """
 
+import json
 import threading
 import time
 import uuid
@@ -14,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, g
-from flask.signals import Namespace
+from flask import current_app
 from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
@@ -27,11 +28,10 @@ from sqlalchemy.orm import joinedload
 
 from hearth.errors import ApiError
 from hearth.extensions import db, jwt
-from hearth.models import AuthSession, utcnow
+from hearth.models import AuthSession, UTCDateTime, utcnow
 from hearth.observability import REFRESHES
 
-# Sent after a commit that ended sessions, with `session_ids`; the socket layer closes their sockets.
-sessions_ended = Namespace().signal("sessions-ended")
+ENDED_CHANNEL = "sessions"  # the broker channel: a JSON list of the ids of sessions just ended
 
 REJECTION_MESSAGES = {
     "token_revoked": "This session has been signed out. Please log in again.",
@@ -109,6 +109,10 @@ class SessionCache:
             for sid in session_ids:
                 self.entries.pop(sid, None)
 
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+
 
 def session_cache():
     return current_app.extensions["hearth.session_cache"]
@@ -165,44 +169,64 @@ def rotate_refresh_token(session_id, jti):
     """Swap the session's refresh token for a new one; returns (session, "rotated" | "grace").
 
     The compare-and-swap UPDATE holds the row lock while it runs, so of two workers
-    presenting the same token only one rotates; the other finds it in the grace.
+    presenting the same token only one rotates; the other finds it in the grace. A
+    rotation is that one statement, which also hands back the row: the session is
+    read again only when the swap did not happen, to say why.
     """
-    session = db.session.get(AuthSession, session_id)
-    if session is None or session.ended_because():
-        code = session.ended_because() if session else "token_revoked"
-        raise ApiError(401, code, REJECTION_MESSAGES[code])
     now = utcnow()
-    refresh_until = min(now + timedelta(seconds=current_app.config["REFRESH_TTL"]), session.expires_at)
-    swapped = db.session.execute(
+    # the refresh token slides, but never past the session's absolute end
+    slid = sa.bindparam("slid", now + timedelta(seconds=current_app.config["REFRESH_TTL"]), type_=UTCDateTime())
+    session = db.session.scalar(
         sa.update(AuthSession)
         .where(
             AuthSession.id == session_id,
             AuthSession.refresh_jti == jti,
             AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
         )
         .values(
             previous_refresh_jti=jti,
             refresh_jti=new_jti(),
             rotated_at=now,
             last_seen_at=now,
-            refresh_expires_at=refresh_until,
+            refresh_expires_at=sa.case((AuthSession.expires_at < slid, AuthSession.expires_at), else_=slid),
         )
-    ).rowcount
+        .returning(AuthSession)
+        .execution_options(populate_existing=True)
+    )
     db.session.commit()
-    db.session.refresh(session)
-    if swapped == 1:
+    if session is not None:
         REFRESHES.labels("rotated").inc()
         return session, "rotated"
-    if session.revoked_at is None and session.in_reuse_grace(jti, current_app.config["REUSE_GRACE"], now):
+    session = db.session.get(AuthSession, session_id)
+    if session is None or session.ended_because(now):
+        code = session.ended_because(now) if session else "token_revoked"
+        raise ApiError(401, code, REJECTION_MESSAGES[code])
+    if session.in_reuse_grace(jti, current_app.config["REUSE_GRACE"], now):
         REFRESHES.labels("grace").inc()
         return session, "grace"
     REFRESHES.labels("reused").inc()
-    end_sessions(AuthSession.id == session_id, reason="refresh_reused")
+    _end_sessions(AuthSession.id == session_id, reason="refresh_reused")
     raise ApiError(401, "refresh_reused", REJECTION_MESSAGES["refresh_reused"])
 
 
-def end_sessions(*conditions, reason):
-    """End every live session matching the conditions; returns their ids."""
+def end_session(user_id, session_id, reason):
+    """End one session of this user (logout, or revoking a device); False when there was none live."""
+    return bool(_end_sessions(AuthSession.id == session_id, AuthSession.user_id == user_id, reason=reason))
+
+
+def end_other_sessions(user_id, keep_session_id, reason):
+    """End every session of the user but the one asking (a password change, "sign out other devices")."""
+    return _end_sessions(AuthSession.user_id == user_id, AuthSession.id != keep_session_id, reason=reason)
+
+
+def end_all_sessions(user_id, reason):
+    """End every session of the user ("log out everywhere")."""
+    return _end_sessions(AuthSession.user_id == user_id, reason=reason)
+
+
+def _end_sessions(*conditions, reason):
+    """End every live session matching the conditions, here and in every process; returns their ids."""
     ids = db.session.scalars(sa.select(AuthSession.id).where(*conditions, AuthSession.revoked_at.is_(None))).all()
     if ids:
         db.session.execute(
@@ -211,7 +235,7 @@ def end_sessions(*conditions, reason):
     db.session.commit()
     if ids:
         session_cache().forget(ids)
-        sessions_ended.send(current_app._get_current_object(), session_ids=list(ids))
+        current_app.extensions["hearth.broker"].publish(ENDED_CHANNEL, json.dumps(ids))
     return ids
 
 
@@ -248,23 +272,22 @@ def live_sessions(user_id):
     ).all()
 
 
-def token_rejection(jwt_data):
-    """None when the token's session lives, else the code to answer; g.auth_session is the live session."""
-    g.auth_session = None
-    sid = jwt_data.get("sid")
+def live_session(claims):
+    """(the live session, None) when the token's session lives, else (None, the code to answer)."""
+    sid = claims.get("sid")
     if not isinstance(sid, int) or isinstance(sid, bool):
-        return "token_revoked"
+        return None, "token_revoked"
     live = session_cache().get(sid)
     if live is None:
         session = db.session.get(AuthSession, sid, options=[joinedload(AuthSession.user)])
         if session is None or session.ended_because():
-            return session.ended_because() if session else "token_revoked"
+            return None, session.ended_because() if session else "token_revoked"
         live = LiveSession.of(session)
         session_cache().put(live)
-    if str(live.user_id) != jwt_data.get("sub"):
-        return "token_revoked"
-    g.auth_session = live
-    return live.ended_because()
+    if str(live.user_id) != claims.get("sub"):
+        return None, "token_revoked"
+    code = live.ended_because()
+    return (None, code) if code else (live, None)
 
 
 TOKEN_TYPES = ("access", "refresh")
@@ -289,15 +312,13 @@ def new_jti():
 
 
 def init_app(app):
-    app.extensions["hearth.session_cache"] = SessionCache(app.config["SESSION_CACHE_TTL"])
+    cache = app.extensions["hearth.session_cache"] = SessionCache(app.config["SESSION_CACHE_TTL"])
+    broker = app.extensions["hearth.broker"]
+    broker.subscribe(ENDED_CHANNEL, lambda message: cache.forget(json.loads(message)))
+    broker.when_reconnected(cache.clear)  # an ending published while away was missed: check every session afresh
 
     @jwt.decode_key_loader
     def key_for(jwt_header, unverified_claims):
         """The only place that sees a token's claims as sent, before the library fills in defaults."""
         check_claims(unverified_claims)
         return current_app.config["JWT_SECRET_KEY"]
-
-    @jwt.token_in_blocklist_loader
-    def session_ended(jwt_header, jwt_data):
-        g.token_rejection = token_rejection(jwt_data)
-        return g.token_rejection is not None

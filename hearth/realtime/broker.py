@@ -3,7 +3,11 @@
 A message is a string on a named channel ("events", "presence", "sessions").
 The in-process broker calls handlers at once and reaches only its own process;
 the Redis broker reaches every worker on every host. Neither stores anything:
-what a subscriber misses it recovers from the database (see realtime.py).
+what a subscriber misses it recovers from the database (see hub.py), told by
+the callbacks registered with `when_reconnected`.
+
+One broker per app (`app.extensions["hearth.broker"]`), started with the worker:
+ending a session and the socket service both use it, and neither waits for the other.
 """
 
 import logging
@@ -23,6 +27,9 @@ class LocalBroker:
     def subscribe(self, channel, handler):
         self.handlers[channel].append(handler)
 
+    def when_reconnected(self, callback):
+        pass  # in one process nothing is ever missed
+
     def publish(self, channel, message):
         for handler in self.handlers[channel]:
             handler(message)
@@ -39,17 +46,20 @@ class RedisBroker:
 
     PREFIX = "hearth:"
 
-    def __init__(self, url, on_reconnect=None):
+    def __init__(self, url):
         import redis
 
         self.redis = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=15)
         self.handlers = defaultdict(list)
-        self.on_reconnect = on_reconnect
+        self.reconnected = []  # callbacks: what was published while the listener was away is lost
         self._started = False
         self._lock = threading.Lock()
 
     def subscribe(self, channel, handler):
         self.handlers[channel].append(handler)
+
+    def when_reconnected(self, callback):
+        self.reconnected.append(callback)
 
     def publish(self, channel, message):
         """Publish; a Redis outage loses only the live copy, never stored data, so it is logged, not raised."""
@@ -74,8 +84,9 @@ class RedisBroker:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.subscribe(*(self.PREFIX + channel for channel in self.handlers))
-                if not first and self.on_reconnect:
-                    self.on_reconnect()  # what was published meanwhile is recovered from the database
+                if not first:
+                    for callback in self.reconnected:
+                        callback()  # what was published meanwhile is recovered from the database
                 first, delay = False, 0.2
                 for message in pubsub.listen():
                     self._dispatch(message)
@@ -99,5 +110,9 @@ class RedisBroker:
                 log.exception("broker handler for %s failed", channel)
 
 
-def make_broker(redis_url, on_reconnect=None):
-    return RedisBroker(redis_url, on_reconnect) if redis_url else LocalBroker()
+def make_broker(redis_url):
+    return RedisBroker(redis_url) if redis_url else LocalBroker()
+
+
+def init_app(app):
+    app.extensions["hearth.broker"] = make_broker(app.config["REDIS_URL"])

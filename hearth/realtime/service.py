@@ -15,15 +15,14 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 
-from hearth.accounts.sessions import sessions_ended
+from hearth.accounts.sessions import ENDED_CHANNEL
 from hearth.event_log import events_committed, events_since
 from hearth.extensions import db
 from hearth.models import AuthSession, User, utcnow
 from hearth.observability import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
 from hearth.protocol import GOING_AWAY, MAX_FRAME_BYTES, POLICY, REVALIDATE, REVOKED
-from hearth.realtime.broker import make_broker
 from hearth.realtime.frames import ClientFrames
-from hearth.realtime.hub import Connection, Hub, InlineReader, NoEvent, dumps, event_frame, text_frame
+from hearth.realtime.hub import Connection, Hub, InlineReader, NoEvent, event_frame, text_frame
 from hearth.realtime.presence import Presence
 from hearth.realtime.registry import make_registry
 
@@ -40,15 +39,15 @@ class SocketService:
         self.app = app
         cfg = app.config
         self.hub = Hub()
-        self.broker = make_broker(cfg["REDIS_URL"], on_reconnect=self.catch_up_everyone)
+        self.broker = app.extensions["hearth.broker"]
+        self.broker.when_reconnected(self.catch_up_everyone)
         self.registry = make_registry(cfg["REDIS_URL"])
         self.presence = Presence(self.registry, self.broker, self.hub, self.users_by_id, cfg["PRESENCE_GRACE"])
         self.max_sockets = cfg["MAX_SOCKETS_PER_USER"]
         self.recheck_every = max(1, cfg["SOCKET_RECHECK"])
         self.broker.subscribe("events", self._deliver_event)
-        self.broker.subscribe("sessions", self._close_ended_sessions)
+        self.broker.subscribe(ENDED_CHANNEL, self._close_ended_sessions)
         events_committed.connect(self._publish_events, sender=app, weak=False)
-        sessions_ended.connect(self._publish_ended_sessions, sender=app, weak=False)
         self._started = False
         self._start_lock = threading.Lock()
 
@@ -83,13 +82,8 @@ class SocketService:
         DELIVERY_LAG.observe(max(0.0, time.time() - float(committed_at)))
         EVENTS_FANNED_OUT.inc(self.hub.deliver_event(topic, int(seq), payload))
 
-    def _publish_ended_sessions(self, sender, session_ids):
-        self.broker.publish("sessions", dumps(session_ids))
-
     def _close_ended_sessions(self, message):
-        session_ids = json.loads(message)
-        self.app.extensions["hearth.session_cache"].forget(session_ids)
-        self.hub.close_sessions(session_ids, REVOKED, "session ended")
+        self.hub.close_sessions(json.loads(message), REVOKED, "session ended")
 
     def close_all(self, code=GOING_AWAY, reason="server going away"):
         self.hub.close_all(code, reason)

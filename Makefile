@@ -9,23 +9,35 @@ export PORT HOST
 # unless the environment says otherwise.
 export HEARTH_ENV ?= development
 
-.PHONY: run test lint install install-test
+# Dependencies come from the lock files, exact versions checked by hash, so that two installs a month
+# apart get the same code; `make lock` rewrites them from pyproject.toml (LOCK_ARGS=--upgrade: newest releases).
+LOCK_VENV := .venv-lock
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
+.PHONY: run test lint install install-test lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed node_modules/.package-lock.json
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed node_modules/.package-lock.json
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
 	touch $@
 
 # axe-core, the accessibility engine the browser tests inject into every page
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --quiet
+
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet pip-tools)
+	$(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) --output-file requirements.lock pyproject.toml
+	$(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) --extra test --constraint requirements.lock \
+		--output-file requirements-test.lock pyproject.toml
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

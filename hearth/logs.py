@@ -37,6 +37,8 @@ SECRET_PATTERNS = [
 ]
 SECRET_KEYS = {"password", "token", "cookie", "cookies", "authorization", "secret", "csrf", "totp"}
 REQUEST_FIELDS = ("request_id", "user_id", "session_id")
+# Libraries that announce routine start-up steps at INFO in every worker.
+QUIET_LOGGERS = {"alembic.runtime.plugins": {"level": "WARNING"}}
 
 
 def redact(logger, method, entry):
@@ -144,6 +146,7 @@ def logging_config(access_log=False):
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
             "gunicorn.access": {"level": "INFO" if access_log else "WARNING", "handlers": [], "propagate": True},
+            **QUIET_LOGGERS,
         },
     }
 
@@ -178,6 +181,8 @@ def configure():
     root.addHandler(handler)  # added, not replacing: a test runner's own capture handlers stay
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
+    for name, settings in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(settings["level"])
 
 
 def capture_uncaught():
@@ -197,6 +202,8 @@ def capture_uncaught():
 
     def on_unraisable(unraisable):
         """An exception Python can only report (in a finalizer, at interpreter exit); logging may be gone by then."""
+        if sys.is_finalizing():
+            return  # modules torn down under a finalizer (gevent's, logging's): noise on every worker exit
         exc_info = (unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback)
         message = f"exception ignored in {unraisable.object!r}"
         try:

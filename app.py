@@ -85,7 +85,7 @@ class BoundedChunkedBody:
 
 
 def refuse_early():
-    """Route and body-size errors come before any token check, as the contract orders them.
+    """Route and body-size errors come before any token check, in the order docs/protocol.md gives.
 
     OPTIONS asks what a route allows, which needs no token: it is answered here, for everyone alike.
     """

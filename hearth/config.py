@@ -1,7 +1,7 @@
 """Configuration: defaults, then `HEARTH_*` from the environment, then the caller's overrides.
 
 Every duration is in seconds. The JWT settings are derived from Hearth's own
-names so that the contract's variables are the only knobs a deployer sees.
+names so that the documented variables are the only knobs a deployer sees.
 """
 
 import json
@@ -98,7 +98,7 @@ def jwt_settings(cfg):
         "JWT_ACCESS_CSRF_COOKIE_PATH": "/",
         "JWT_REFRESH_CSRF_COOKIE_PATH": "/",
         # The extension mints the CSRF values and cookies; guards.py checks them, so that
-        # a token error (401) is reported before a CSRF error (403) as the contract orders.
+        # a token error (401) is reported before a CSRF error (403) as docs/protocol.md orders them.
         "JWT_COOKIE_CSRF_PROTECT": True,
         "JWT_CSRF_METHODS": [],
     }

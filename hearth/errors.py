@@ -1,4 +1,4 @@
-"""Errors in the contract's shape: `{"error": code, "message": text}` for JSON clients, a page for people."""
+"""Errors in the shape of docs/protocol.md: `{"error": code, "message": text}` for JSON clients, a page for people."""
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, render_template, request

@@ -93,7 +93,7 @@ def parse(data, required=None, optional=None):
     """Check fields against their checkers; raise one 400 listing every bad one.
 
     `data` may be a function that reads the body, so that callers check membership
-    (404) before the body is even parsed (400), as the contract orders errors.
+    (404) before the body is even parsed (400), as docs/protocol.md orders errors.
     """
     if callable(data):
         data = data()

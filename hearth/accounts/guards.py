@@ -1,7 +1,7 @@
 """Who is asking, and may they: token, CSRF and Origin checks for JSON routes, pages and the socket.
 
-Checks run in the contract's order — token (401), then CSRF and Origin (403) —
-and every failure is an ApiError carrying the contract's code.
+Checks run in the order docs/protocol.md gives — token (401), then CSRF and Origin (403) —
+and every failure is an ApiError carrying its documented code.
 """
 
 import functools

@@ -4,7 +4,7 @@ const EXPIRED = new Set(["token_expired", "token_missing"]);
 const OVER = new Set(["token_invalid", "token_revoked", "refresh_reused", "session_expired"]);
 const NEVER_INTERCEPTED = ["/auth/login", "/auth/register", "/auth/refresh", "/auth/logout", "/auth/logout-all"];
 
-/** An error answer of the API, with the contract's code. */
+/** An error answer of the API, with its documented code. */
 export class HttpError extends Error {
   constructor(status, body) {
     super(body?.message ?? `HTTP ${status}`);

@@ -4,7 +4,8 @@ import json
 
 import requests
 from servers import wait_until
-from wsclient import Person, workspace_of
+from support import workspace_of
+from wsclient import Person
 
 
 def metric(url, name):
@@ -54,7 +55,7 @@ def samples(url, name):
 def test_http_metrics_count_and_time_by_route_template_and_status_across_workers(hearth_server, redis_server):
     server = hearth_server(env={"REDIS_URL": redis_server.url}, workers=2)
     alice = Person(server.url, "alice")
-    _, channels = workspace_of(alice, channels=("one", "two", "three"))
+    channels = workspace_of(alice, channels=("one", "two", "three"), boards=()).channels
     for channel in channels:
         for _ in range(2):
             assert alice.api("GET", f"/api/channels/{channel['id']}/messages").status_code == 200

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from servers import ROOT
-from wsclient import Person, workspace_of
+from support import workspace_of
+from wsclient import Person
 
 from hearth import workspace
 from hearth.extensions import db
@@ -99,7 +100,7 @@ def test_prune_deletes_sessions_that_ended_over_30_days_ago_and_keeps_the_rest(m
 def test_a_resume_from_before_the_pruned_range_gets_resync_required_over_a_real_socket(hearth_server):
     server = hearth_server()
     alice = Person(server.url, "alice")
-    _, (channel,) = workspace_of(alice)
+    channel = workspace_of(alice).channel
     topic = f"chat:{channel['id']}"
     for n in range(12):
         assert alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": f"m{n}"}).status_code == 201

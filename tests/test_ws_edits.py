@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 from servers import Hearth
-from support import drop_database, new_database
-from wsclient import Person, socket_on, workspace_of
+from support import drop_database, new_database, workspace_of
+from wsclient import Person, socket_on
 
 names = (f"editor{i}" for i in itertools.count())
 
@@ -25,8 +25,8 @@ def server(database_kind, request):
 def team(server):
     """Alice and Bob share a channel; Eve is in no workspace of theirs."""
     alice, bob, eve = (Person(server.url, next(names)) for _ in range(3))
-    ws, (channel,) = workspace_of(alice, bob)
-    return alice, bob, eve, ws, channel
+    place = workspace_of(alice, bob)
+    return alice, bob, eve, place.workspace, place.channel
 
 
 def subscribed(person, topic, since=None):
@@ -98,7 +98,7 @@ def test_only_the_author_changes_a_message_over_the_socket(team):
     assert e.expect("error", ref=ref)["code"] == "not_found"
     e.alive()
     # her own channel, Alice's message id
-    _, (own,) = workspace_of(eve)
+    own = workspace_of(eve).channel
     ref = e.request("publish", topic=f"chat:{own['id']}", data={"op": "message.delete", "message_id": mine["id"]})
     assert e.expect("error", ref=ref)["code"] == "not_found"
     assert [m["body"] for m in alice.api("GET", f"/api/channels/{channel['id']}/messages").json()] == ["alice's"]
@@ -207,7 +207,7 @@ def two_workers(hearth_server, redis_server):
 def test_edits_and_deletions_cross_workers_live_and_on_resume(two_workers):
     server = two_workers
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
-    _, (channel,) = workspace_of(alice, bob)
+    channel = workspace_of(alice, bob).channel
     topic = f"chat:{channel['id']}"
     a, worker_a = socket_on(server, alice)
     b, _ = socket_on(server, bob, avoid=worker_a)

@@ -117,3 +117,13 @@ def test_resending_a_deleted_message_does_not_bring_it_back(team):
     )
     assert (again.status_code, again.json["error"]) == (404, "not_found")
     assert history(team) == []
+
+
+def test_the_chat_page_offers_edit_and_delete_on_the_viewers_own_messages_only(team):
+    mine, theirs = post(team, "alice wrote this"), post(team, "bob wrote this", who=team.bob)
+    team.alice.call("PATCH", f"/api/messages/{mine['id']}", {"body": "alice rewrote this"})
+    page = team.alice.client.get(f"/w/{team.workspace['id']}/c/{team.channel['id']}").get_data(as_text=True)
+    own, other = page.split(f'data-message-id="{theirs["id"]}"')
+    assert "alice rewrote this" in own and "(edited)" in own
+    assert 'data-action="edit"' in own and 'data-action="delete"' in own
+    assert "data-action" not in other and "(edited)" not in other

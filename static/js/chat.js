@@ -1,12 +1,22 @@
+import { messageChange } from "./changes.js";
 import { HISTORY_DEFAULT } from "./protocol.js";
 
 /**
  * A chat channel page: messages arrive live, a sent message shows greyed
  * (data-pending) until acked, and scrolling to the top loads older history.
+ * Authors edit and delete their own messages; others see both live.
  */
 export class Chat {
-  constructor({ root, socket, http, documentRef = globalThis.document, newId = () => globalThis.crypto.randomUUID() }) {
-    Object.assign(this, { root, socket, http, documentRef, newId });
+  constructor({
+    root,
+    socket,
+    http,
+    documentRef = globalThis.document,
+    newId = () => globalThis.crypto.randomUUID(),
+    ask = (question) => globalThis.confirm(question),
+  }) {
+    Object.assign(this, { root, socket, http, documentRef, newId, ask });
+    this.userId = Number(root.dataset.userId);
     this.channelId = Number(root.dataset.channelId);
     this.topic = `chat:${this.channelId}`;
     this.list = root.querySelector("#messages");
@@ -27,6 +37,14 @@ export class Chat {
     this.list.addEventListener("scroll", () => {
       if (this.list.scrollTop === 0) this.loadOlder();
     });
+    this.list.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-action]");
+      const item = button?.closest("[data-message-id]");
+      if (!item || item.dataset.pending !== undefined) return;
+      if (button.dataset.action === "edit") this.startEdit(item);
+      else if (button.dataset.action === "delete") this.delete(item);
+    });
+    for (const actions of this.list.querySelectorAll(".actions[hidden]")) actions.hidden = false;
     socket.subscribe(this.topic, { since: Number(root.dataset.seq), handler: (frame) => this.onFrame(frame) });
     this.scrollToEnd();
   }
@@ -35,7 +53,7 @@ export class Chat {
     const body = this.field.value.trim();
     if (!body) return;
     const clientId = this.newId();
-    const me = { display_name: this.root.dataset.userName || "You" };
+    const me = { id: this.userId, display_name: this.root.dataset.userName || "You" };
     const item = this.renderMessage({ client_id: clientId, body, author: me }, { pending: true });
     this.append(item);
     this.field.value = "";
@@ -46,8 +64,106 @@ export class Chat {
   }
 
   onFrame(frame) {
-    if (frame.type === "event" && frame.event === "message.created") this.receive(frame.data);
-    else if (frame.type === "resync_required") this.documentRef.defaultView?.location.reload();
+    if (frame.type === "resync_required") {
+      this.documentRef.defaultView?.location.reload();
+      return;
+    }
+    const change = messageChange(frame);
+    if (change.op === "add") this.receive(change.message);
+    else if (change.op === "update") this.show(change.message);
+    else if (change.op === "remove") this.find(change.id)?.remove();
+  }
+
+  find(id) {
+    return this.list.querySelector(`[data-message-id="${id}"]`);
+  }
+
+  /** An edited message, from its event or the ack of our own edit. */
+  show(message) {
+    const item = this.find(message.id);
+    if (item) this.fill(item, message);
+  }
+
+  startEdit(item) {
+    if (item.querySelector(".edit-form")) return;
+    const doc = this.documentRef;
+    const body = item.querySelector(".body");
+    const form = doc.createElement("form");
+    form.className = "edit-form";
+    const field = doc.createElement("textarea");
+    field.name = "body";
+    field.maxLength = 4000;
+    field.rows = 2;
+    field.value = body.textContent;
+    field.setAttribute("aria-label", "Edit your message");
+    const save = doc.createElement("button");
+    save.type = "submit";
+    save.textContent = "Save";
+    const cancel = doc.createElement("button");
+    cancel.type = "button";
+    cancel.className = "secondary";
+    cancel.textContent = "Cancel";
+    const note = doc.createElement("p");
+    note.className = "error-note";
+    note.setAttribute("role", "alert");
+    note.hidden = true;
+    form.append(field, save, cancel, note);
+    body.hidden = true;
+    body.after(form);
+    field.focus();
+    const close = () => {
+      form.remove();
+      item.querySelector(".body").hidden = false; // fill() may have replaced the body meanwhile
+      item.querySelector("button[data-action=edit]")?.focus();
+    };
+    cancel.addEventListener("click", close);
+    field.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") close();
+      else if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = field.value.trim();
+      if (!text) {
+        note.textContent = "A message cannot be empty: use Delete to remove it.";
+        note.hidden = false;
+        return;
+      }
+      save.disabled = true;
+      const data = { op: "message.update", message_id: Number(item.dataset.messageId), body: text };
+      this.socket.publish(this.topic, data).then(
+        (ack) => {
+          close();
+          this.show(ack.message);
+          item.querySelector("button[data-action=edit]")?.focus();
+        },
+        (error) => {
+          save.disabled = false;
+          note.textContent = `Not saved: ${error.message}`;
+          note.hidden = false;
+        },
+      );
+    });
+  }
+
+  delete(item) {
+    if (!this.ask("Delete this message for everyone?")) return;
+    item.dataset.pending = "";
+    const data = { op: "message.delete", message_id: Number(item.dataset.messageId) };
+    this.socket.publish(this.topic, data).then(
+      () => {
+        this.field.focus();
+        item.remove();
+      },
+      (error) => {
+        delete item.dataset.pending;
+        if (error.code === "not_found") item.remove();
+        else this.fail(item, error);
+      },
+    );
   }
 
   /** A stored message: confirm our own pending copy, or show someone else's once. */
@@ -116,7 +232,38 @@ export class Chat {
     const body = doc.createElement("div");
     body.className = "body";
     body.textContent = message.body;
-    item.replaceChildren(author, doc.createTextNode(" "), time, body);
+    const parts = [author, doc.createTextNode(" "), time];
+    if (message.edited_at) {
+      const edited = doc.createElement("span");
+      edited.className = "edited muted";
+      edited.title = `Edited ${new Date(message.edited_at).toLocaleString()}`;
+      edited.textContent = " (edited)";
+      parts.push(edited);
+    }
+    parts.push(body);
+    const editing = item.querySelector(".edit-form");
+    if (editing) {
+      body.hidden = true;
+      parts.push(editing);
+    }
+    if (message.author?.id === this.userId) parts.push(this.actions());
+    item.dataset.authorId = message.author?.id ?? "";
+    item.replaceChildren(...parts);
+  }
+
+  /** The Edit and Delete buttons of one of the viewer's own messages. */
+  actions() {
+    const doc = this.documentRef;
+    const actions = doc.createElement("div");
+    actions.className = "actions";
+    for (const [action, label] of [["edit", "Edit"], ["delete", "Delete"]]) {
+      const button = doc.createElement("button");
+      button.type = "button";
+      button.dataset.action = action;
+      button.textContent = label;
+      actions.append(button);
+    }
+    return actions;
   }
 
   append(item) {

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from servers import Hearth
+from support import PASSWORD, workspace_of
 from tabs import Tab
-from wsclient import Person, workspace_of
+from wsclient import Person
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -37,9 +38,8 @@ def world(server):
     """Alice and Bob in a new workspace with a channel and a board holding two cards in "To do"."""
     n = next(numbers)
     alice, bob = Person(server.url, f"alice{n}"), Person(server.url, f"bob{n}")
-    ws, (channel,) = workspace_of(alice, bob, name="Team")
-    board = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "Roadmap"}).json()
-    columns = [c["id"] for c in board["columns"]]
+    place = workspace_of(alice, bob, name="Team")
+    ws, channel, board, columns = place.workspace, place.channel, place.board, place.columns
     cards = [
         alice.api("POST", f"/api/boards/{board['id']}/cards", {"column_id": columns[0], "title": title}).json()
         for title in ("Write the docs", "Fix the login")
@@ -73,7 +73,7 @@ def tabs(chromium, server, viewport):
         else:
             tab.page.goto(f"{server.url}/auth/login?next={path}")
             tab.page.fill("#login-form input[name=username]", person.username)
-            tab.page.fill("#login-form input[name=password]", "correct horse battery")
+            tab.page.fill("#login-form input[name=password]", PASSWORD)
             tab.page.click("#login-form button[type=submit]")
             tab.page.wait_for_url(f"{server.url}{path}")
         return tab

@@ -79,7 +79,8 @@ class RawSocket:
     def frames_until_end(self, timeout=5, answer_close=True):
         """Every frame until the server ends the connection, and how it ended: "fin" or "reset".
 
-        With `answer_close`, the server's Close is answered as a well-behaved client does.
+        With `answer_close`, the server's Close is answered as a well-behaved client does; like one, the
+        client closes its socket once the server has ended the connection.
         """
         frames = []
         deadline = time.monotonic() + timeout
@@ -89,6 +90,7 @@ class RawSocket:
             except ConnectionResetError:
                 return frames, "reset"
             if received is None:
+                self.close()
                 return frames, "fin"
             if received[0] == CLOSE and answer_close and not any(op == CLOSE for op, _ in frames):
                 try:

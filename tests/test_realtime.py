@@ -5,6 +5,8 @@ import threading
 import time
 
 import pytest
+from wsproto.connection import ConnectionState
+from wsproto.events import CloseConnection
 
 from hearth.realtime.broker import LocalBroker
 from hearth.realtime.hub import Connection, Hub, TokenBucket, event_frame, parse_topic, text_frame
@@ -26,14 +28,27 @@ class FakeSocket:
         self.shut = how
 
 
+class FakeProtocol:
+    """The wsproto connection beneath: every Close frame is made by its send."""
+
+    state = ConnectionState.OPEN
+
+    def send(self, event):
+        if isinstance(event, CloseConnection):
+            self.state = ConnectionState.LOCAL_CLOSING
+        return b""
+
+
 class FakeWS:
     """What Connection needs of simple_websocket's Server."""
 
     def __init__(self, block=False):
         self.sock = FakeSocket(block)
+        self.ws = FakeProtocol()
         self.closed_with = None
 
     def close(self, reason=None, message=None):
+        self.ws.send(CloseConnection(reason, message))
         self.closed_with = (reason, message)
 
 
@@ -165,7 +180,7 @@ def test_a_slow_reader_is_closed_with_1008_and_stalls_no_one():
     deadline = time.monotonic() + 2
     while slow_ws.closed_with is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert slow.closed and slow.close_code == 1008
+    assert slow.closed and (slow.close_code, slow.closed_by) == (1008, "server")
     assert slow_ws.closed_with is None or slow_ws.closed_with[0] == 1008
     slow_ws.sock.block.set()
     assert [f["seq"] for f in frames_of(fast)] == list(range(1, 11))

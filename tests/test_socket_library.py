@@ -8,6 +8,7 @@ import struct
 from importlib.metadata import version
 
 import simple_websocket
+from wsproto.connection import ConnectionState
 
 from hearth.protocol import MAX_FRAME_BYTES
 from hearth.realtime.hub import Connection, InlineReader, NoEvent
@@ -28,6 +29,24 @@ def receive(sock, n):
         assert chunk, "the server closed the connection"
         data += chunk
     return data
+
+
+def close_code_read(sock):
+    """The code of the Close frame that must come next."""
+    header = receive(sock, 2)
+    assert header[0] == 0x88, header
+    return struct.unpack("!H", receive(sock, header[1])[:2])[0]
+
+
+def nothing_more(sock, wait=0.2):
+    """True when no byte arrives within `wait` seconds (in these tests nothing ends the connection)."""
+    sock.settimeout(wait)
+    try:
+        return sock.recv(1) is None
+    except TimeoutError:
+        return True
+    finally:
+        sock.settimeout(5)
 
 
 def accepted_socket():
@@ -69,10 +88,40 @@ def test_messages_pings_and_close_go_through_the_internals_the_socket_code_reads
     assert int(conn.ws.close_reason) == 1000
 
 
-def test_a_frame_over_the_limit_ends_the_reading_loop():
+def test_a_frame_over_the_limit_is_closed_with_1009_and_read_on_until_the_clients_close():
+    conn, client = accepted_socket()
+    big = b"x" * (MAX_FRAME_BYTES + 1)
+    client.sendall(
+        struct.pack("!BBQ", 0x81, 0x80 | 127, len(big))
+        + b"\x00\x00\x00\x00"
+        + big
+        + masked(0x1, b'{"type":"ping"}')
+        + masked(0x8, struct.pack("!H", 1000))
+    )
+    assert list(conn.messages()) == []  # what follows our Close is read and discarded, up to the client's Close
+    assert conn.ws.ws.state is ConnectionState.CLOSED and not conn.reading
+    assert close_code_read(client) == 1009
+    assert nothing_more(client)
+    assert (conn.close_code, conn.closed_by) == (1009, "server")  # seen where the protocol made the Close
+
+
+def test_a_frame_that_cannot_be_parsed_drops_the_message_before_it_and_ends_our_writing():
+    conn, client = accepted_socket()
+    client.sendall(masked(0x1, b'{"type":"ping"}') + masked(0x1, b"\xff"))
+    client.shutdown(socket.SHUT_WR)  # the client's end comes after the frames, so the reading loop can finish
+    assert list(conn.messages()) == []  # the ping arrived with the bad frame: not handed on
+    assert int(conn.ws.close_reason) == 1007  # recorded for a parse failure: how one is told apart
+    assert close_code_read(client) == 1007
+    assert client.recv(1) == b""  # our FIN right after the Close
+    assert (conn.close_code, conn.closed_by) == (1007, "server")
+
+
+def test_a_clients_close_read_with_a_message_is_answered_and_nothing_follows():
     conn, client = accepted_socket()
     messages = conn.messages()
-    big = b"x" * (MAX_FRAME_BYTES + 1)
-    client.sendall(struct.pack("!BBQ", 0x81, 0x80 | 127, len(big)) + b"\x00\x00\x00\x00" + big)
+    client.sendall(masked(0x1, b'{"type":"ping"}') + masked(0x8, struct.pack("!H", 1000)))
     assert list(messages) == []
-    assert conn.closed
+    assert close_code_read(client) == 1000
+    conn.send({"type": "pong"})  # a late answer from another greenlet is not written
+    assert nothing_more(client)
+    assert (conn.close_code, conn.closed_by) == (1000, "client")

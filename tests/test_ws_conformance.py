@@ -8,6 +8,7 @@ limit is still arriving (9.1.4, 9.3.7, 9.4.7), and the socket_close log line nam
 
 import itertools
 import json
+import time
 
 import pytest
 from rawframes import CLOSE, CONTINUATION, TEXT, RawSocket, close_code, close_frame, frame
@@ -105,11 +106,21 @@ def test_a_message_over_the_limit_gets_its_1009_close_and_a_clean_end(server, pe
 
 
 def test_a_client_that_never_answers_the_close_is_ended_with_a_fin_after_the_wait(server, person, raw):
-    raw.send(frame(TEXT, PING) + frame(TEXT, PING, rsv=0x40))
+    raw.send(frame(TEXT, b"x" * (MAX_FRAME_BYTES + 1)))
     frames, ending = raw.frames_until_end(timeout=CLOSE_WAIT + 3, answer_close=False)
-    assert [(op, close_code(payload)) for op, payload in frames] == [(CLOSE, 1002)]
+    assert [(op, close_code(payload)) for op, payload in frames] == [(CLOSE, 1009)]
     assert ending == "fin"
-    assert close_logged(server, person) == (1002, "server")
+    assert close_logged(server, person) == (1009, "server")
+
+
+def test_after_a_frame_that_cannot_be_parsed_the_close_is_followed_at_once_by_a_fin(server, person, raw):
+    """The client's Close can no longer be found in what follows a broken frame, so it is not waited for."""
+    raw.send(frame(TEXT, b"\xff"))
+    started = time.monotonic()
+    frames, ending = raw.frames_until_end(timeout=CLOSE_WAIT + 3, answer_close=False)
+    assert [(op, close_code(payload)) for op, payload in frames] == [(CLOSE, 1007)]
+    assert ending == "fin" and time.monotonic() - started < CLOSE_WAIT
+    assert close_logged(server, person) == (1007, "server")
 
 
 def test_a_connection_dropped_without_a_close_is_logged_as_1006_by_the_client(server, person, raw):

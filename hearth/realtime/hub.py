@@ -19,6 +19,9 @@ import struct
 import threading
 import time
 
+from wsproto.connection import ConnectionState
+from wsproto.events import CloseConnection
+from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError
 
 from hearth.protocol import POLICY, TOPIC_KINDS
@@ -28,6 +31,9 @@ log = logging.getLogger(__name__)
 
 PING_FRAME = b"\x89\x00"  # an empty ping, written like any other frame
 CLOSE_WAIT = 2.0  # seconds a client gets to answer our close frame
+DROPPED = 1006  # RFC 6455's code for a connection that ended without any Close frame
+NO_STATUS = CloseReason.NO_STATUS_RCVD  # simple-websocket's close_reason until it records one
+END_OF_WRITING = object()  # queued for the writer: end our side of the TCP connection (FIN) here
 
 
 def dumps(value):
@@ -150,7 +156,13 @@ class OrderedSocket:
 
 
 class Connection:
-    """One accepted socket of one session."""
+    """One accepted socket of one session.
+
+    Closing follows RFC 6455: once a Close frame is decided on or written, by either side, `closed` is
+    set and no data frame is written after it, nor is any message still buffered acted on. After a
+    Close of ours the reading loop goes on, discarding, until the client's Close (or CLOSE_WAIT), so
+    the TCP connection ends with a FIN and not with a reset of data left unread.
+    """
 
     def __init__(self, ws, user_id, session_id, key, queue_size=256):
         self.ws = ws
@@ -160,9 +172,15 @@ class Connection:
         self.subscriptions = {}
         self.queue_size = queue_size
         self.outbox = None  # the writer's queue, made with the writer
-        self.closed = False
-        self.close_code = None
+        self.closed = False  # no data frame may be written: a Close is decided on or sent, or the peer is gone
+        self.close_code = None  # the code of the first Close frame written, whoever started the closing
+        self.closed_by = None  # "server" when that Close was ours, "client" when it answered the client's
         self.reading = True  # until the socket's reading loop ends
+        self._unparseable = False  # a frame could not be parsed: what follows it is discarded unread
+        # every Close frame, the library's included (its answer to the client's, its 1002, 1007 and 1009),
+        # is made by the protocol's send: that is where a Close is known before any byte of it is written
+        self._make_frame = ws.ws.send
+        ws.ws.send = self._frame_for
         self.on_gap = None  # set by the owner: called with a Subscription that missed events
         self._sock = ws.sock
         # Under gevent, the OS socket beneath: a frame that fits in its buffer is written at once,
@@ -176,22 +194,75 @@ class Connection:
     # receiving
 
     def messages(self):
-        """Each complete message from the client, read in the calling greenlet, until the socket closes."""
-        ws = self.ws
-        while ws.connected or ws.input_buffer:
-            if ws.input_buffer:
-                yield ws.input_buffer.pop(0)
-                continue
-            try:
+        """Each complete message from the client, read in the calling greenlet, until the socket closes.
+
+        A message still buffered when a Close is decided on is dropped unanswered (a message and a
+        Close often arrive in one read): its answer could only follow the Close. The client sees no
+        answer and sends it again on its next connection.
+        """
+        ws, protocol = self.ws, self.ws.ws
+        try:
+            while protocol.state is not ConnectionState.CLOSED:
+                if ws.input_buffer and not self.closed:
+                    yield ws.input_buffer.pop(0)
+                    continue
+                ws.input_buffer.clear()
                 data = self._sock.recv(ws.receive_bytes)
                 if not data:
-                    raise OSError("the client went away")
-                ws.ws.receive_data(data)
-                ws.connected = ws._handle_events()  # answers pings, records pongs, enforces 1007/1009
-            except (OSError, LocalProtocolError):
-                ws.connected = False
-        self.closed = True
-        self.reading = False
+                    break  # the client went away
+                if self._unparseable:
+                    continue
+                protocol.receive_data(data)
+                if protocol.state is ConnectionState.OPEN:
+                    ws.connected = ws._handle_events()  # answers pings, records pongs, enforces 1007/1009
+                    if protocol.state is not ConnectionState.LOCAL_CLOSING:
+                        continue
+                    # simple-websocket records a code only for a Close it received or, as here, for a
+                    # frame it could not parse, which it answers with our 1002 or 1007
+                    if ws.close_reason != NO_STATUS:
+                        self._stop_parsing()
+                        continue
+                # our Close is out: the events of this read that simple-websocket left (it stops at
+                # its 1009) and all that follow are skipped, up to the client's Close
+                self._skip_until_close()
+        except (OSError, LocalProtocolError):
+            pass
+        finally:
+            ws.connected = False
+            self.closed = True
+            self.reading = False
+            if self.closed_by is None:
+                self.close_code, self.closed_by = DROPPED, "client"
+
+    def _skip_until_close(self):
+        """After our Close: discard what the client still sends until its Close ends the loop.
+
+        Draining is what lets the TCP connection end cleanly: closing it with the rest of an
+        oversized message unread would make the kernel answer with a reset, and the client could
+        lose our 1009 Close with it.
+        """
+        for event in self.ws.ws.events():
+            if isinstance(event, CloseConnection) and self.ws.ws.state is not ConnectionState.CLOSED:
+                self._stop_parsing()  # not the client's Close: a frame that could not be parsed
+
+    def _stop_parsing(self):
+        """After a frame that could not be parsed: our Close, then our FIN; the rest is discarded unread.
+
+        No later frame can be found in the stream, the client's Close included, so it is not waited for:
+        the client sees our side end and ends its own (or is cut off after CLOSE_WAIT).
+        """
+        self._unparseable = True
+        if self._writer is not None and (self._pending or self._write_lock.locked()):
+            try:
+                self.outbox.put_nowait(END_OF_WRITING)  # after the frames queued before it, the Close last
+                self._pending += 1
+            except queue.Full:
+                pass  # the client is cut off after CLOSE_WAIT instead
+            return
+        try:
+            self._sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
 
     def ping(self):
         """A server ping; False when the previous one was never answered (the peer is gone)."""
@@ -246,7 +317,10 @@ class Connection:
                 return
             try:
                 with self._write_lock:
-                    sock.sendall(frame)
+                    if frame is END_OF_WRITING:
+                        sock.shutdown(socket.SHUT_WR)
+                    else:
+                        sock.sendall(frame)
             except OSError:
                 self.closed = True
                 return
@@ -260,7 +334,6 @@ class Connection:
         if self.closed:
             return
         self.closed = True
-        self.close_code = code
         threading.Thread(target=self._close, args=(code, reason), daemon=True).start()
 
     def _close(self, code, reason):
@@ -270,7 +343,22 @@ class Connection:
         except Exception:
             pass
         self.stop_writer()
-        # the client answers our close frame and the reading loop ends; one that does not is cut off
+
+    def _frame_for(self, event):
+        """The protocol's bytes for an event; a Close frame closes the connection to data frames first."""
+        if not isinstance(event, CloseConnection):
+            return self._make_frame(event)
+        ours = self.ws.ws.state is ConnectionState.OPEN  # else it answers the client's Close
+        data = self._make_frame(event)  # raises, writing nothing, when a Close was already sent
+        self.closed = True
+        if self.closed_by is None:
+            self.close_code, self.closed_by = int(event.code), "server" if ours else "client"
+            if ours:
+                threading.Thread(target=self._end_unanswered, daemon=True).start()
+        return data
+
+    def _end_unanswered(self):
+        """The client answers our Close and the reading loop ends; one that does not is cut off."""
         deadline = time.monotonic() + CLOSE_WAIT
         while self.reading and time.monotonic() < deadline:
             time.sleep(0.05)

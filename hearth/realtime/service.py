@@ -166,8 +166,8 @@ class SocketService:
                 request_id=request_id,
                 user_id=user_id,
                 session_id=session_id,
-                close_code=conn.close_code or int(ws.close_reason),
-                closed_by="server" if conn.close_code else "client",
+                close_code=conn.close_code,
+                closed_by=conn.closed_by,
                 duration_s=round(time.monotonic() - opened_at, 3),
             )
 

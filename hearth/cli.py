@@ -82,13 +82,15 @@ def seed_demo():
 @with_appcontext
 @click.option(
     "--keep-events",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=1),
     default=None,
     help="Events kept per topic (default: HEARTH_KEEP_EVENTS, 1000).",
 )
 def prune(keep_events):
     """Delete events beyond the newest of each topic and sessions that ended over 30 days ago (safe while serving)."""
     keep = current_app.config["KEEP_EVENTS"] if keep_events is None else keep_events
+    if keep < 1:  # the newest event of a topic is what a catching-up socket finds its place by
+        raise click.BadParameter(f"HEARTH_KEEP_EVENTS must be 1 or more, not {keep}.")
     events = prune_events(keep)
     sessions = delete_ended_sessions()
     log.info("pruned", keep_events=keep, events_deleted=events, sessions_deleted=sessions)

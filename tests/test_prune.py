@@ -5,15 +5,18 @@ import json
 import subprocess
 import sys
 from datetime import timedelta
+from types import SimpleNamespace
 
+import pytest
 import sqlalchemy as sa
-from servers import ROOT
+from servers import ROOT, wait_until
 from support import workspace_of
 from wsclient import Person
 
 from hearth import workspace
 from hearth.extensions import db
 from hearth.models import AuthSession, Event, User, utcnow
+from hearth.realtime.hub import Connection, event_frame
 
 
 def seqs(topic):
@@ -134,3 +137,57 @@ def test_a_resume_from_before_the_pruned_range_gets_resync_required_over_a_real_
     for client in (sock, watcher):
         event = client.expect("event", topic=topic, seq=13)
         assert event["data"]["body"] == "after the prune"
+
+
+class RecordingSocket:
+    """Just enough of simple-websocket's Server for a Connection: what is written is kept."""
+
+    def __init__(self):
+        self.sock = self
+        self.written = []
+        self.ws = SimpleNamespace(state=None, send=lambda event: b"")
+
+    def sendall(self, data):
+        self.written.append(data)
+
+    def frames(self):
+        return [json.loads(frame[2 if frame[1] & 0x7F < 126 else 4 :]) for frame in self.written]
+
+
+@pytest.mark.parametrize(("keep", "resumable"), [(3, False), (20, True)])
+def test_a_live_gap_reaching_before_the_kept_events_asks_the_client_to_reload(make_app, keep, resumable):
+    """A socket that lost events on the way (a broker hiccup) fills the gap from the log; where the log no
+    longer has them it is told to reload, never handed events with a hole between them."""
+    app = make_app()
+    with app.app_context():
+        user = User(username="alice", display_name="Alice")
+        user.set_password("long enough pw")
+        db.session.add(user)
+        db.session.commit()
+        team = workspace.create_workspace(user.id, {"name": "team"})
+        channel = workspace.create_channel(user.id, team.id, {"name": "general"})
+        for n in range(10):
+            workspace.post_message(user.id, channel.id, {"body": f"m{n}"})
+        prune(app, "--keep-events", str(keep))
+        topic = channel.topic
+
+    service = app.extensions["hearth.sockets"]
+    socket = RecordingSocket()
+    conn = Connection(socket, user_id=user.id, session_id=1, key="k")
+    conn.on_gap = service.fill_gap
+    service.hub.add(conn)
+    sub = service.hub.subscribe(conn, topic)
+    sub.last_seq = 2  # it saw seq 1 and 2, then lost 3 to 9 on the way
+    sub.release()
+    service.hub.deliver_event(topic, 10, event_frame(topic, 10, "message.created", '{"body":"m9"}'))
+
+    expected = 8 if resumable else 1
+    assert wait_until(lambda: len(socket.frames()) >= expected, timeout=5)
+    frames = socket.frames()
+    if resumable:
+        assert [f["seq"] for f in frames] == list(range(3, 11))
+        assert topic in conn.subscriptions
+    else:
+        assert frames == [{"type": "resync_required", "topic": topic, "ref": None}]
+        assert topic not in conn.subscriptions
+    conn.stop_writer()

@@ -117,7 +117,13 @@ class SocketService:
 
         def catch_up():
             try:
-                conn.replay(sub, self.replay(sub.topic, sub.last_seq))
+                replayed = self.replay(sub.topic, sub.last_seq)
+                if replayed and replayed[0][0] > sub.last_seq + 1:
+                    # what was missed is older than `flask prune` kept: the client reloads, as on such a resume
+                    self.hub.unsubscribe(conn, sub.topic)
+                    conn.send({"type": "resync_required", "topic": sub.topic, "ref": None})
+                    return
+                conn.replay(sub, replayed)
             except Exception:
                 log.exception("catching up %s failed", sub.topic)
             conn.go_live(sub)

@@ -13,7 +13,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.before_request
 @auth_required
 def require_session():
-    """Every API route needs a live session, and CSRF and a same-origin Origin on writes."""
+    """Every API route needs a live session; writes need CSRF and a same-origin Origin, and are limited per user."""
 
 
 def listed(rows):

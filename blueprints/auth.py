@@ -2,10 +2,18 @@
 
 from urllib.parse import quote
 
-from flask import Blueprint, g, jsonify, make_response, redirect, render_template, request
+from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request
 from flask_jwt_extended import get_jwt, unset_jwt_cookies
 
-from hearth.accounts.guards import FORM_TYPES, auth_required, authenticate, check_csrf, check_origin, safe_next
+from hearth.accounts.guards import (
+    FORM_TYPES,
+    auth_required,
+    authenticate,
+    check_csrf,
+    check_origin,
+    origin_allowed,
+    safe_next,
+)
 from hearth.accounts.sessions import (
     end_all_sessions,
     end_session,
@@ -109,7 +117,16 @@ def refreshed_session():
 
 
 def signed_out(response):
-    unset_jwt_cookies(response)
+    """Drop the cookies, but only for a request from our own pages that showed the refresh cookie.
+
+    A cross-site post carries no cookie (SameSite) and cannot end the session: clearing the
+    browser's cookies for it would sign the person out and leave their session live.
+    """
+    origin = request.headers.get("Origin")
+    if request.cookies.get(current_app.config["JWT_REFRESH_COOKIE_NAME"]) and (
+        origin is None or origin_allowed(origin)
+    ):
+        unset_jwt_cookies(response)
     return response
 
 

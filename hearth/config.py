@@ -29,6 +29,9 @@ class Config:
     REGISTER_LIMIT = "20/minute"
     LOGIN_USERNAME_LIMIT = "10/5minutes"
     LOGIN_ADDRESS_LIMIT = "30/5minutes"
+    API_WRITE_RATE = 10  # mutating /api requests per user and second, as socket publishes
+    API_WRITE_BURST = 30
+    MEMBER_ADD_LIMIT = "30/10minutes"
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_SOCKETS_PER_USER = 50
@@ -66,6 +69,7 @@ def load_config(app, overrides=None):
     ):
         cfg[key] = int(cfg[key])
     cfg["SESSION_CACHE_TTL"] = float(cfg["SESSION_CACHE_TTL"])
+    cfg["API_WRITE_RATE"], cfg["API_WRITE_BURST"] = float(cfg["API_WRITE_RATE"]), int(cfg["API_WRITE_BURST"])
     if cfg["SECURE_COOKIES"] is None:
         cfg["SECURE_COOKIES"] = cfg["ENV"] not in ("development", "testing")
     cfg["SECURE_COOKIES"] = as_bool(cfg["SECURE_COOKIES"])

@@ -12,6 +12,7 @@ ids and `"redacted": true`, so no replay hands out words their author took back.
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from hearth.accounts.throttles import throttle
 from hearth.errors import DomainError
 from hearth.event_log import append_event, claim_seq, commit_and_announce, rewrite_earlier_events
 from hearth.extensions import db
@@ -81,6 +82,8 @@ def add_member(user_id, workspace_id, data):
     workspace = workspace_for(user_id, workspace_id)
     if workspace.owner_id != user_id:
         raise DomainError("forbidden", "Only the workspace's owner can add members.")
+    # each attempt tells whether a username exists, and puts this workspace in a stranger's list: limited
+    throttle().check_member_addition(user_id)
     fields = parse(data, required={"username": username})
     user = db.session.scalar(sa.select(User).where(User.username == fields["username"]))
     if user is None:

@@ -70,6 +70,7 @@ class Hearth:
             "HEARTH_SECRET_KEY": SECRET,
             "HEARTH_PASSWORD_HASH_PROFILE": "CHEAPEST",
             "HEARTH_REGISTER_LIMIT": "1000/minute",
+            "HEARTH_API_WRITE_BURST": "100000",  # set-ups write fast; tests/security attacks the limit itself
             "DATABASE_URL": database or f"sqlite:///{self.tmp}/hearth.db",
             "PORT": str(self.port),
             "HOST": "127.0.0.1",

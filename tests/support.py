@@ -17,6 +17,7 @@ def settings_for(tmp_path, **overrides):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/hearth.db",
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
         "REGISTER_LIMIT": "1000/minute",
+        "API_WRITE_BURST": 100_000,  # set-ups write fast; the limit itself is attacked in tests/security
         **overrides,
     }
 

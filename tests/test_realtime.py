@@ -9,7 +9,7 @@ from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection
 
 from hearth.realtime.broker import LocalBroker
-from hearth.realtime.hub import Connection, Hub, TokenBucket, event_frame, parse_topic, text_frame
+from hearth.realtime.hub import Connection, Hub, SlidingBudget, TokenBucket, event_frame, parse_topic, text_frame
 from hearth.realtime.presence import Presence
 from hearth.realtime.registry import MemoryRegistry
 
@@ -98,6 +98,8 @@ def test_parse_topic():
         ("board:1e3", "not_found"),
         ("chat:2147483648", "not_found"),
         ("chat:" + "9" * 40, "not_found"),
+        ("presence:010", "not_found"),  # one topic, one name: never a second key for presence:10
+        ("chat:00", "not_found"),
     ):
         with pytest.raises(ValueError, match=code):
             parse_topic(bad)
@@ -206,6 +208,21 @@ def test_token_bucket_allows_bursts_then_the_rate():
     assert [bucket.take() for _ in range(4)] == [True, True, True, False]
     now[0] += 1.0
     assert [bucket.take() for _ in range(3)] == [True, True, False]
+
+
+def test_sliding_budget_counts_what_was_spent_in_the_last_window_only():
+    now = [0.0]
+    budget = SlidingBudget(limit=5000, window=10, clock=lambda: now[0])
+    for second in range(5):
+        now[0] = second
+        assert budget.take(1000)
+    assert not budget.take(1)  # a refusal spends nothing
+    now[0] = 9.9
+    assert not budget.take(1)
+    now[0] = 10.0  # the first 1,000 age out, the others still count
+    assert budget.take(1000) and not budget.take(1)
+    now[0] = 20.0
+    assert budget.take(5000)
 
 
 class Clock:

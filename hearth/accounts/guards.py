@@ -1,7 +1,9 @@
 """Who is asking, and may they: token, CSRF and Origin checks for JSON routes, pages and the socket.
 
 Checks run in the order docs/protocol.md gives — token (401), then CSRF and Origin (403) —
-and every failure is an ApiError carrying its documented code.
+and every failure is an ApiError carrying its documented code. A write that
+passed them counts toward its user's write limit (429): a forged request
+spends nothing of its victim's.
 """
 
 import functools
@@ -14,6 +16,7 @@ from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationE
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
 
 from hearth.accounts.sessions import REJECTION_MESSAGES, live_session
+from hearth.accounts.throttles import throttle
 from hearth.errors import ApiError
 
 MUTATING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -85,6 +88,13 @@ def check_origin(code, required=False):
         raise ApiError(403, code, "Requests from another origin are refused.")
 
 
+def check_write(claims, refresh=False):
+    """A write by a signed-in user: CSRF, then Origin, then the user's write limit (10 a second, bursts of 30)."""
+    check_csrf(claims, refresh=refresh)
+    check_origin("csrf_failed")
+    throttle().check_write(g.user.id)
+
+
 def auth_required(view=None, *, refresh=False):
     """For JSON routes: a live session, and on mutating methods CSRF and a same-origin Origin."""
 
@@ -93,8 +103,7 @@ def auth_required(view=None, *, refresh=False):
         def wrapped(*args, **kwargs):
             claims = authenticate(refresh=refresh)
             if request.method in MUTATING_METHODS:
-                check_csrf(claims, refresh=refresh)
-                check_origin("csrf_failed")
+                check_write(claims, refresh=refresh)
             return view(*args, **kwargs)
 
         return wrapped
@@ -112,8 +121,7 @@ def page_login_required(view):
         except ApiError:
             return redirect("/auth/resume?next=" + quote(current_path(), safe="/"), 303)
         if request.method in MUTATING_METHODS:
-            check_csrf(claims)
-            check_origin("csrf_failed")
+            check_write(claims)
         return view(*args, **kwargs)
 
     return wrapped

@@ -13,7 +13,7 @@ from hearth.errors import DomainError
 from hearth.extensions import db
 from hearth.models import Board, Channel
 from hearth.protocol import POLICY, REPLAY_LIMIT
-from hearth.realtime.hub import TokenBucket, parse_topic
+from hearth.realtime.hub import SlidingBudget, TokenBucket, parse_topic
 from hearth.validation import MAX_ID, parse_json
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 MAX_SUBSCRIPTIONS = 200
 FRAME_RATE, FRAME_BURST = 30, 60  # every client frame
 PUBLISH_RATE, PUBLISH_BURST = 10, 30  # publishes
+# events replayed to one socket in any window: a subscribe-from-0 loop would otherwise turn a few bytes
+# sent into megabytes read from the database and written out
+REPLAY_BUDGET, REPLAY_WINDOW = 5000, 10
 ABUSE_LIMIT = 50  # refused frames in a row before the socket is closed with 1008
 ERROR_CODES = {"invalid_input": "invalid_message"}
 
@@ -33,6 +36,7 @@ class ClientFrames:
         self.conn = conn
         self.frame_budget = TokenBucket(FRAME_RATE, FRAME_BURST)
         self.publish_budget = TokenBucket(PUBLISH_RATE, PUBLISH_BURST)
+        self.replay_budget = SlidingBudget(REPLAY_BUDGET, REPLAY_WINDOW)
         self.refused_in_a_row = 0
 
     def handle(self, raw):
@@ -122,6 +126,8 @@ class ClientFrames:
         if since is not None and (since > head or head - since > REPLAY_LIMIT):
             self.resync(topic, ref)
             return
+        if since is not None and not self.replay_budget.take(head - since):
+            raise FrameError("rate_limited", "Too many events replayed; subscribe again in a few seconds.")
         sub = hub.subscribe(conn, topic)
         sub.hold()  # live events wait from here on
         if since is None:

@@ -11,6 +11,7 @@ subscription replays, live events wait in a buffer, so replay and live meet
 with no gap and no duplicate.
 """
 
+import collections
 import json
 import logging
 import queue
@@ -66,6 +67,10 @@ def parse_topic(topic):
     # an id no column can hold names no row, and PostgreSQL refuses to compare an id column with it
     if not ident.isascii() or not ident.isdigit() or len(ident) > 10 or int(ident) > MAX_ID:
         raise ValueError("not_found")
+    # the topic string is the key of subscriptions and presence: "presence:010" would be a second name
+    # for "presence:10", watched without being counted there
+    if str(int(ident)) != ident:
+        raise ValueError("not_found")
     return kind, int(ident)
 
 
@@ -84,6 +89,26 @@ class TokenBucket:
             self.tokens -= 1
             return True
         return False
+
+
+class SlidingBudget:
+    """At most `limit` units spent in any `window` seconds (a log of what was spent, dropped as it ages)."""
+
+    def __init__(self, limit, window, clock=time.monotonic):
+        self.limit, self.window, self.clock = limit, window, clock
+        self.spent = collections.deque()  # (when, units)
+        self.total = 0
+
+    def take(self, units):
+        """Spend `units` if they fit; False (and nothing spent) when they do not."""
+        now = self.clock()
+        while self.spent and self.spent[0][0] <= now - self.window:
+            self.total -= self.spent.popleft()[1]
+        if self.total + units > self.limit:
+            return False
+        self.spent.append((now, units))
+        self.total += units
+        return True
 
 
 class InlineReader:

@@ -151,6 +151,8 @@ class SocketService:
         conn = Connection(ws, user_id, session_id, key, OUTBOX_FRAMES)
         conn.on_gap = self.fill_gap
         self.hub.add(conn)
+        if not self.session_lives(session_id):
+            conn.close_soon(REVOKED, "session ended")
         frames = ClientFrames(self, conn)
         db.session.remove()  # hold no database connection while idle
         opened_at, request_id = time.monotonic(), g.get("request_id")
@@ -176,6 +178,19 @@ class SocketService:
                 closed_by=conn.closed_by,
                 duration_s=round(time.monotonic() - opened_at, 3),
             )
+
+    def session_lives(self, session_id):
+        """Whether the session is still live, read from the database now, not from the session cache.
+
+        The upgrade checked the session before this socket was in the hub, where a logout's close
+        finds it; a logout that committed in between closed nothing. Asked once the socket is in
+        the hub, this sees that logout's commit, and any later one's close finds the socket.
+        """
+        db.session.rollback()  # a fresh read, not the upgrade's
+        revoked_at = db.session.execute(
+            sa.select(AuthSession.revoked_at).where(AuthSession.id == session_id)
+        ).one_or_none()
+        return revoked_at is not None and revoked_at[0] is None
 
     # maintenance: heartbeats, presence sweeps, session re-checks
 

@@ -5,6 +5,7 @@ them, so it cannot send the matching `X-CSRF-TOKEN`: missing, wrong, or the othe
 """
 
 import pytest
+import requests
 from support import PASSWORD, settings_for
 from wsclient import upgrade_status
 
@@ -167,3 +168,24 @@ def test_the_same_requests_with_the_right_csrf_value_go_through(team):
             assert response.status_code in (200, 201, 204), (endpoint, response.text[:300])
         if endpoint == "auth.change_password":
             alice.api("POST", "/auth/password", {"current_password": "taken over!", "new_password": PASSWORD})
+
+
+@pytest.mark.parametrize("path", ["/auth/logout", "/auth/logout-all", "/auth/refresh", "/auth/resume"])
+@pytest.mark.parametrize("cookies_sent", [False, True], ids=["as SameSite sends it", "by a browser without SameSite"])
+def test_a_cross_site_post_cannot_sign_anyone_out(server, person, path, cookies_sent):
+    """Another site's form posting to a session route: the browser shows the answer's Set-Cookie headers,
+    so clearing the cookies would sign the person out while their session stays live in the device list."""
+    victim = person()
+    jar = victim.http.cookies if cookies_sent else None
+    response = requests.post(
+        server.url + path,
+        data={"next": "/"},
+        cookies=jar,
+        headers={"Origin": "https://evil.example", "Referer": "https://evil.example/"},
+        allow_redirects=False,
+    )
+    assert response.status_code in (303, 401, 403), response.text[:200]
+    assert "Set-Cookie" not in response.headers
+    assert victim.api("GET", "/api/me").status_code == 200
+    assert len(victim.api("GET", "/auth/sessions").json()) == 1
+    assert victim.api("POST", path if path != "/auth/resume" else "/auth/refresh").status_code in (200, 204)

@@ -6,7 +6,8 @@ import time
 import pytest
 import requests
 from servers import Hearth, wait_until
-from wsclient import Person, workspace_of
+from support import settings_for, workspace_of
+from wsclient import Person
 
 writers = (f"writer{i}" for i in itertools.count())
 
@@ -29,7 +30,7 @@ def test_http_writes_are_limited_per_user_like_socket_publishes(limited_server):
     """1,000 messages over HTTP took 2.9 s, where the socket allows 10 a second. Fresh connections, so that
     with two workers the writes land on both: the limit is the user's, not one process's."""
     flooder, neighbour = Person(limited_server.url, next(writers)), Person(limited_server.url, next(writers))
-    _, (channel,) = workspace_of(flooder, neighbour)
+    channel = workspace_of(flooder, neighbour).channel
     path = f"{limited_server.url}/api/channels/{channel['id']}/messages"
     headers = {"X-CSRF-TOKEN": flooder.http.cookies.get("csrf_access_token"), "Connection": "close"}
     started, answers = time.monotonic(), []
@@ -61,8 +62,6 @@ def test_http_writes_are_limited_per_user_like_socket_publishes(limited_server):
 
 def test_every_mutating_api_route_is_behind_the_write_limit(tmp_path):
     """The limit sits in the API blueprint's before_request: a mutating /api route outside it would escape."""
-    from support import settings_for
-
     from app import create_app
 
     app = create_app(settings_for(tmp_path))

@@ -77,10 +77,11 @@ def load_config(app, overrides=None):
     cfg.update(SESSION_COOKIE_SECURE=cfg["SECURE_COOKIES"], SESSION_COOKIE_SAMESITE="Lax")
     cfg["ALLOWED_ORIGINS"] = as_list(cfg["ALLOWED_ORIGINS"])
     cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"], app.instance_path)
+    # A logged database error never shows the values bound to its query: message text, hashes, token ids.
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}, "hide_parameters": True})
     else:  # a server that restarted left dead connections in the pool: test each before use (one round trip)
-        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "hide_parameters": True})
     cfg["SECRET_KEY"] = secret_key(cfg, app.instance_path)
     cfg.update(jwt_settings(cfg))
 

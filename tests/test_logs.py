@@ -4,10 +4,14 @@ import json
 import signal
 from datetime import datetime
 
+import pytest
 import requests
+import sqlalchemy as sa
 from servers import end_process, wait_until
 from support import PASSWORD
 from wsclient import Person
+
+from hearth.extensions import db
 
 
 def lines_of(output):
@@ -93,3 +97,10 @@ def test_every_line_of_a_server_that_logs_fails_and_raises_is_json_without_secre
     assert any(e["logger"] == "py.warnings" and "a warning, on purpose" in e["message"] for e in entries)
     opened = next(e for e in entries if e["message"] == "socket_open")
     assert (opened["user_id"], opened["session_id"]) == (alice.id, 2) and opened["request_id"]
+
+
+def test_a_database_error_never_shows_the_values_bound_to_its_query(app):
+    """What a traceback of a failed query says is logged: the SQL, never the bound values (a message, a hash)."""
+    with app.app_context(), pytest.raises(sa.exc.DBAPIError) as failed:
+        db.session.execute(sa.text("INSERT INTO no_such_table (x) VALUES (:value)"), {"value": "private words"})
+    assert "no_such_table" in str(failed.value) and "private words" not in str(failed.value)

@@ -1,6 +1,7 @@
 """Server-rendered pages for signed-in people, and the form posts that make them work without JavaScript."""
 
 import functools
+from datetime import UTC
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_jwt_extended import get_jwt
@@ -9,9 +10,18 @@ from hearth import workspace
 from hearth.accounts.guards import page_login_required
 from hearth.accounts.sessions import end_session, live_sessions
 from hearth.errors import DomainError
+from hearth.models import isoformat
 from hearth.protocol import HISTORY_DEFAULT
 
 bp = Blueprint("pages", __name__)
+
+# Times as pages render them: ISO 8601 for `<time datetime>`, and UTC text for a browser without
+# JavaScript (with it, static/js/times.js rewrites them in the viewer's own time zone).
+bp.add_app_template_filter(isoformat, "iso")
+bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%Y-%m-%d"), "utc_day")
+bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%A, %d %B %Y (UTC)"), "utc_date_text")
+bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%H:%M UTC"), "utc_clock_text")
+bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"), "utc_datetime_text")
 
 
 def form_action(page):

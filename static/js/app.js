@@ -6,8 +6,10 @@ import { Http } from "./http.js";
 import { PresenceList } from "./presence.js";
 import { HearthSocket } from "./socket.js";
 import { ConnectionStatus } from "./status.js";
+import { localizeTimes } from "./times.js";
 
 const body = document.body;
+localizeTimes(document);
 const auth = new Auth({ expiresAt: Number(body.dataset.accessExpiresAt || 0) });
 const http = new Http({ auth });
 auth.startProactive();
@@ -18,7 +20,7 @@ const boardRoot = document.querySelector(".board[data-board-id]");
 const presenceRoot = document.getElementById("presence");
 
 if (chatRoot || boardRoot || presenceRoot) {
-  const status = new ConnectionStatus(document.getElementById("connection-status"));
+  const status = new ConnectionStatus(document.getElementById("connection-status"), { noun: chatRoot ? "message" : "change" });
   const socket = new HearthSocket({
     url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
     auth,

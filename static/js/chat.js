@@ -1,5 +1,6 @@
 import { messageChange } from "./changes.js";
 import { HISTORY_DEFAULT } from "./protocol.js";
+import { clockText, dateTimeText, markDays } from "./times.js";
 
 /**
  * A chat channel page: messages arrive live, a sent message shows greyed
@@ -46,6 +47,7 @@ export class Chat {
     });
     for (const actions of this.list.querySelectorAll(".actions[hidden]")) actions.hidden = false;
     socket.subscribe(this.topic, { since: Number(root.dataset.seq), handler: (frame) => this.onFrame(frame) });
+    markDays(this.list, { documentRef });
     this.scrollToEnd();
   }
 
@@ -204,6 +206,7 @@ export class Chat {
       for (const message of older.reverse()) {
         if (!this.list.querySelector(`[data-message-id="${message.id}"]`)) this.list.prepend(this.renderMessage(message));
       }
+      markDays(this.list, { documentRef: this.documentRef });
       this.list.scrollTop = this.list.scrollHeight - height;
     } finally {
       this.loadingOlder = false;
@@ -228,7 +231,9 @@ export class Chat {
     time.className = "muted";
     const at = message.created_at ? new Date(message.created_at) : new Date();
     time.dateTime = at.toISOString();
-    time.textContent = at.toISOString().slice(11, 16);
+    time.dataset.format = "clock";
+    time.textContent = clockText(at);
+    time.title = dateTimeText(at);
     const body = doc.createElement("div");
     body.className = "body";
     body.textContent = message.body;
@@ -270,6 +275,7 @@ export class Chat {
     const stick = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 40;
     this.list.querySelector(".empty")?.remove();
     this.list.append(item);
+    markDays(this.list, { documentRef: this.documentRef });
     if (stick || item.dataset.pending !== undefined) this.scrollToEnd();
   }
 

@@ -3,6 +3,7 @@ import { CLOSE } from "./protocol.js";
 
 const PING_EVERY_MS = 25000;
 const PONG_WITHIN_MS = 10000;
+const PROBE_WITHIN_MS = 5000; // after the browser says the network changed, an open socket must answer this fast
 const STABLE_AFTER_MS = 10000; // a connection this old resets the backoff
 const RETRY_SOON = new Set(["rate_limited", "unavailable"]);
 
@@ -43,8 +44,8 @@ export class HearthSocket {
     this.reconnectTimer = null;
     this.pingTimer = null;
     this.pongTimer = null;
-    events?.addEventListener?.("online", () => this.reconnectNow());
-    events?.addEventListener?.("offline", () => this.setStatus("offline"));
+    events?.addEventListener?.("online", () => this.onNetworkChange());
+    events?.addEventListener?.("offline", () => this.onNetworkChange());
   }
 
   /** Follow a topic; `handler(frame)` gets its events, presence frames and resync requests. */
@@ -64,6 +65,7 @@ export class HearthSocket {
     return new Promise((resolve, reject) => {
       this.outbox.set(ref, { frame, resolve, reject });
       if (this.isOpen()) this.send(frame);
+      else this.setStatus(this.status, this.reconnectAt); // the status counts what waits
     });
   }
 
@@ -121,6 +123,7 @@ export class HearthSocket {
     if (frame.type === "pong") {
       this.clearTimeout(this.pongTimer);
       if (this.now() - this.openedAt >= STABLE_AFTER_MS) this.backoff.reset();
+      if (this.status !== "open") this.setStatus("open");
       return;
     }
     if (frame.type === "ack" || (frame.type === "error" && this.outbox.has(frame.ref))) {
@@ -149,12 +152,35 @@ export class HearthSocket {
     else entry.reject(Object.assign(new Error(frame.message), { code: frame.code, frame }));
   }
 
-  ping() {
+  ping(within = PONG_WITHIN_MS) {
     if (!this.isOpen()) return;
     this.send({ type: "ping", ref: "ping" });
     this.clearTimeout(this.pongTimer);
     // No pong: the connection is half-open (a sleeping laptop, a dead proxy). Drop it and reconnect.
-    this.pongTimer = this.setTimeout(() => this.ws?.close(), PONG_WITHIN_MS);
+    const ws = this.ws;
+    this.pongTimer = this.setTimeout(() => this.abandon(ws), within);
+  }
+
+  /** Give up on a connection that stopped answering, without waiting for a close handshake that may never come. */
+  abandon(ws) {
+    if (ws !== this.ws) return;
+    ws.onclose = null;
+    ws.onmessage = null;
+    ws.close();
+    this.onClose(ws, { code: 1006 });
+  }
+
+  /**
+   * The browser's online and offline events are hints, not facts: a socket
+   * that is open is asked (a ping; the status stays Live while it answers,
+   * and it is dropped if it does not), and a closed one is retried at once
+   * when the network is back.
+   */
+  onNetworkChange() {
+    if (this.stopped) return;
+    if (this.isOpen()) this.ping(PROBE_WITHIN_MS);
+    else if (this.isOnline()) this.reconnectNow();
+    else this.setStatus("offline");
   }
 
   onClose(ws, event) {
@@ -218,6 +244,7 @@ export class HearthSocket {
 
   setStatus(state, reconnectAt = null) {
     this.status = state;
+    this.reconnectAt = reconnectAt;
     this.onStatus(state, { reconnectAt, pending: this.outbox.size });
   }
 }

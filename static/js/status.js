@@ -3,9 +3,9 @@
  * connecting | open | reconnecting | offline, counting down to the next attempt.
  */
 export class ConnectionStatus {
-  constructor(element, { now = () => Date.now(), setInterval = globalThis.setInterval.bind(globalThis),
+  constructor(element, { noun = "change", now = () => Date.now(), setInterval = globalThis.setInterval.bind(globalThis),
     clearInterval = globalThis.clearInterval.bind(globalThis) } = {}) {
-    Object.assign(this, { element, now, setInterval, clearInterval });
+    Object.assign(this, { element, noun, now, setInterval, clearInterval });
     this.ticker = null;
     if (element) element.hidden = false;
   }
@@ -17,19 +17,23 @@ export class ConnectionStatus {
     this.ticker = null;
     this.element.dataset.state = state;
     const render = () => {
-      this.element.textContent = statusText(state, reconnectAt && Math.max(0, reconnectAt - this.now()), pending);
+      const waitMs = reconnectAt && Math.max(0, reconnectAt - this.now());
+      this.element.textContent = statusText(state, waitMs, pending, this.noun);
     };
     render();
     if (state === "reconnecting" && reconnectAt) this.ticker = this.setInterval(render, 1000);
   }
 }
 
-export function statusText(state, waitMs, pending) {
+/** What a person reads; `noun` names what waits to be sent ("message" on a chat, "change" on a board). */
+export function statusText(state, waitMs, pending = 0, noun = "change") {
+  const waiting = pending === 1 ? `1 ${noun}` : `${pending} ${noun}s`;
   if (state === "open") return "Live";
   if (state === "connecting") return "Connecting…";
   if (state === "offline") {
-    return pending ? "Offline — messages will be sent when you're back" : "Offline — changes will appear when you're back";
+    if (!pending) return "Offline — changes by others will appear when you're back";
+    return `Offline — ${waiting} will be sent when you're back`;
   }
-  if (waitMs === null || waitMs === undefined) return "Reconnecting…";
-  return `Reconnecting in ${Math.ceil(waitMs / 1000)} s…`;
+  const retry = waitMs === null || waitMs === undefined ? "Reconnecting…" : `Reconnecting in ${Math.ceil(waitMs / 1000)} s…`;
+  return pending ? `${retry} ${waiting} waiting to be sent` : retry;
 }

@@ -185,6 +185,48 @@ test("the browser coming back online reconnects at once", async () => {
   assert.equal(sockets.length, 2);
 });
 
+test("an offline blip that the open socket survives never leaves the status offline", async () => {
+  const { socket, sockets, events, statuses, setOnline, clock } = setup();
+  socket.connect();
+  sockets[0].open();
+  setOnline(false);
+  events.dispatchEvent(new Event("offline"));
+  assert.deepEqual(sockets[0].sent.at(-1), { type: "ping", ref: "ping" }); // asked, not assumed dead
+  assert.equal(statuses.at(-1)[0], "open");
+  setOnline(true);
+  events.dispatchEvent(new Event("online"));
+  sockets[0].receive({ type: "pong", ref: "ping" });
+  await clock.advance(20000); // well past the probe's 5 s
+  assert.equal(sockets.length, 1);
+  assert.equal(sockets[0].readyState, 1);
+  assert.ok(statuses.every(([state]) => state !== "offline"));
+});
+
+test("an open socket that stops answering after the network changes is dropped, then shows offline", async () => {
+  const { socket, sockets, events, statuses, setOnline, clock } = setup();
+  socket.connect();
+  sockets[0].open();
+  setOnline(false);
+  events.dispatchEvent(new Event("offline"));
+  await clock.advance(4999);
+  assert.equal(statuses.at(-1)[0], "open");
+  await clock.advance(1);
+  assert.equal(sockets[0].readyState, 3);
+  assert.equal(statuses.at(-1)[0], "offline");
+});
+
+test("a publish while offline updates the count the status shows", () => {
+  const { socket, sockets, events, statuses, setOnline } = setup();
+  socket.connect();
+  sockets[0].open();
+  setOnline(false);
+  sockets[0].drop(1006);
+  events.dispatchEvent(new Event("offline"));
+  socket.publish("chat:1", { body: "one", client_id: "c-1" });
+  socket.publish("chat:1", { body: "two", client_id: "c-2" });
+  assert.deepEqual(statuses.at(-1), ["offline", { reconnectAt: null, pending: 2 }]);
+});
+
 test("resync_required forgets the seq and tells the page", () => {
   const { socket, sockets } = setup();
   const seen = [];

@@ -73,7 +73,14 @@ export class Chat {
     const change = messageChange(frame);
     if (change.op === "add") this.receive(change.message);
     else if (change.op === "update") this.show(change.message);
-    else if (change.op === "remove") this.find(change.id)?.remove();
+    else if (change.op === "remove") this.removeMessage(this.find(change.id));
+  }
+
+  /** Take a message out, and the day separator it leaves alone. */
+  removeMessage(item) {
+    if (!item) return;
+    item.remove();
+    markDays(this.list, { documentRef: this.documentRef });
   }
 
   find(id) {
@@ -158,11 +165,11 @@ export class Chat {
     this.socket.publish(this.topic, data).then(
       () => {
         this.field.focus();
-        item.remove();
+        this.removeMessage(item);
       },
       (error) => {
         delete item.dataset.pending;
-        if (error.code === "not_found") item.remove();
+        if (error.code === "not_found") this.removeMessage(item);
         else this.fail(item, error);
       },
     );

@@ -133,7 +133,7 @@ def test_an_edit_and_a_deletion_by_one_person_appear_live_for_the_other(world, t
     bob.page.reload()
     bob.live()
     assert bob.bodies() == ["see you at 11"]
-    assert "edited" in bob.page.text_content("#messages li")
+    assert "edited" in bob.page.text_content("#messages li[data-message-id]")
     alice.page.screenshot(path=str(tmp_path / f"chat-edited-{viewport}.png"))
     assert sticking_out(alice.page) == []
     assert not serious_axe_findings(alice.page)

@@ -153,6 +153,69 @@ def move_card(workspace_id, board_id, card_id):
     return f"/w/{workspace_id}/b/{board_id}"
 
 
+def _card_on_board(workspace_id, board_id, card_id):
+    """A card of this board of this workspace, or 404: the URL names all three."""
+    workspace.board_for(g.user.id, board_id, workspace_id)
+    card = workspace.card_for(g.user.id, card_id)
+    if card.board_id != board_id:
+        abort(404)
+    return card
+
+
+def _card_details(workspace_id, board_id, card, status=200, note=None, yours=None):
+    return (
+        render_template(
+            "pages/card.html",
+            workspace=workspace.workspace_for(g.user.id, workspace_id),
+            board=workspace.board_for(g.user.id, board_id, workspace_id),
+            card=card,
+            note=note,
+            yours=yours,
+        ),
+        status,
+    )
+
+
+@bp.get("/w/<int:workspace_id>/b/<int:board_id>/cards/<int:card_id>")
+@page_login_required
+def card_details(workspace_id, board_id, card_id):
+    return _card_details(workspace_id, board_id, _card_on_board(workspace_id, board_id, card_id).to_dict())
+
+
+@bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards/<int:card_id>")
+@page_login_required
+def edit_card(workspace_id, board_id, card_id):
+    """The details form: a stale version shows the card as it now is, with what the person typed kept beside it."""
+    _card_on_board(workspace_id, board_id, card_id)
+    typed = {"title": request.form.get("title", ""), "description": request.form.get("description", "")}
+    try:
+        workspace.update_card(g.user.id, card_id, {**typed, "version": form_int("version")})
+    except DomainError as e:
+        if e.code == "conflict":
+            note = "Someone else changed this card while you were editing it. This is the card as it is now; your text was not saved and is shown below."
+            return _card_details(workspace_id, board_id, e.extra["current"], 409, note, typed)
+        if e.code == "invalid_input":
+            current = workspace.card_for(g.user.id, card_id).to_dict()
+            return _card_details(workspace_id, board_id, {**current, **typed}, 400, e.message)
+        raise
+    return redirect(f"/w/{workspace_id}/b/{board_id}", 303)
+
+
+@bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards/<int:card_id>/delete")
+@page_login_required
+def delete_card(workspace_id, board_id, card_id):
+    _card_on_board(workspace_id, board_id, card_id)
+    try:
+        workspace.delete_card(g.user.id, card_id, {"version": form_int("version")})
+    except DomainError as e:
+        if e.code != "conflict":
+            raise
+        note = "Someone else changed this card before you deleted it. This is the card as it is now: delete it again if you still want it gone."
+        return _card_details(workspace_id, board_id, e.extra["current"], 409, note)
+    flash("The card was deleted.", "info")
+    return redirect(f"/w/{workspace_id}/b/{board_id}", 303)
+
+
 def form_int(field):
     try:
         return int(request.form.get(field, ""))

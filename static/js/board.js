@@ -1,11 +1,18 @@
+import { CardDetails } from "./card_details.js";
+import { CardDrag } from "./card_drag.js";
+import { cardChange } from "./changes.js";
+
 /**
- * A board page: cards move live for everyone. The move buttons publish over
- * the socket; a move that lost a race shows the card where it really is now.
+ * A board page: cards move live for everyone, by drag and drop or by the move
+ * buttons (which keep keyboard focus on the moved card), and open in a details
+ * dialog to be edited or deleted. Every change publishes over the socket; one
+ * that lost a race shows the card as it really is now, with a note.
  */
 export class BoardView {
-  constructor({ root, socket, documentRef = globalThis.document }) {
+  constructor({ root, socket, documentRef = globalThis.document, ask = (question) => globalThis.confirm(question) }) {
     Object.assign(this, { root, socket, documentRef });
     this.boardId = Number(root.dataset.boardId);
+    this.workspaceId = Number(root.dataset.workspaceId);
     this.topic = `board:${this.boardId}`;
     this.notice = documentRef.createElement("p");
     this.notice.className = "notice";
@@ -24,7 +31,13 @@ export class BoardView {
       event.preventDefault();
       this.create(form);
     });
+    this.details = new CardDetails({ board: this, documentRef, ask });
+    this.drag = new CardDrag({ board: this });
     socket.subscribe(this.topic, { since: Number(root.dataset.seq), handler: (frame) => this.onFrame(frame) });
+  }
+
+  cardPath(id) {
+    return `/w/${this.workspaceId}/b/${this.boardId}/cards/${id}`;
   }
 
   columns() {
@@ -36,18 +49,32 @@ export class BoardView {
     const from = columns.indexOf(card.closest("[data-column-id]"));
     const to = columns[from + (direction === "prev" ? -1 : 1)];
     if (!to) return;
+    const position = to.querySelectorAll("[data-card-id]").length;
+    this.publishMove(card, Number(to.dataset.columnId), position).then(() => this.keepFocus(card, direction));
+  }
+
+  /** Move a card to a 0-based position among the other cards of a column; resolves once settled. */
+  publishMove(card, columnId, position) {
     card.dataset.pending = "";
     const data = {
       op: "card.move",
       card_id: Number(card.dataset.cardId),
       version: Number(card.dataset.version),
-      column_id: Number(to.dataset.columnId),
-      position: to.querySelectorAll("[data-card-id]").length,
+      column_id: columnId,
+      position,
     };
-    this.socket.publish(this.topic, data).then(
+    return this.socket.publish(this.topic, data).then(
       (ack) => this.place(ack.card),
       (error) => this.refused(card, error),
     );
+  }
+
+  /** After a keyboard move, focus stays on the card: on the button pressed, or its other one at the board's edge. */
+  keepFocus(card, direction) {
+    if (!card.isConnected) return;
+    const pressed = card.querySelector(`button[data-move=${direction}]`);
+    const other = card.querySelector(`button[data-move=${direction === "prev" ? "next" : "prev"}]`);
+    (pressed && !pressed.disabled ? pressed : other && !other.disabled ? other : card.querySelector(".title"))?.focus();
   }
 
   create(form) {
@@ -82,10 +109,18 @@ export class BoardView {
       this.documentRef.defaultView?.location.reload();
       return;
     }
-    if (frame.type !== "event") return;
-    if (frame.event === "card.deleted") this.find(frame.data.id)?.remove();
-    else this.place(frame.data);
+    const change = cardChange(frame, (id) => {
+      const shown = this.find(id);
+      return shown ? Number(shown.dataset.version) : undefined;
+    });
+    if (change.op === "place") this.place(change.card);
+    else if (change.op === "remove") this.remove(change.id);
+    this.details.changed(change);
     this.refreshButtons();
+  }
+
+  remove(id) {
+    this.find(id)?.remove();
   }
 
   find(id) {
@@ -100,11 +135,19 @@ export class BoardView {
     element.dataset.version = card.version;
     delete element.dataset.pending;
     element.querySelector(".title").textContent = card.title;
+    const description = element.querySelector(".description");
+    if (description && card.description !== undefined) {
+      description.textContent = card.description;
+      description.hidden = !card.description;
+    }
+    element.querySelector("input[name=version]")?.setAttribute("value", card.version);
     const column = this.root.querySelector(`[data-column-id="${card.column_id}"] .cards`);
     if (!column) return;
-    element.remove();
-    const siblings = [...column.querySelectorAll("[data-card-id]")];
-    column.insertBefore(element, siblings[card.position] ?? null);
+    const focused = element.contains(this.documentRef.activeElement) ? this.documentRef.activeElement : null;
+    const siblings = [...column.querySelectorAll("[data-card-id]")].filter((other) => other !== element);
+    const before = siblings[card.position] ?? null;
+    if (element.parentNode !== column || element.nextElementSibling !== before) column.insertBefore(element, before);
+    focused?.focus(); // moving an element drops its focus: a keyboard user keeps their place
     this.refreshButtons();
   }
 
@@ -113,8 +156,13 @@ export class BoardView {
     const item = doc.createElement("li");
     item.className = "kcard";
     item.dataset.cardId = card.id;
-    const title = doc.createElement("div");
+    item.draggable = true;
+    const title = doc.createElement("a");
     title.className = "title";
+    title.href = this.cardPath(card.id);
+    const description = doc.createElement("p");
+    description.className = "description";
+    description.hidden = true;
     const moves = doc.createElement("div");
     moves.className = "moves";
     for (const [direction, arrow] of [["prev", "←"], ["next", "→"]]) {
@@ -124,7 +172,7 @@ export class BoardView {
       button.textContent = arrow; // labelled by refreshButtons once placed
       moves.append(button);
     }
-    item.append(title, moves);
+    item.append(title, description, moves);
     return item;
   }
 

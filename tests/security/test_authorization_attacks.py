@@ -49,6 +49,12 @@ def routes_with_ids(team):
         ("pages.create_card", "POST", f"/w/{wid}/b/{bid}/cards", {"column_id": ours.columns[0], "title": "mine now"}),
         ("pages.move_card", "POST", f"/w/{wid}/b/{bid}/cards/{card}/move", {"direction": "next", "version": 1}),
         ("pages.move_card", "POST", f"/w/{my_wid}/b/{my_bid}/cards/{card}/move", {"direction": "next", "version": 1}),
+        ("pages.card_details", "GET", f"/w/{wid}/b/{bid}/cards/{card}", None),
+        ("pages.card_details", "GET", f"/w/{my_wid}/b/{my_bid}/cards/{card}", None),
+        ("pages.edit_card", "POST", f"/w/{wid}/b/{bid}/cards/{card}", {"title": "mine now", "version": 1}),
+        ("pages.edit_card", "POST", f"/w/{my_wid}/b/{my_bid}/cards/{card}", {"title": "mine now", "version": 1}),
+        ("pages.delete_card", "POST", f"/w/{wid}/b/{bid}/cards/{card}/delete", {"version": 1}),
+        ("pages.delete_card", "POST", f"/w/{my_wid}/b/{my_bid}/cards/{card}/delete", {"version": 1}),
         ("pages.end_session", "POST", f"/settings/sessions/{sid}/end", {}),
     ]
 

@@ -111,6 +111,15 @@ def mutating_routes(team):
             "access",
             True,
         ),
+        (
+            "pages.edit_card",
+            "POST",
+            f"/w/{wid}/b/{bid}/cards/{card}",
+            {"title": "forged", "description": "", "version": 1},
+            "access",
+            True,
+        ),
+        ("pages.delete_card", "POST", f"/w/{wid}/b/{bid}/cards/{card}/delete", {"version": 1}, "access", True),
         ("pages.end_session", "POST", f"/settings/sessions/{sid}/end", {}, "access", True),
     ]
 
@@ -155,6 +164,11 @@ def test_the_same_requests_with_the_right_csrf_value_go_through(team):
     for endpoint, method, path, body, kind, form in routes:
         if body and "version" in body:
             body["version"] = card_version(alice, team.ours)
+        if endpoint == "pages.delete_card":  # the table's card is left for api.delete_card, the last row
+            spare = alice.api(
+                "POST", f"/api/boards/{team.ours.board['id']}/cards", {"column_id": team.ours.columns[0], "title": "x"}
+            ).json()
+            path, body = path.replace(f"/cards/{team.ours.card['id']}/", f"/cards/{spare['id']}/"), {"version": 1}
         if endpoint in ("auth.logout", "auth.logout_all", "auth.end_session", "pages.end_session"):
             continue  # they would end the session the rest of the table runs in; tests/test_logout.py has them
         csrf = alice.http.cookies.get(f"csrf_{kind}_token")

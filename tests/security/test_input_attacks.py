@@ -67,13 +67,14 @@ def test_script_is_escaped_on_every_page_it_appears_on(server, person):
     place = workspace_of(owner, friend, name=SCRIPT, channels=(SCRIPT[:80],), boards=(SCRIPT[:80],))
     ws, channel, board = place.workspace, place.channel, place.board
     card = {"column_id": place.columns[0], "title": SCRIPT, "description": SCRIPT}
-    owner.api("POST", f"/api/boards/{board['id']}/cards", card)
+    card = owner.api("POST", f"/api/boards/{board['id']}/cards", card).json()
     friend.api("POST", f"/api/channels/{channel['id']}/messages", {"body": SCRIPT, "client_id": "x"})
     pages = [
         "/",
         f"/w/{ws['id']}",
         f"/w/{ws['id']}/c/{channel['id']}",
         f"/w/{ws['id']}/b/{board['id']}",
+        f"/w/{ws['id']}/b/{board['id']}/cards/{card['id']}",
         "/settings/sessions",
     ]
     for path in pages:

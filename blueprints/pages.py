@@ -192,7 +192,10 @@ def edit_card(workspace_id, board_id, card_id):
         workspace.update_card(g.user.id, card_id, {**typed, "version": form_int("version")})
     except DomainError as e:
         if e.code == "conflict":
-            note = "Someone else changed this card while you were editing it. This is the card as it is now; your text was not saved and is shown below."
+            note = (
+                "Someone else changed this card while you were editing it. "
+                "This is the card as it is now; your text was not saved and is shown below."
+            )
             return _card_details(workspace_id, board_id, e.extra["current"], 409, note, typed)
         if e.code == "invalid_input":
             current = workspace.card_for(g.user.id, card_id).to_dict()
@@ -210,7 +213,10 @@ def delete_card(workspace_id, board_id, card_id):
     except DomainError as e:
         if e.code != "conflict":
             raise
-        note = "Someone else changed this card before you deleted it. This is the card as it is now: delete it again if you still want it gone."
+        note = (
+            "Someone else changed this card before you deleted it. "
+            "This is the card as it is now: delete it again if you still want it gone."
+        )
         return _card_details(workspace_id, board_id, e.extra["current"], 409, note)
     flash("The card was deleted.", "info")
     return redirect(f"/w/{workspace_id}/b/{board_id}", 303)

@@ -193,9 +193,7 @@ def end_and_sign_out(end):
 @auth_required
 def password_change():
     fields = parse(json_body(), required={"current_password": password_attempt, "new_password": password})
-    change_password(
-        g.user.id, fields["current_password"], fields["new_password"], get_jwt()["sid"], request.remote_addr
-    )
+    change_password(g.user.id, fields["current_password"], fields["new_password"], get_jwt()["sid"])
     return "", 204
 
 

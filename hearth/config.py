@@ -29,6 +29,9 @@ class Config:
     REGISTER_LIMIT = "20/minute"
     LOGIN_USERNAME_LIMIT = "10/5minutes"
     LOGIN_ADDRESS_LIMIT = "30/5minutes"
+    LOGIN_SUCCESS_LIMIT = "10/minute"  # correct logins per username: each costs a hash and starts a session
+    PASSWORD_CHANGE_LIMIT = "10/5minutes"  # wrong current passwords per session
+    MAX_SESSIONS_PER_USER = 20  # live sessions; a new one ends those used longest ago
     API_WRITE_RATE = 10  # mutating /api requests per user and second, as socket publishes
     API_WRITE_BURST = 30
     MEMBER_ADD_LIMIT = "30/10minutes"
@@ -63,6 +66,7 @@ def load_config(app, overrides=None):
         "REUSE_GRACE",
         "TRUSTED_PROXIES",
         "MAX_SOCKETS_PER_USER",
+        "MAX_SESSIONS_PER_USER",
         "PRESENCE_GRACE",
         "SOCKET_RECHECK",
         "KEEP_EVENTS",

@@ -134,7 +134,29 @@ def start_session(user, user_agent):
     )
     db.session.add(session)
     db.session.commit()
+    _end_sessions_over_the_cap(user.id)
     return session
+
+
+def _end_sessions_over_the_cap(user_id):
+    """A user holds at most MAX_SESSIONS_PER_USER live sessions: beyond it, those used longest ago end.
+
+    Every login leaves a session row; without a cap a loop of correct logins would leave them without bound.
+    """
+    now = utcnow()
+    over = (
+        sa.select(AuthSession.id)
+        .where(
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            AuthSession.refresh_expires_at > now,
+        )
+        .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())
+        .offset(current_app.config["MAX_SESSIONS_PER_USER"])
+    )
+    if ids := db.session.scalars(over).all():
+        _end_sessions(AuthSession.id.in_(ids), reason="session_limit")
 
 
 def issue_tokens(session):

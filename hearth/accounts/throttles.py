@@ -25,16 +25,21 @@ class Throttle:
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.login_by_username = parse(app.config["LOGIN_USERNAME_LIMIT"])
         self.login_by_address = parse(app.config["LOGIN_ADDRESS_LIMIT"])
+        self.logins_of_username = parse(app.config["LOGIN_SUCCESS_LIMIT"])
+        self.password_change_failures = parse(app.config["PASSWORD_CHANGE_LIMIT"])
         self.register_by_address = parse(app.config["REGISTER_LIMIT"])
         self.member_additions = parse(app.config["MEMBER_ADD_LIMIT"])
         cfg = app.config
         self.writes = make_token_buckets(cfg["REDIS_URL"], cfg["API_WRITE_RATE"], cfg["API_WRITE_BURST"])
 
     def check_login(self, username, address):
-        """Refuse while either failure count is full, before the password is even looked at."""
+        """Refuse while either failure count, or the username's successes, is full, before the password is
+        even looked at: every login costs a password hash, and each success a session."""
         for limit, key in ((self.login_by_username, username), (self.login_by_address, address)):
             if not self.limiter.test(limit, "login", key):
                 self._refuse(limit, ("login", key), "Too many failed logins; try again later.")
+        if not self.limiter.test(self.logins_of_username, "signed-in", username):
+            self._refuse(self.logins_of_username, ("signed-in", username), "Too many logins; try again later.")
 
     def login_failed(self, username, address):
         self.limiter.hit(self.login_by_username, "login", username)
@@ -42,6 +47,19 @@ class Throttle:
 
     def login_succeeded(self, username):
         self.limiter.clear(self.login_by_username, "login", username)
+        self.limiter.hit(self.logins_of_username, "signed-in", username)
+
+    def check_password_change(self, session_id):
+        """Wrong current passwords are counted per session, apart from the login limits: a lock on the
+        username (anyone can cause one) never keeps a signed-in person from changing their password."""
+        key = str(session_id)
+        if not self.limiter.test(self.password_change_failures, "password-change", key):
+            self._refuse(
+                self.password_change_failures, ("password-change", key), "Too many wrong passwords; try again later."
+            )
+
+    def password_change_failed(self, session_id):
+        self.limiter.hit(self.password_change_failures, "password-change", str(session_id))
 
     def check_register(self, address):
         if not self.limiter.hit(self.register_by_address, "register", address):

@@ -48,12 +48,15 @@ def check_login(username, password, client_address):
     return user
 
 
-def change_password(user_id, current_password, new_password, session_id, client_address):
-    """Set a new password after checking the current one; every other session of the user ends."""
+def change_password(user_id, current_password, new_password, session_id):
+    """Set a new password after checking the current one; every other session of the user ends.
+
+    Limited by wrong current passwords of this session, never by the login limits of the username.
+    """
     user = db.session.get(User, user_id)
-    throttle().check_login(user.username, client_address)
+    throttle().check_password_change(session_id)
     if not user.check_password(current_password):
-        throttle().login_failed(user.username, client_address)
+        throttle().password_change_failed(session_id)
         raise ApiError(401, "invalid_credentials", "The current password is wrong.", fields=["current_password"])
     user.set_password(new_password)
     db.session.commit()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from support import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "live-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789"
@@ -23,15 +24,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_until(check, timeout=15.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def require_binary(name, package):

@@ -1,13 +1,34 @@
 """What tests share besides fixtures: the test secret and password, app settings, test databases, `Auth`,
-and the one builder of workspaces and teams.
+the one builder of workspaces and teams, waiting with a deadline, and tokens that have already run out.
 
 Test modules import these from here, never from a conftest: the security and fault suites have conftests of their own.
 """
 
+import time
 from types import SimpleNamespace
+
+import jwt
 
 TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789-abcdef"
 PASSWORD = "correct horse battery"
+
+
+def wait_until(check, timeout=15.0, interval=0.05):
+    """Poll `check` until it answers something true and return that, or its last answer once `timeout` seconds
+    have passed. Tests wait with this, never with a fixed sleep: it is over as soon as the awaited thing happens."""
+    deadline = time.monotonic() + timeout
+    while not (answer := check()) and time.monotonic() < deadline:
+        time.sleep(interval)
+    return answer
+
+
+def expired(token, key=TEST_SECRET):
+    """This token as it is once it has run out: the same claims (user, session, jti, type, CSRF value)
+    with `exp` a minute ago, signed with `key` (the test app's; `servers.SECRET` for a live server).
+    Expiry is tested with one of these, not by waiting for a real token to expire."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    now = int(time.time())
+    return jwt.encode({**claims, "iat": now - 120, "nbf": now - 120, "exp": now - 60}, key, algorithm="HS256")
 
 
 def settings_for(tmp_path, **overrides):

@@ -1,16 +1,12 @@
 """Ending sessions: logout, logout-all, revoking a device, changing the password."""
 
-import time
-
-from support import PASSWORD, Auth
+from support import PASSWORD, expired
 
 
-def test_logout_works_with_an_expired_access_token(make_app):
-    client = make_app(ACCESS_TTL=1).test_client()
-    auth = Auth(client)
+def test_logout_works_with_an_expired_access_token(client, auth):
     auth.register()
-    access = auth.cookie("access_token_cookie")
-    time.sleep(2.1)
+    access = expired(auth.cookie("access_token_cookie"))
+    auth.set_access_token(access)
     assert client.get("/api/me").json["error"] == "token_expired"
     response = auth.logout()
     assert response.status_code == 204

@@ -1,10 +1,9 @@
 """Pages: the resume redirect, the forms and their hooks, the devices page, and the headers pages carry."""
 
 import re
-import time
 
 import pytest
-from support import PASSWORD, Auth
+from support import PASSWORD, Auth, expired
 
 
 @pytest.mark.parametrize("path", ["/", "/settings/sessions", "/settings/sessions?tab=1"])
@@ -14,11 +13,9 @@ def test_a_page_without_a_token_goes_through_resume(client, path):
     assert response.location == "/auth/resume?next=" + path.replace("?", "%3F").replace("=", "%3D")
 
 
-def test_an_expired_token_resumes_and_comes_back(make_app):
-    client = make_app(ACCESS_TTL=1).test_client()
-    auth = Auth(client)
+def test_an_expired_token_resumes_and_comes_back(client, auth):
     auth.register()
-    time.sleep(2.1)
+    auth.set_access_token(expired(auth.cookie("access_token_cookie")))
     response = client.get("/settings/sessions")
     assert (response.status_code, response.location) == (303, "/auth/resume?next=/settings/sessions")
 

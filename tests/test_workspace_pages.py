@@ -1,10 +1,9 @@
 """The workspace pages: rendered for members, 404 for others, escaped, and usable through their forms."""
 
 import re
-import time
 
 import pytest
-from support import Auth
+from support import Auth, expired, workspace_of
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -41,15 +40,11 @@ def test_a_channel_or_board_under_the_wrong_workspace_is_404(team):
     assert team.alice.client.get(f"/w/{other['id']}/b/{team.board['id']}").status_code == 404
 
 
-def test_every_page_redirects_through_resume_when_the_token_expired(make_app):
-    auth = Auth(make_app().test_client())  # the set-up's token must not expire half-way
+def test_every_page_redirects_through_resume_when_the_token_expired(client, auth):
     auth.register()
-    wid = auth.call("POST", "/api/workspaces", {"name": "w"}).json["id"]
-    cid = auth.call("POST", f"/api/workspaces/{wid}/channels", {"name": "c"}).json["id"]
-    bid = auth.call("POST", f"/api/workspaces/{wid}/boards", {"name": "b"}).json["id"]
-    client = make_app(ACCESS_TTL=1).test_client()  # the same database
-    assert Auth(client).login().status_code == 200
-    time.sleep(2.1)
+    place = workspace_of(auth, name="w", channels=("c",), boards=("b",))
+    wid, cid, bid = place.workspace["id"], place.channel["id"], place.board["id"]
+    auth.set_access_token(expired(auth.cookie("access_token_cookie")))
     for path in ("/", f"/w/{wid}", f"/w/{wid}/c/{cid}", f"/w/{wid}/b/{bid}"):
         response = client.get(path)
         assert (response.status_code, response.location) == (303, f"/auth/resume?next={path}")

@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+from support import wait_until
 from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection
 
@@ -52,12 +53,14 @@ class FakeWS:
         self.closed_with = (reason, message)
 
 
+def written(conn):
+    """True once every frame handed to the connection's writer has been written."""
+    return conn._pending == 0
+
+
 def frames_of(conn, timeout=2):
-    """The JSON payloads the connection's writer has written, once its queue has drained."""
-    deadline = time.monotonic() + timeout
-    while conn.outbox is not None and not conn.outbox.empty() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.05)
+    """The JSON payloads the connection's writer has written, once it has written all it was given."""
+    assert wait_until(lambda: written(conn), timeout), "the writer did not drain"
     return [json.loads(decode(frame)) for frame in conn.ws.sock.sent]
 
 
@@ -125,9 +128,9 @@ def test_an_event_frame_is_built_once_for_every_subscriber():
         sub.last_seq = 0
         sub.release()  # live from here
     hub.deliver_event("chat:1", 1, event("chat:1", 1))
-    time.sleep(0.2)
-    written = [conn.ws.sock.sent[0] for conn in conns]
-    assert all(frame is written[0] for frame in written)
+    assert wait_until(lambda: all(conn.ws.sock.sent for conn in conns), timeout=2)
+    sent = [conn.ws.sock.sent[0] for conn in conns]
+    assert all(frame is sent[0] for frame in sent)
     for conn in conns:
         conn.stop_writer()
 
@@ -177,11 +180,9 @@ def test_a_slow_reader_is_closed_with_1008_and_stalls_no_one():
     started = time.monotonic()
     for seq in range(1, 11):
         hub.deliver_event("chat:1", seq, event("chat:1", seq))
-        time.sleep(0.01)  # the fast reader keeps up
+        assert wait_until(lambda: written(fast), timeout=1)  # the fast reader keeps up
     assert time.monotonic() - started < 1
-    deadline = time.monotonic() + 2
-    while slow_ws.closed_with is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: slow_ws.closed_with is not None, timeout=2)
     assert slow.closed and (slow.close_code, slow.closed_by) == (1008, "server")
     assert slow_ws.closed_with is None or slow_ws.closed_with[0] == 1008
     slow_ws.sock.block.set()
@@ -196,7 +197,7 @@ def test_closing_a_session_closes_only_its_connections():
     for conn in (*mine, other):
         hub.add(conn)
     hub.close_sessions([10], 4403, "session ended")
-    time.sleep(0.2)
+    wait_until(lambda: all(c.ws.closed_with for c in mine), timeout=2)
     assert [c.ws.closed_with for c in mine] == [(4403, "session ended")] * 2
     assert other.ws.closed_with is None and not other.closed
     other.stop_writer()

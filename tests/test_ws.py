@@ -9,9 +9,9 @@ import time
 import pytest
 import requests
 from servers import Hearth
-from support import drop_database, new_database, team_of
+from support import drop_database, new_database, team_of, wait_until
 from websockets.exceptions import InvalidStatus
-from wsclient import Person
+from wsclient import Person, opens
 
 from hearth.realtime.frames import ABUSE_LIMIT
 
@@ -129,7 +129,7 @@ def test_resume_while_others_publish_has_no_gap_and_no_duplicate(team):
     def publish_during_replay():
         for i in range(25):  # within the publish rate limit's burst
             writer.request("publish", topic=topic, data={"body": f"new{i}", "client_id": f"n{i}"})
-            time.sleep(0.005)
+            time.sleep(0.005)  # the pace of the writes that land during the replay, not a wait for anything
 
     thread = threading.Thread(target=publish_during_replay)
     a = alice.socket()
@@ -161,9 +161,9 @@ def test_the_socket_outlives_its_access_token_and_closes_on_logout(team):
     a = alice.socket()
     a.subscribe(topic)
     a.expect("subscribed")
-    time.sleep(2.5)  # past HEARTH_ACCESS_TTL=2
+    expired = lambda: alice.http.get(alice.url + "/api/me").json().get("error") == "token_expired"  # noqa: E731
+    assert wait_until(expired, timeout=5)  # HEARTH_ACCESS_TTL=2 has run out
     a.alive()
-    assert alice.http.get(alice.url + "/api/me").json()["error"] == "token_expired"
 
     laptop = requests.Session()  # another HTTP client holding the same session's refresh cookie
     laptop.cookies.update(alice.http.cookies)
@@ -189,9 +189,9 @@ def test_revoking_a_session_closes_only_its_sockets(team):
 def test_refresh_reuse_closes_the_sessions_sockets(team):
     alice = team.alice
     a = alice.socket()
+    a.alive()  # served, so its session's ending reaches it
     stolen = dict(alice.http.cookies)
     assert alice.api("POST", "/auth/refresh").status_code == 200
-    time.sleep(0.1)
     thief = requests.Session()
     thief.cookies.update(stolen)
     # inside the grace the replay gets the current tokens; after a second rotation it is reuse
@@ -462,8 +462,7 @@ def test_the_socket_cap_refuses_the_extra_upgrade_and_frees_on_close(hearth_serv
     assert refused.value.response.status_code == 429
     assert b"too_many_connections" in refused.value.response.body
     sockets[0].close()
-    time.sleep(0.3)
-    alice.socket().alive()
+    assert wait_until(lambda: opens(alice), timeout=5).alive()  # its slot is free once the server saw it close
 
 
 def test_sigterm_closes_every_socket_with_1001(hearth_server):

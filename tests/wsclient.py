@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 from support import PASSWORD
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 
@@ -69,6 +69,16 @@ class Person:
         return Socket(
             self.url, cookie if cookie is not None else self.cookie_header(), origin if origin is not None else self.url
         )
+
+
+def opens(person):
+    """A new socket of this person, or None while the socket cap refuses it (429): poll it with wait_until."""
+    try:
+        return person.socket()
+    except InvalidStatus as refused:
+        if refused.response.status_code == 429:
+            return None
+        raise
 
 
 def upgrade_status(url, headers):

@@ -10,6 +10,7 @@ import threading
 import time
 
 import requests
+from support import wait_until
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 RETRY_SOON = {"rate_limited", "unavailable"}
@@ -107,12 +108,7 @@ def run_until_all_delivered(chatters, during=None, timeout=60):
     try:
         if during:
             during()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if all(c.done_sending for c in chatters) and all(c.last_seq >= total for c in chatters):
-                break
-            time.sleep(0.2)
-        else:
+        if not wait_until(lambda: all(c.done_sending and c.last_seq >= total for c in chatters), timeout, 0.2):
             raise AssertionError(
                 "not delivered in time: "
                 + ", ".join(
@@ -124,6 +120,17 @@ def run_until_all_delivered(chatters, during=None, timeout=60):
         for chatter in chatters:
             chatter.stop()
     return total
+
+
+def chatting(chatters, connections=1, acked_before=None):
+    """True once every chatter has connected `connections` times and had a message acked since
+    `acked_before` (their counts of acked messages then), or has none left to send: a fault
+    that comes after this comes mid-chat."""
+    acked_before = acked_before or [0] * len(chatters)
+    return all(
+        c.connections >= connections and (len(c.acked) > before or c.done_sending)
+        for c, before in zip(chatters, acked_before)
+    )
 
 
 def stored_messages(person, channel_id):

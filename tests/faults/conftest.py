@@ -2,10 +2,9 @@
 
 import os
 import signal
-import time
 
 import pytest
-from servers import wait_until
+from support import wait_until
 
 
 def workers_of(server):
@@ -23,7 +22,7 @@ def kill_worker():
         before = workers_of(server)
         os.kill(before[0], signal.SIGKILL)
         assert wait_until(lambda: len(set(workers_of(server)) - set(before)) == 1, timeout=20)
-        time.sleep(0.2)
+        assert wait_until(server.ready, timeout=20)  # the replacement has booted and answers
         return before[0]
 
     return kill

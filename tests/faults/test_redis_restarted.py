@@ -3,8 +3,8 @@ acked message is lost (it is in the database) nor shown twice (clients resume wh
 
 import time
 
-from chatters import Chatter, assert_nothing_lost_or_doubled, run_until_all_delivered, stored_messages
-from support import workspace_of
+from chatters import Chatter, assert_nothing_lost_or_doubled, chatting, run_until_all_delivered, stored_messages
+from support import wait_until, workspace_of
 from wsclient import Person, socket_on
 
 
@@ -21,7 +21,7 @@ def test_a_redis_restart_mid_chat_loses_nothing_and_fan_out_recovers(hearth_serv
     recovered_after = []
 
     def restart_redis():
-        time.sleep(0.8)
+        assert wait_until(lambda: chatting(chatters), timeout=30)  # mid-chat
         redis_server.restart(down_for=1.5)  # everything in it is gone: subscriptions, presence, counters
         restarted = time.monotonic()
         for attempt in range(100):  # a message from one worker's socket until the other worker's socket gets one

@@ -63,14 +63,37 @@ def add_member(workspace_id):
     return created(workspace.add_member(g.user.id, workspace_id, json_body))
 
 
+@bp.delete("/workspaces/<int:workspace_id>/members/<int:user_id>")
+def remove_member(workspace_id, user_id):
+    workspace.remove_member(g.user.id, workspace_id, user_id)
+    return "", 204
+
+
 @bp.get("/workspaces/<int:workspace_id>/channels")
 def channels(workspace_id):
-    return listed(workspace.channels_of(g.user.id, workspace_id))
+    return jsonify(workspace.channel_list(g.user.id, workspace_id))
 
 
 @bp.post("/workspaces/<int:workspace_id>/channels")
 def create_channel(workspace_id):
     return created(workspace.create_channel(g.user.id, workspace_id, json_body))
+
+
+@bp.patch("/channels/<int:channel_id>")
+def rename_channel(channel_id):
+    return created(workspace.rename_channel(g.user.id, channel_id, json_body), 200)
+
+
+@bp.delete("/channels/<int:channel_id>")
+def delete_channel(channel_id):
+    workspace.delete_channel(g.user.id, channel_id)
+    return "", 204
+
+
+@bp.post("/channels/<int:channel_id>/read")
+def mark_read(channel_id):
+    workspace.mark_read(g.user.id, channel_id, json_body)
+    return "", 204
 
 
 @bp.get("/channels/<int:channel_id>/messages")
@@ -111,6 +134,17 @@ def create_board(workspace_id):
 @bp.get("/boards/<int:board_id>")
 def board(board_id):
     return jsonify(workspace.board_state(g.user.id, board_id))
+
+
+@bp.patch("/boards/<int:board_id>")
+def rename_board(board_id):
+    return created(workspace.rename_board(g.user.id, board_id, json_body), 200)
+
+
+@bp.delete("/boards/<int:board_id>")
+def delete_board(board_id):
+    workspace.delete_board(g.user.id, board_id)
+    return "", 204
 
 
 @bp.post("/boards/<int:board_id>/cards")

@@ -15,8 +15,13 @@ from flask.signals import Namespace
 from hearth.extensions import db
 from hearth.models import Event
 
+signals = Namespace()
 # Sent after the commit that stored events, with `events` (a list of CommittedEvent).
-events_committed = Namespace().signal("events-committed")
+events_committed = signals.signal("events-committed")
+# Sent after a commit that took topics away: `topics`, `user_id` (None: from everyone), `reason`.
+access_withdrawn = signals.signal("access-withdrawn")
+# Sent after a user's read marker moved: `user_id`, `topic`, `seq` (the marker now).
+read_moved = signals.signal("read-moved")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,20 @@ def commit_and_announce(*events):
     db.session.commit()
     if events:
         events_committed.send(current_app._get_current_object(), events=list(events))
+
+
+def announce_withdrawal(topics, reason, user_id=None):
+    """After the commit: sockets following these topics (all, or only this user's) stop, told why."""
+    access_withdrawn.send(current_app._get_current_object(), topics=list(topics), user_id=user_id, reason=reason)
+
+
+def announce_read(user_id, topic, seq):
+    read_moved.send(current_app._get_current_object(), user_id=user_id, topic=topic, seq=seq)
+
+
+def forget_topic(topic):
+    """Drop a deleted channel's or board's log: a later row that reuses the id (SQLite may) starts afresh."""
+    db.session.execute(sa.delete(Event).where(Event.topic == topic))
 
 
 def events_since(topic, seq, limit=None):

@@ -117,7 +117,13 @@ class Workspace(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80))
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Head of the `workspace:<id>` topic (channels, boards and members coming and going), like a channel's seq.
+    seq: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def topic(self):
+        return f"workspace:{self.id}"
 
     def to_dict(self):
         return {"id": self.id, "name": self.name, "owner_id": self.owner_id}
@@ -153,6 +159,18 @@ class Channel(WorkspaceTopic, db.Model):
 
     def to_dict(self):
         return {"id": self.id, "workspace_id": self.workspace_id, "name": self.name}
+
+
+class ReadMarker(db.Model):
+    """How far one user has read one channel: the seq of the last message they saw. It only moves forward."""
+
+    __tablename__ = "read_markers"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    seq: Mapped[int] = mapped_column(default=0)
 
 
 class Message(db.Model):

@@ -12,7 +12,7 @@ REVALIDATE = 4401  # refresh the session, then reconnect
 REVOKED = 4403  # the session was ended: do not reconnect
 
 # frames
-CLIENT_FRAMES = ("subscribe", "unsubscribe", "publish", "ping")
+CLIENT_FRAMES = ("subscribe", "unsubscribe", "publish", "ping", "typing")
 SERVER_FRAMES = (
     "subscribed",
     "unsubscribed",
@@ -23,8 +23,12 @@ SERVER_FRAMES = (
     "pong",
     "presence_state",
     "presence_diff",
+    "read",
+    "typing",
 )
-TOPIC_KINDS = ("chat", "board", "presence")
+TOPIC_KINDS = ("chat", "board", "presence", "workspace")
+UNSUBSCRIBED_REASONS = ("removed", "deleted")  # why the server ended a subscription by itself
+TYPING_EVERY = 2  # seconds: at most one typing frame relayed per user and topic
 MAX_FRAME_BYTES = 64 * 1024
 
 # pages of history

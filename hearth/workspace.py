@@ -7,16 +7,42 @@ change and its event commit together; the event is announced after the commit.
 An edit or a deletion also rewrites the earlier events of what it changed (same
 seq, same kind): they carry the current text, or for something deleted only its
 ids and `"redacted": true`, so no replay hands out words their author took back.
+
+Channels, boards and members coming and going are events of the workspace's own
+topic (`workspace:<id>`), whose head is the workspace row's `seq`. Removing a
+member or deleting a channel or board also withdraws topics from the sockets
+that follow them, announced after the commit like the events.
 """
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from hearth.accounts.throttles import throttle
 from hearth.errors import DomainError
-from hearth.event_log import append_event, claim_seq, commit_and_announce, rewrite_earlier_events
+from hearth.event_log import (
+    announce_read,
+    announce_withdrawal,
+    append_event,
+    claim_seq,
+    commit_and_announce,
+    forget_topic,
+    rewrite_earlier_events,
+)
 from hearth.extensions import db
-from hearth.models import Board, BoardColumn, Card, Channel, Membership, Message, User, Workspace, utcnow
+from hearth.models import (
+    Board,
+    BoardColumn,
+    Card,
+    Channel,
+    Membership,
+    Message,
+    ReadMarker,
+    User,
+    Workspace,
+    utcnow,
+)
 from hearth.protocol import HISTORY_DEFAULT, HISTORY_MAX
 from hearth.validation import identifier, integer, name, parse, text, username
 
@@ -57,6 +83,18 @@ def workspace_for(user_id, workspace_id):
     )
 
 
+def _owned(user_id, workspace_id, doing):
+    """The workspace, when the user owns it: another member is told no (403), a stranger sees nothing (404)."""
+    workspace = workspace_for(user_id, workspace_id)
+    if workspace.owner_id != user_id:
+        raise DomainError("forbidden", f"Only the workspace's owner can {doing}.")
+    return workspace
+
+
+def _workspace_event(workspace_id, seq, kind, data):
+    return append_event(f"workspace:{workspace_id}", seq, kind, data)
+
+
 def create_workspace(user_id, data):
     fields = parse(data, required={"name": name})
     workspace = Workspace(name=fields["name"], owner_id=user_id)
@@ -79,20 +117,53 @@ def members_of(user_id, workspace_id):
 
 def add_member(user_id, workspace_id, data):
     """Only the owner adds members; a member who is not the owner is told so, a stranger sees nothing."""
-    workspace = workspace_for(user_id, workspace_id)
-    if workspace.owner_id != user_id:
-        raise DomainError("forbidden", "Only the workspace's owner can add members.")
+    _owned(user_id, workspace_id, "add members")
     # each attempt tells whether a username exists, and puts this workspace in a stranger's list: limited
     throttle().check_member_addition(user_id)
     fields = parse(data, required={"username": username})
     user = db.session.scalar(sa.select(User).where(User.username == fields["username"]))
     if user is None:
         raise DomainError("invalid_input", f"No user is called {fields['username']!r}.", fields=["username"])
+    seq = claim_seq(Workspace, workspace_id)
     if db.session.get(Membership, (workspace_id, user.id)):
+        db.session.rollback()
         raise DomainError("conflict", f"{user.username} is already a member.")
     db.session.add(Membership(workspace_id=workspace_id, user_id=user.id))
-    db.session.commit()
+    commit_and_announce(_workspace_event(workspace_id, seq, "member.added", {"user": user.to_dict()}))
     return user
+
+
+def remove_member(user_id, workspace_id, member_id):
+    """The owner removes any other member; any member removes themself (leaves). The owner cannot leave.
+
+    At once, everywhere: the removed person's sockets lose every topic of the workspace, and
+    they leave its presence without the reconnect grace.
+    """
+    workspace = workspace_for(user_id, workspace_id)
+    if member_id != user_id and workspace.owner_id != user_id:
+        raise DomainError("forbidden", "Only the workspace's owner can remove other members.")
+    if member_id == workspace.owner_id:
+        raise DomainError("conflict", "The owner cannot leave their own workspace.")
+    seq = claim_seq(Workspace, workspace_id)
+    membership = db.session.get(Membership, (workspace_id, member_id))
+    if membership is None:
+        db.session.rollback()
+        raise not_found("member")
+    user = db.session.get(User, member_id)
+    channel_ids = db.session.scalars(sa.select(Channel.id).where(Channel.workspace_id == workspace_id)).all()
+    board_ids = db.session.scalars(sa.select(Board.id).where(Board.workspace_id == workspace_id)).all()
+    db.session.execute(
+        sa.delete(ReadMarker).where(ReadMarker.user_id == member_id, ReadMarker.channel_id.in_(channel_ids))
+    )
+    db.session.delete(membership)
+    commit_and_announce(_workspace_event(workspace_id, seq, "member.removed", {"user": user.to_dict()}))
+    topics = [
+        f"workspace:{workspace_id}",
+        f"presence:{workspace_id}",
+        *(f"chat:{i}" for i in channel_ids),
+        *(f"board:{i}" for i in board_ids),
+    ]
+    announce_withdrawal(topics, "removed", user_id=member_id)
 
 
 # Chat
@@ -118,6 +189,60 @@ def channels_of(user_id, workspace_id):
     return _listed_in(Channel, user_id, workspace_id)
 
 
+def channel_list(user_id, workspace_id):
+    """The channels as the sidebar shows them: each with its head `seq`, the user's `read_seq` and `unread`.
+
+    Unread counts the messages by others after the marker that are not deleted, in one query for all channels.
+    """
+    workspace_for(user_id, workspace_id)
+    read_seq = sa.func.coalesce(ReadMarker.seq, 0)
+    unread = (
+        sa.select(sa.func.count())
+        .select_from(Message)
+        .where(
+            Message.channel_id == Channel.id,
+            Message.seq > read_seq,
+            Message.author_id != user_id,
+            Message.deleted_at.is_(None),
+        )
+        .correlate(Channel, ReadMarker)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Channel, read_seq, unread)
+        .outerjoin(ReadMarker, sa.and_(ReadMarker.channel_id == Channel.id, ReadMarker.user_id == user_id))
+        .where(Channel.workspace_id == workspace_id)
+        .order_by(Channel.name, Channel.id)
+    ).all()
+    return [{**channel.to_dict(), "seq": channel.seq, "read_seq": seen, "unread": n} for channel, seen, n in rows]
+
+
+def mark_read(user_id, channel_id, data):
+    """Move the user's read marker forward (never back, never past the head); their own sockets hear of it."""
+    channel = channel_for(user_id, channel_id)
+    fields = parse(data, required={"seq": integer})
+    if fields["seq"] < 0:
+        raise DomainError("invalid_input", "seq must be 0 or more.", fields=["seq"])
+    target = min(fields["seq"], channel.seq)
+    if target == 0:
+        return
+    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    upsert = (
+        insert(ReadMarker)
+        .values(user_id=user_id, channel_id=channel.id, seq=target)
+        .on_conflict_do_update(
+            index_elements=[ReadMarker.user_id, ReadMarker.channel_id],
+            set_={"seq": target},
+            where=ReadMarker.seq < target,
+        )
+        .returning(ReadMarker.seq)  # a row only when the marker moved (rowcount is not reliable on every driver)
+    )
+    moved = db.session.execute(upsert).first() is not None
+    db.session.commit()
+    if moved:
+        announce_read(user_id, channel.topic, target)
+
+
 def channel_for(user_id, channel_id, workspace_id=None):
     return _one_visible(Channel, "channel", user_id, channel_id, workspace_id)
 
@@ -129,13 +254,51 @@ def create_channel(user_id, workspace_id, data):
 
 
 def _insert_named(row, what):
+    """Store a new channel or board and its `<what>.created` event on the workspace's topic."""
+    seq = claim_seq(Workspace, row.workspace_id)
     db.session.add(row)
+    _flush_named(what)
+    commit_and_announce(_workspace_event(row.workspace_id, seq, f"{what}.created", row.to_dict()))
+    return row
+
+
+def _flush_named(what):
     try:
-        db.session.commit()
+        db.session.flush()
     except sa.exc.IntegrityError:
         db.session.rollback()
         raise DomainError("conflict", f"A {what} with that name already exists here.", fields=["name"]) from None
+
+
+def _rename(row, what, user_id, data):
+    _owned(user_id, row.workspace_id, f"rename {what}s")
+    fields = parse(data, required={"name": name})
+    seq = claim_seq(Workspace, row.workspace_id)
+    row.name = fields["name"]
+    _flush_named(what)
+    commit_and_announce(_workspace_event(row.workspace_id, seq, f"{what}.updated", row.to_dict()))
     return row
+
+
+def _delete(row, what, user_id):
+    """Delete a channel or board with everything in it; whoever follows its topic is told it is gone."""
+    _owned(user_id, row.workspace_id, f"delete {what}s")
+    workspace_id, topic = row.workspace_id, row.topic
+    seq = claim_seq(Workspace, workspace_id)
+    gone = {"id": row.id, "workspace_id": workspace_id}
+    forget_topic(topic)
+    db.session.delete(row)
+    db.session.flush()
+    commit_and_announce(_workspace_event(workspace_id, seq, f"{what}.deleted", gone))
+    announce_withdrawal([topic], "deleted")
+
+
+def rename_channel(user_id, channel_id, data):
+    return _rename(channel_for(user_id, channel_id), "channel", user_id, data)
+
+
+def delete_channel(user_id, channel_id):
+    _delete(channel_for(user_id, channel_id), "channel", user_id)
 
 
 def history(user_id, channel_id, paging=None):
@@ -266,6 +429,14 @@ def create_board(user_id, workspace_id, data):
     board = Board(workspace_id=workspace_id, name=fields["name"])
     board.columns = [BoardColumn(name=title, position=i) for i, title in enumerate(DEFAULT_COLUMNS)]
     return _insert_named(board, "board")
+
+
+def rename_board(user_id, board_id, data):
+    return _rename(board_for(user_id, board_id), "board", user_id, data)
+
+
+def delete_board(user_id, board_id):
+    _delete(board_for(user_id, board_id), "board", user_id)
 
 
 def board_state(user_id, board_id, workspace_id=None):

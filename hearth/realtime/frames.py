@@ -5,13 +5,14 @@ can do nothing the API would refuse. A bad frame gets an error frame and changes
 """
 
 import logging
+import time
 
 import sqlalchemy as sa
 
 from hearth import workspace
 from hearth.errors import DomainError
 from hearth.extensions import db
-from hearth.models import Board, Channel
+from hearth.models import Board, Channel, Workspace
 from hearth.protocol import POLICY, REPLAY_LIMIT
 from hearth.realtime.hub import SlidingBudget, TokenBucket, parse_topic
 from hearth.validation import MAX_ID, parse_json
@@ -38,6 +39,7 @@ class ClientFrames:
         self.publish_budget = TokenBucket(PUBLISH_RATE, PUBLISH_BURST)
         self.replay_budget = SlidingBudget(REPLAY_BUDGET, REPLAY_WINDOW)
         self.refused_in_a_row = 0
+        self.user = None  # the user as frames show them, read once when first needed
 
     def handle(self, raw):
         ref = None
@@ -63,6 +65,7 @@ class ClientFrames:
                     "unsubscribe": self.unsubscribe,
                     "publish": self.publish,
                     "ping": self.ping,
+                    "typing": self.typing,
                 }.get(kind)
                 if isinstance(kind, str)
                 else None
@@ -104,6 +107,7 @@ class ClientFrames:
         self.conn.send({"type": "pong", "ref": ref})
 
     def subscribe(self, message, ref):
+        started = time.monotonic()  # a withdrawal after this may have missed the membership check below
         topic, kind, ident = self.topic_of(message)
         since = message.get("since")
         if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
@@ -114,6 +118,8 @@ class ClientFrames:
         if kind == "presence":
             workspace.workspace_for(uid, ident)
             sub = hub.subscribe(conn, topic)
+            if self.withdrawn(started, topic, ref):
+                return
             sub.hold()  # diffs wait until the state is sent
             conn.send({"type": "subscribed", "topic": topic, "ref": ref, "seq": None})
             users = self.service.presence.join(conn, ident)
@@ -121,7 +127,9 @@ class ClientFrames:
             for _, frame in sub.release():
                 conn.send(frame)
             return
-        row = workspace.channel_for(uid, ident) if kind == "chat" else workspace.board_for(uid, ident)
+        row = {"chat": workspace.channel_for, "board": workspace.board_for, "workspace": workspace.workspace_for}[kind](
+            uid, ident
+        )
         head = row.seq
         if since is not None and (since > head or head - since > REPLAY_LIMIT):
             self.resync(topic, ref)
@@ -129,6 +137,8 @@ class ClientFrames:
         if since is not None and not self.replay_budget.take(head - since):
             raise FrameError("rate_limited", "Too many events replayed; subscribe again in a few seconds.")
         sub = hub.subscribe(conn, topic)
+        if self.withdrawn(started, topic, ref):
+            return
         sub.hold()  # live events wait from here on
         if since is None:
             sub.last_seq = self.head_of(kind, ident)
@@ -148,6 +158,26 @@ class ClientFrames:
         self.service.hub.unsubscribe(self.conn, topic)
         self.conn.send({"type": "resync_required", "topic": topic, "ref": ref})
 
+    def withdrawn(self, started, topic, ref):
+        """True (and the subscription ended, told why) when the topic was withdrawn while it was being checked."""
+        reason = self.service.withdrawn_since(started, topic, self.conn.user_id)
+        if reason is None:
+            return False
+        self.service.hub.unsubscribe(self.conn, topic)
+        self.conn.send({"type": "unsubscribed", "topic": topic, "ref": ref, "reason": reason})
+        return True
+
+    def typing(self, message, ref):
+        """Someone is typing in a channel: the topic's other subscribers hear of it. Nothing is stored."""
+        topic, kind, ident = self.topic_of(message)
+        if kind != "chat":
+            raise FrameError("invalid_message", "Typing is only shown in chat topics.")
+        if topic not in self.conn.subscriptions:
+            workspace.channel_for(self.conn.user_id, ident)  # a subscription was checked already; else check now
+        if self.user is None:
+            self.user = self.service.users_by_id([self.conn.user_id])[self.conn.user_id]
+        self.service.typing(self.user, topic)
+
     def unsubscribe(self, message, ref):
         topic = message.get("topic")
         if not isinstance(topic, str):
@@ -163,8 +193,8 @@ class ClientFrames:
 
     def publish(self, message, ref):
         topic, kind, ident = self.topic_of(message)
-        if kind == "presence":
-            raise FrameError("invalid_message", "Presence is not published to.")
+        if kind in ("presence", "workspace"):
+            raise FrameError("invalid_message", f"{kind.capitalize()} topics are not published to.")
         data = message.get("data")
         if not isinstance(data, dict):
             raise FrameError("invalid_message", "data must be an object.")
@@ -242,12 +272,14 @@ class ClientFrames:
             code = str(e)
             raise FrameError(
                 code,
-                "Topics are chat:<id>, board:<id> or presence:<id>." if code == "unknown_topic" else "No such topic.",
+                "Topics are chat:<id>, board:<id>, workspace:<id> or presence:<id>."
+                if code == "unknown_topic"
+                else "No such topic.",
             ) from None
         return topic, kind, ident
 
     def head_of(self, kind, ident):
-        model = Channel if kind == "chat" else Board
+        model = {"chat": Channel, "board": Board, "workspace": Workspace}[kind]
         return db.session.scalar(sa.select(model.seq).where(model.id == ident))
 
 

@@ -438,7 +438,9 @@ class Connection:
             self.send(frame)
 
     def replay(self, sub, replayed):
-        """Send events read from the log, skipping any already sent."""
+        """Send events read from the log, skipping any already sent (all of them once the topic was withdrawn)."""
+        if self.subscriptions.get(sub.topic) is not sub:
+            return
         for seq, frame in replayed:
             if seq > sub.last_seq:
                 sub.last_seq = seq
@@ -446,7 +448,10 @@ class Connection:
 
     def go_live(self, sub):
         """After a replay: pass on what arrived meanwhile, in order, and from now on events as they come."""
-        for seq, frame in sub.release():
+        held = sub.release()
+        if self.subscriptions.get(sub.topic) is not sub:
+            return
+        for seq, frame in held:
             self.offer(sub.topic, seq, frame)
 
 
@@ -457,20 +462,23 @@ class Hub:
         self.connections = set()
         self.by_topic = {}
         self.by_session = {}
+        self.by_user = {}
 
     def add(self, conn):
         self.connections.add(conn)
         self.by_session.setdefault(conn.session_id, set()).add(conn)
+        self.by_user.setdefault(conn.user_id, set()).add(conn)
 
     def remove(self, conn):
         self.connections.discard(conn)
         for topic in list(conn.subscriptions):
             self.unsubscribe(conn, topic)
-        peers = self.by_session.get(conn.session_id)
-        if peers is not None:
-            peers.discard(conn)
-            if not peers:
-                del self.by_session[conn.session_id]
+        for index, key in ((self.by_session, conn.session_id), (self.by_user, conn.user_id)):
+            peers = index.get(key)
+            if peers is not None:
+                peers.discard(conn)
+                if not peers:
+                    del index[key]
 
     def subscribe(self, conn, topic):
         sub = conn.subscriptions.get(topic)
@@ -497,14 +505,38 @@ class Hub:
             conn.offer(topic, seq, frame)
         return len(subscribers)
 
-    def broadcast(self, topic, payload, skip=None):
-        """A frame without seq (presence) to every subscriber of the topic here but the one keyed `skip`."""
+    def broadcast(self, topic, payload, skip=None, skip_user=None):
+        """A frame without seq (presence, typing) to every subscriber of the topic here but the one keyed
+        `skip` and those of the user `skip_user`."""
         subscribers = self.by_topic.get(topic)
         if subscribers:
             frame = text_frame(payload)
             for conn in list(subscribers):
-                if conn.key != skip:
+                if conn.key != skip and conn.user_id != skip_user:
                     conn.push(topic, frame)
+
+    def send_to_user(self, user_id, payload):
+        """A frame to every socket of one user here, whatever it follows (their read markers)."""
+        conns = self.by_user.get(user_id)
+        if conns:
+            frame = text_frame(payload)
+            for conn in list(conns):
+                conn.send(frame)
+
+    def withdraw(self, topics, user_id, reason):
+        """End these subscriptions (of one user, or of everyone when `user_id` is None), each told why.
+
+        Returns the (connection, topic) pairs ended, for the caller to tidy up after (presence).
+        Nothing of a withdrawn topic reaches the socket after its `unsubscribed`: the subscription is gone.
+        """
+        ended = []
+        for topic in topics:
+            for conn in list(self.by_topic.get(topic, ())):
+                if user_id is None or conn.user_id == user_id:
+                    self.unsubscribe(conn, topic)
+                    conn.send({"type": "unsubscribed", "topic": topic, "ref": None, "reason": reason})
+                    ended.append((conn, topic))
+        return ended
 
     def close_sessions(self, session_ids, code, reason):
         for sid in session_ids:

@@ -60,6 +60,26 @@ class Presence:
         timer.daemon = True
         timer.start()
 
+    def expel(self, user_id, workspace_id):
+        """Count every socket of a removed member out at once, on every worker; True if they were present."""
+        key = presence_key(workspace_id)
+        mine = [m for m in self.registry.live(key) if user_of(m) == user_id]
+        for member in mine:
+            self.registry.release(key, member)
+        return bool(mine)
+
+    def forget(self, conn, workspace_id):
+        """This process stops counting a socket whose presence was withdrawn (already counted out by `expel`)."""
+        members = self.local.get(workspace_id)
+        if members is not None:
+            members.discard(member_of(conn))
+            if not members:
+                del self.local[workspace_id]
+        self.registry.release(presence_key(workspace_id), member_of(conn))
+
+    def announce_leave(self, workspace_id, user_id):
+        self._announce(workspace_id, leaves=[user_id])
+
     def state(self, workspace_id):
         counts = {}
         for member in self.registry.live(presence_key(workspace_id)):

@@ -10,19 +10,20 @@ import os
 import threading
 import time
 import uuid
+from collections import deque
 from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 
 from hearth.accounts.sessions import ENDED_CHANNEL
-from hearth.event_log import events_committed, events_since
+from hearth.event_log import access_withdrawn, events_committed, events_since, read_moved
 from hearth.extensions import db
 from hearth.models import AuthSession, User, utcnow
 from hearth.observability import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
-from hearth.protocol import GOING_AWAY, MAX_FRAME_BYTES, POLICY, REVALIDATE, REVOKED
+from hearth.protocol import GOING_AWAY, MAX_FRAME_BYTES, POLICY, REVALIDATE, REVOKED, TYPING_EVERY
 from hearth.realtime.frames import ClientFrames
-from hearth.realtime.hub import Connection, Hub, InlineReader, NoEvent, event_frame, text_frame
+from hearth.realtime.hub import Connection, Hub, InlineReader, NoEvent, dumps, event_frame, text_frame
 from hearth.realtime.presence import Presence
 from hearth.realtime.registry import make_registry
 
@@ -32,6 +33,7 @@ SLOT_TTL = 60  # seconds a socket-cap entry lives without a heartbeat (a crashed
 HEARTBEAT = 20
 PING_EVERY = 25  # a peer that misses a ping is gone within two intervals
 OUTBOX_FRAMES = 512
+WITHDRAWALS_KEPT = 30  # seconds a withdrawal is remembered, for subscribes that were checked just before it
 
 
 class SocketService:
@@ -48,6 +50,12 @@ class SocketService:
         self.broker.subscribe("events", self._deliver_event)
         self.broker.subscribe(ENDED_CHANNEL, self._close_ended_sessions)
         events_committed.connect(self._publish_events, sender=app, weak=False)
+        self.broker.subscribe("withdrawals", self._withdraw)
+        self.broker.subscribe("users", self._send_to_user)
+        self.broker.subscribe("typing", self._relay_typing)
+        access_withdrawn.connect(self._publish_withdrawal, sender=app, weak=False)
+        read_moved.connect(self._publish_read, sender=app, weak=False)
+        self.withdrawals = deque()  # (monotonic time, topics, user id or None, reason), newest last
         self._started = False
         self._start_lock = threading.Lock()
 
@@ -84,6 +92,55 @@ class SocketService:
 
     def _close_ended_sessions(self, message):
         self.hub.close_sessions(json.loads(message), REVOKED, "session ended")
+
+    # withdrawn topics: a removed member, a deleted channel or board
+
+    def _publish_withdrawal(self, sender, topics, user_id, reason):
+        """Tell every worker; a removed member leaves presence now, not after the reconnect grace."""
+        presence_of = [int(t.split(":", 1)[1]) for t in topics if t.startswith("presence:") and user_id is not None]
+        left = [workspace_id for workspace_id in presence_of if self.presence.expel(user_id, workspace_id)]
+        self.broker.publish("withdrawals", dumps({"topics": topics, "user_id": user_id, "reason": reason}))
+        for workspace_id in left:  # after the withdrawal, so the removed person's sockets hear nothing of it
+            self.presence.announce_leave(workspace_id, user_id)
+
+    def _withdraw(self, message):
+        withdrawal = json.loads(message)
+        topics, user_id, reason = withdrawal["topics"], withdrawal["user_id"], withdrawal["reason"]
+        now = time.monotonic()
+        self.withdrawals.append((now, frozenset(topics), user_id, reason))
+        while self.withdrawals and self.withdrawals[0][0] < now - WITHDRAWALS_KEPT:
+            self.withdrawals.popleft()
+        for conn, topic in self.hub.withdraw(topics, user_id, reason):
+            if topic.startswith("presence:"):
+                self.presence.forget(conn, int(topic.split(":", 1)[1]))
+
+    def withdrawn_since(self, started, topic, user_id):
+        """The reason, when `topic` was withdrawn from this user after `started` (a subscribe checked just before)."""
+        for at, topics, whom, reason in reversed(self.withdrawals):
+            if at < started:
+                return None
+            if topic in topics and whom in (None, user_id):
+                return reason
+        return None
+
+    # frames for one user, and typing
+
+    def _publish_read(self, sender, user_id, topic, seq):
+        self.broker.publish("users", f"{user_id}\n{dumps({'type': 'read', 'topic': topic, 'seq': seq})}")
+
+    def _send_to_user(self, message):
+        user_id, payload = message.split("\n", 1)
+        self.hub.send_to_user(int(user_id), payload)
+
+    def typing(self, user, topic):
+        """Relay that `user` is typing to the topic's other subscribers, at most once per TYPING_EVERY seconds."""
+        if self.registry.claim(f"typing:{user['id']}:{topic}", uuid.uuid4().hex, TYPING_EVERY, 1):
+            frame = dumps({"type": "typing", "topic": topic, "user": user})
+            self.broker.publish("typing", f"{topic}\n{user['id']}\n{frame}")
+
+    def _relay_typing(self, message):
+        topic, user_id, frame = message.split("\n", 2)
+        self.hub.broadcast(topic, frame, skip_user=int(user_id))
 
     def close_all(self, code=GOING_AWAY, reason="server going away"):
         self.hub.close_all(code, reason)

@@ -10,11 +10,13 @@ export const CLOSE = Object.freeze({
 });
 
 // frame types: what the client sends, and what the server sends back
-export const CLIENT_FRAMES = Object.freeze(["subscribe", "unsubscribe", "publish", "ping"]);
+export const CLIENT_FRAMES = Object.freeze(["subscribe", "unsubscribe", "publish", "ping", "typing"]);
 export const SERVER_FRAMES = Object.freeze([
-  "subscribed", "unsubscribed", "resync_required", "event", "ack", "error", "pong", "presence_state", "presence_diff",
+  "subscribed", "unsubscribed", "resync_required", "event", "ack", "error", "pong", "presence_state", "presence_diff", "read", "typing",
 ]);
-export const TOPIC_KINDS = Object.freeze(["chat", "board", "presence"]);
+export const TOPIC_KINDS = Object.freeze(["chat", "board", "presence", "workspace"]);
+export const UNSUBSCRIBED_REASONS = Object.freeze(["removed", "deleted"]);
+export const TYPING_EVERY = 2; // seconds: at most one typing frame relayed per user and topic
 export const MAX_FRAME_BYTES = 64 * 1024;
 
 export const HISTORY_DEFAULT = 50;

@@ -21,15 +21,22 @@ def routes_with_ids(team):
     return [
         ("api.members", "GET", f"/api/workspaces/{wid}/members", None),
         ("api.add_member", "POST", f"/api/workspaces/{wid}/members", {"username": team.mallory.username}),
+        ("api.remove_member", "DELETE", f"/api/workspaces/{wid}/members/{team.bob.id}", None),
+        ("api.remove_member", "DELETE", f"/api/workspaces/{wid}/members/{team.mallory.id}", None),
         ("api.channels", "GET", f"/api/workspaces/{wid}/channels", None),
         ("api.create_channel", "POST", f"/api/workspaces/{wid}/channels", {"name": "mine now"}),
         ("api.boards", "GET", f"/api/workspaces/{wid}/boards", None),
         ("api.create_board", "POST", f"/api/workspaces/{wid}/boards", {"name": "mine now"}),
+        ("api.rename_channel", "PATCH", f"/api/channels/{cid}", {"name": "mine now"}),
+        ("api.delete_channel", "DELETE", f"/api/channels/{cid}", None),
+        ("api.mark_read", "POST", f"/api/channels/{cid}/read", {"seq": 1}),
         ("api.messages", "GET", f"/api/channels/{cid}/messages", None),
         ("api.post_message", "POST", f"/api/channels/{cid}/messages", {"body": "mine now", "client_id": "x"}),
         ("api.edit_message", "PATCH", f"/api/messages/{message}", {"body": "mine now"}),
         ("api.delete_message", "DELETE", f"/api/messages/{message}", None),
         ("api.board", "GET", f"/api/boards/{bid}", None),
+        ("api.rename_board", "PATCH", f"/api/boards/{bid}", {"name": "mine now"}),
+        ("api.delete_board", "DELETE", f"/api/boards/{bid}", None),
         ("api.create_card", "POST", f"/api/boards/{bid}/cards", {"column_id": ours.columns[0], "title": "mine now"}),
         ("api.create_card", "POST", f"/api/boards/{my_bid}/cards", {"column_id": ours.columns[0], "title": "there"}),
         ("api.update_card", "PATCH", f"/api/cards/{card}", {"version": 1, "title": "mine now"}),
@@ -91,6 +98,8 @@ def topic_frames(team):
         {"type": "subscribe", "topic": f"chat:{ours.channel['id']}", "since": 0},
         {"type": "subscribe", "topic": f"board:{ours.board['id']}", "since": 0},
         {"type": "subscribe", "topic": f"presence:{ours.workspace['id']}"},
+        {"type": "subscribe", "topic": f"workspace:{ours.workspace['id']}", "since": 0},
+        {"type": "typing", "topic": f"chat:{ours.channel['id']}"},
         {"type": "publish", "topic": f"chat:{ours.channel['id']}", "data": {"body": "mine now", "client_id": "x"}},
         {
             "type": "publish",
@@ -125,7 +134,7 @@ def topic_frames(team):
     ]
 
 
-@pytest.mark.parametrize("index", range(12))
+@pytest.mark.parametrize("index", range(14))
 def test_every_topic_with_another_workspaces_ids_is_not_found_and_changes_nothing(team, snapshot, index):
     frame = topic_frames(team)[index]
     before = snapshot(team.alice, team.ours)

@@ -5,8 +5,8 @@ import time
 
 import pytest
 from servers import Hearth
-from support import drop_database, new_database
-from wsclient import Person, workspace_of
+from support import drop_database, new_database, workspace_of
+from wsclient import Person
 
 names = (f"live{i}" for i in itertools.count())
 
@@ -25,9 +25,8 @@ def server(database_kind, request):
 def team(server):
     """Alice owns a workspace with a channel and a board; Bob is a member; Eve is not."""
     alice, bob, eve = (Person(server.url, next(names)) for _ in range(3))
-    ws, (channel,) = workspace_of(alice, bob)
-    board = alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": "plan"}).json()
-    return alice, bob, eve, ws, channel, board
+    place = workspace_of(alice, bob, boards=("plan",))
+    return alice, bob, eve, place.workspace, place.channel, place.board
 
 
 def subscribed(sock, topic, since=None):

@@ -3,7 +3,8 @@
 import time
 
 import pytest
-from wsclient import Person, socket_on, workspace_of
+from support import workspace_of
+from wsclient import Person, socket_on
 
 
 @pytest.fixture
@@ -20,7 +21,8 @@ def subscribed(sock, topic, since=None):
 def test_a_removal_on_one_worker_ends_the_members_sockets_on_both_within_a_second(two_workers):
     server = two_workers
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
-    ws, (channel,) = workspace_of(alice, bob)
+    place = workspace_of(alice, bob)
+    ws, channel = place.workspace, place.channel
     chat, who = f"chat:{channel['id']}", f"presence:{ws['id']}"
 
     a, worker_a = socket_on(server, alice)
@@ -51,7 +53,7 @@ def test_a_removal_on_one_worker_ends_the_members_sockets_on_both_within_a_secon
 def test_deletion_read_markers_and_typing_cross_workers(two_workers):
     server = two_workers
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
-    ws, (general, random) = workspace_of(alice, bob, channels=("general", "random"))
+    general, random = workspace_of(alice, bob, channels=("general", "random")).channels
     chat = f"chat:{general['id']}"
 
     a, worker_a = socket_on(server, alice)

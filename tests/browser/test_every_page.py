@@ -32,7 +32,8 @@ def site():
     ws, channel, board = team.workspace, team.channel, team.board
     for i, column in enumerate(board["columns"]):
         for title in (f"Card {i}", LONG):
-            alice.api("POST", f"/api/boards/{board['id']}/cards", {"column_id": column["id"], "title": title})
+            card = {"column_id": column["id"], "title": title, "description": LONG}
+            last_card = alice.api("POST", f"/api/boards/{board['id']}/cards", card).json()
     for body in ("Hello there", LONG, "https://example.com/" + "a" * 120):
         alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": body})
     pages = {
@@ -40,6 +41,7 @@ def site():
         "workspace": f"/w/{ws['id']}",
         "chat": f"/w/{ws['id']}/c/{channel['id']}",
         "board": f"/w/{ws['id']}/b/{board['id']}",
+        "card": f"/w/{ws['id']}/b/{board['id']}/cards/{last_card['id']}",
         "sessions": "/settings/sessions",
         "not found": f"/w/{ws['id']}/c/999999",
     }
@@ -67,7 +69,7 @@ def signed_out_pages():
     return {"login": "/auth/login", "register": "/auth/register"}
 
 
-SIGNED_IN = ["workspaces", "workspace", "chat", "board", "sessions", "not found"]
+SIGNED_IN = ["workspaces", "workspace", "chat", "board", "card", "sessions", "not found"]
 EVERY_PAGE = ["login", "register", *SIGNED_IN]
 
 

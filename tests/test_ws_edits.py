@@ -229,3 +229,46 @@ def test_edits_and_deletions_cross_workers_live_and_on_resume(two_workers):
     assert b.expect("event", seq=4, event="message.deleted")["data"]["id"] == gone["id"]
     assert b.expect("subscribed")["seq"] == 4
     assert b.quiet()
+
+
+def test_card_edits_and_deletions_cross_workers_live_and_on_resume(two_workers):
+    server = two_workers
+    alice, bob = Person(server.url, "alice"), Person(server.url, "bob")
+    place = workspace_of(alice, bob, channels=())
+    topic, column = f"board:{place.board['id']}", place.columns[0]
+    a, worker_a = socket_on(server, alice)
+    b, _ = socket_on(server, bob, avoid=worker_a)
+    for sock in (a, b):
+        sock.subscribe(topic, since=0)
+        sock.expect("subscribed")
+
+    def publish(**data):
+        ref = a.request("publish", topic=topic, data=data)
+        answer = answer_to(a, ref)
+        assert answer["type"] == "ack", answer
+        return answer
+
+    kept = publish(op="card.create", column_id=column, title="first title")["card"]
+    gone = publish(op="card.create", column_id=column, title="api key 0xDEADBEEF")["card"]
+    kept = publish(op="card.update", card_id=kept["id"], version=1, title="final", description="notes")["card"]
+    live = b.events(3)
+    assert [(e["seq"], e["event"]) for e in live] == [(1, "card.created"), (2, "card.created"), (3, "card.updated")]
+    assert live[2]["data"] == kept
+
+    b.close()  # offline on the other worker while a card moves and another is deleted
+    publish(op="card.move", card_id=kept["id"], version=2, column_id=place.columns[1], position=0)
+    publish(op="card.delete", card_id=gone["id"], version=1)
+    b, _ = socket_on(server, bob, avoid=worker_a)
+    b.subscribe(topic, since=3)
+    replayed = b.events(2)
+    assert [(e["seq"], e["event"]) for e in replayed] == [(4, "card.moved"), (5, "card.deleted")]
+    assert replayed[0]["data"]["column_id"] == place.columns[1] and replayed[1]["data"]["id"] == gone["id"]
+    assert b.expect("subscribed")["seq"] == 5
+    assert b.quiet()
+
+    # a newcomer from seq 0: every seq, none of the text taken back
+    from_zero = bob.socket()
+    from_zero.subscribe(topic, since=0)
+    everything = from_zero.events(5)
+    assert [e["seq"] for e in everything] == [1, 2, 3, 4, 5]
+    assert "first title" not in str(everything) and "DEADBEEF" not in str(everything)

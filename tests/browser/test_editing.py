@@ -84,19 +84,19 @@ def tabs(chromium, server, viewport):
 
 
 def serious_axe_findings(page):
-    """Serious or critical WCAG 2.1 AA findings in the page's own content (the shared top bar is checked elsewhere)."""
+    """Serious or critical WCAG 2.1 AA findings on the page as it is now (an open dialog included)."""
     page.add_script_tag(path=str(AXE))
     results = page.evaluate(
-        "tags => axe.run('main', {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_21_AA
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_21_AA
     )
     found = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
     return json.dumps([(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found]) if found else ""
 
 
 def sticking_out(page):
-    """The elements of the page's own content (not the shared top bar) wider than the window."""
+    """The elements wider than the window: none, or the page scrolls sideways."""
     return page.evaluate(
-        """() => [...document.querySelectorAll('main *')]
+        """() => [...document.querySelectorAll('body *')]
           .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
           .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
     )

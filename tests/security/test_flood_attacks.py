@@ -9,6 +9,8 @@ from servers import Hearth, wait_until
 from support import settings_for, workspace_of
 from wsclient import Person
 
+from app import create_app
+
 writers = (f"writer{i}" for i in itertools.count())
 
 
@@ -61,9 +63,8 @@ def test_http_writes_are_limited_per_user_like_socket_publishes(limited_server):
 
 
 def test_every_mutating_api_route_is_behind_the_write_limit(tmp_path):
-    """The limit sits in the API blueprint's before_request: a mutating /api route outside it would escape."""
-    from app import create_app
-
+    """The limit sits in the guard the API blueprint's before_request runs: a mutating /api route outside
+    that blueprint would escape it."""
     app = create_app(settings_for(tmp_path))
     escaped = [
         rule.rule

@@ -37,6 +37,8 @@ def test_a_replay_after_the_victim_refreshed_revokes_the_session(server, person)
     sock = victim.socket()
     thief = steal(victim)
     assert victim.api("POST", "/auth/refresh").status_code == 200  # the victim's tab rotates the token
+    # The grace running out is what is under test, and nothing happens when it does, so there is nothing
+    # to poll for: this waits it out (a replay inside it would be answered with the current tokens).
     time.sleep(float(server.env["HEARTH_REUSE_GRACE"]) + 0.5)
 
     replay = refresh(thief, server.url)
@@ -53,7 +55,7 @@ def test_a_thief_who_refreshes_first_loses_everything_when_the_victim_refreshes(
     thief = steal(victim)
     assert refresh(thief, server.url).status_code == 200  # the thief rotates first and holds a fresh pair
     assert thief.get(server.url + "/api/me").status_code == 200
-    time.sleep(float(server.env["HEARTH_REUSE_GRACE"]) + 0.5)
+    time.sleep(float(server.env["HEARTH_REUSE_GRACE"]) + 0.5)  # the grace runs out: nothing to poll (see above)
 
     response = refresh(victim.http, server.url)  # the victim's token is now the old one: reuse
     assert (response.status_code, response.json()["error"]) == (401, "refresh_reused")

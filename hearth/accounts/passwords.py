@@ -6,6 +6,7 @@ three logins in parallel once pushed another user's ping from 1 ms to 388 ms. Th
 hashing runs in gevent's thread pool instead (argon2 releases the GIL meanwhile).
 """
 
+import os
 import sys
 
 from argon2 import PasswordHasher, profiles
@@ -22,14 +23,26 @@ def _hasher():
     return _hashers[name]
 
 
+# Each hash holds 64 MiB while it runs: more at once than there are cores would only add memory.
+HASHES_AT_ONCE = max(2, os.cpu_count() or 2)
+_hashing_slots = []
+
+
 def off_the_loop(work, *args):
-    """`work(*args)` in gevent's thread pool when the worker runs on gevent, else here."""
+    """`work(*args)` in gevent's thread pool when the worker runs on gevent, else here.
+
+    Beyond HASHES_AT_ONCE, callers wait their turn as greenlets, never blocking the loop.
+    """
     monkey = sys.modules.get("gevent.monkey")
     if monkey is None or not monkey.is_module_patched("threading"):
         return work(*args)
     import gevent
+    from gevent.lock import BoundedSemaphore
 
-    return gevent.get_hub().threadpool.apply(work, args)
+    if not _hashing_slots:
+        _hashing_slots.append(BoundedSemaphore(HASHES_AT_ONCE))
+    with _hashing_slots[0]:
+        return gevent.get_hub().threadpool.apply(work, args)
 
 
 def hash_password(password):

@@ -13,12 +13,13 @@ TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789-
 PASSWORD = "correct horse battery"
 
 
-def wait_until(check, timeout=15.0, interval=0.05):
+def wait_until(check, timeout=15.0, interval=0.05, sleep=time.sleep):
     """Poll `check` until it answers something true and return that, or its last answer once `timeout` seconds
-    have passed. Tests wait with this, never with a fixed sleep: it is over as soon as the awaited thing happens."""
+    have passed. Tests wait with this, never with a fixed sleep: it is over as soon as the awaited thing happens.
+    `sleep` is how to pass the time between checks (a browser tab's keeps Playwright's events flowing)."""
     deadline = time.monotonic() + timeout
     while not (answer := check()) and time.monotonic() < deadline:
-        time.sleep(interval)
+        sleep(interval)
     return answer
 
 

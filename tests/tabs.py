@@ -1,6 +1,6 @@
 """A browser tab of Hearth in Chromium, driven by Playwright, for the browser and fault tests."""
 
-from support import PASSWORD
+from support import PASSWORD, wait_until
 
 
 class Tab:
@@ -15,6 +15,14 @@ class Tab:
     def wait(self, seconds):
         """Wait while Playwright keeps delivering events (time.sleep would hold them back)."""
         self.page.wait_for_timeout(seconds * 1000)
+
+    def wait_until(self, check, timeout=15):
+        """`support.wait_until` for a tab: between the checks Playwright keeps delivering the page's events."""
+        return wait_until(check, timeout, interval=0.1, sleep=self.wait)
+
+    def cookie(self, name):
+        """One of the tab's cookies, as Playwright describes it (httpOnly ones included)."""
+        return next(c for c in self.page.context.cookies() if c["name"] == name)
 
     def count(self, path):
         return sum(1 for r in self.requests if r.split("?")[0] == path)

@@ -35,7 +35,7 @@ def test_a_restart_during_a_refresh_never_signs_the_user_out(chromium, server, l
     tab.login("alice", f"/w/{ws['id']}/c/{channel['id']}")
     pages = []
     tab.page.on("framenavigated", lambda frame: pages.append(frame.url))
-    interrupted = []
+    interrupted, restarted = [], []
 
     def refresh_meets_a_restart(route):
         if interrupted:
@@ -45,9 +45,10 @@ def test_a_restart_during_a_refresh_never_signs_the_user_out(chromium, server, l
             route.fetch()  # the server rotates the tokens and answers, and the answer is lost with the crash
         restart(server)
         route.abort("connectionreset")
+        restarted.append(True)
 
     tab.page.route("**/auth/refresh", refresh_meets_a_restart)
-    tab.wait(ACCESS_TTL)
+    tab.wait_until(lambda: restarted, timeout=ACCESS_TTL + 20)  # the client refreshes at about 6 s
     assert interrupted, "the client never refreshed"
     tab.live(timeout=30000)
     tab.send(f"after losing {lost}")

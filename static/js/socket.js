@@ -6,6 +6,7 @@ const PONG_WITHIN_MS = 10000;
 const PROBE_WITHIN_MS = 5000; // after the browser says the network changed, an open socket must answer this fast
 const STABLE_AFTER_MS = 10000; // a connection this old resets the backoff
 const RETRY_SOON = new Set(["rate_limited", "unavailable"]);
+const RESUBSCRIBE_AFTER_MS = 2000; // a subscribe refused for now (the replay budget, a database blip) is sent again
 
 let sequence = 0;
 function newId() {
@@ -130,6 +131,10 @@ export class HearthSocket {
       this.settle(frame);
       return;
     }
+    if (frame.type === "error" && typeof frame.ref === "string" && frame.ref.startsWith("sub:")) {
+      this.retrySubscribe(frame.ref.slice(4), frame.code);
+      return;
+    }
     const sub = this.subscriptions.get(frame.topic);
     if (!sub) return;
     if (frame.type === "event" || frame.type === "subscribed") {
@@ -138,6 +143,15 @@ export class HearthSocket {
     }
     if (frame.type === "resync_required") sub.since = null;
     sub.handler(frame);
+  }
+
+  /** A subscribe refused for now is sent again a little later, from the seq it still holds. */
+  retrySubscribe(topic, code) {
+    if (!RETRY_SOON.has(code) || !this.subscriptions.has(topic)) return;
+    const ws = this.ws;
+    this.setTimeout(() => {
+      if (ws === this.ws && this.isOpen() && this.subscriptions.has(topic)) this.sendSubscribe(topic);
+    }, RESUBSCRIBE_AFTER_MS);
   }
 
   settle(frame) {

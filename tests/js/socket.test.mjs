@@ -237,3 +237,17 @@ test("resync_required forgets the seq and tells the page", () => {
   assert.deepEqual(seen, ["resync_required"]);
   assert.equal(socket.subscriptions.get("board:4").since, null);
 });
+
+test("a subscribe refused for now (the replay budget) is sent again later, from the same seq", async () => {
+  const { socket, sockets, clock } = setup();
+  socket.subscribe("chat:1", { since: 10, handler: () => {} });
+  socket.connect();
+  sockets[0].open();
+  sockets[0].receive({ type: "error", ref: "sub:chat:1", code: "rate_limited", message: "later" });
+  assert.equal(sockets[0].sent.length, 1);
+  await clock.advance(2000);
+  assert.deepEqual(sockets[0].sent.at(-1), { type: "subscribe", topic: "chat:1", since: 10, ref: "sub:chat:1" });
+  sockets[0].receive({ type: "error", ref: "sub:chat:1", code: "not_found", message: "gone" });
+  await clock.advance(10000);
+  assert.equal(sockets[0].sent.filter((f) => f.type === "subscribe").length, 2); // a final answer is not retried
+});

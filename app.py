@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from hearth import cli, errors, observability, security_headers
-from hearth.accounts import sessions, throttles
+from hearth.accounts import personal_tokens, sessions, throttles
 from hearth.config import load_config
 from hearth.extensions import db, jwt, migrate, sock
 from hearth.realtime import broker
@@ -36,6 +36,7 @@ def create_app(config=None):
     errors.init_app(app)
     broker.init_app(app)
     sessions.init_app(app)
+    personal_tokens.init_app(app)
     throttles.init_app(app)
     security_headers.init_app(app)
     cli.init_app(app)
@@ -43,9 +44,9 @@ def create_app(config=None):
     app.before_request(refuse_early)
     app.session_interface = FlashOnlySessions()
 
-    from blueprints import api, auth, health, pages, ws
+    from blueprints import api, auth, health, pages, settings, ws
 
-    for blueprint in (health.bp, auth.bp, api.bp, pages.bp, ws.bp):
+    for blueprint in (health.bp, auth.bp, api.bp, pages.bp, settings.bp, ws.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -2,18 +2,29 @@
 
 from flask import Blueprint, g, jsonify, request
 
-from hearth import workspace
+from hearth import openapi, workspace
 from hearth.accounts.guards import auth_required
+from hearth.accounts.two_factor import two_factor_on
 from hearth.errors import DomainError
 from hearth.validation import MAX_ID, json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+PUBLIC = {"api.openapi_document"}
+
+
 @bp.before_request
-@auth_required
 def require_session():
-    """Every API route needs a live session; writes need CSRF and a same-origin Origin, and are limited per user."""
+    """Every API route but the document needs a live session or personal access token; writes with cookies need
+    CSRF and a same-origin Origin, and every write is limited per user."""
+    if request.endpoint not in PUBLIC:
+        return authenticated()
+
+
+@auth_required(bearer=True)
+def authenticated():
+    return None
 
 
 def listed(rows):
@@ -38,9 +49,14 @@ def query_int(name):
     return number
 
 
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document())
+
+
 @bp.get("/me")
 def me():
-    return jsonify(g.user.to_dict())
+    return jsonify({**g.user.to_dict(), "two_factor": two_factor_on(g.user.id)})
 
 
 @bp.get("/workspaces")

@@ -1,10 +1,12 @@
-"""`/auth`: login, register, refresh, resume, logout, password and the sessions list."""
+"""`/auth`: login (with its two-step code), register, refresh, resume, logout, password, sessions, two-step set-up
+and personal access tokens."""
 
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request
 from flask_jwt_extended import get_jwt, unset_jwt_cookies
 
+from hearth.accounts import personal_tokens, two_factor
 from hearth.accounts.guards import (
     FORM_TYPES,
     auth_required,
@@ -24,13 +26,21 @@ from hearth.accounts.sessions import (
     start_session,
 )
 from hearth.accounts.throttles import throttle
-from hearth.accounts.users import change_password, check_login, register_user
+from hearth.accounts.users import (
+    change_password,
+    check_login,
+    check_login_code,
+    confirm_password,
+    find_user,
+    register_user,
+)
 from hearth.errors import ApiError, DomainError
 from hearth.validation import display_name, form_or_json, json_body, parse, password, password_attempt, text, username
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 login_fields = {"username": text(1, 256), "password": password_attempt}
+login_code = {"totp": text(0, 64)}  # a blank code is a wrong one: 401 and counted, like any other
 
 
 def is_form():
@@ -75,13 +85,52 @@ def login_form():
 def login():
     try:
         check_origin("forbidden")
-        fields = parse(form_or_json(), required=login_fields)
-        user = check_login(fields["username"], fields["password"], request.remote_addr)
+        data = form_or_json()
+        if is_form() and "totp" in data and "password" not in data:
+            return login_code_step(data)
+        fields = parse(data, required=login_fields, optional=login_code)
+        user = check_login(fields["username"], fields["password"], request.remote_addr, fields.get("totp"))
     except DomainError as e:
+        if is_form() and e.code == "totp_required":
+            return code_step_page(find_user(fields["username"]))
         if is_form():
             return form_page("auth/login.html", e)
         raise
     return signed_in(user, 200)
+
+
+def code_step_page(user, error=None, status=200):
+    """The form's second step: only the code is asked for; the password step is carried by a signed,
+    short-lived, httpOnly cookie (never the password, never in the page)."""
+    page = render_template("auth/login.html", step="code", next=next_path(), values={}, error=error)
+    response = make_response(page, status)
+    response.set_cookie(
+        two_factor.TICKET_COOKIE,
+        two_factor.login_ticket(user),
+        max_age=two_factor.TICKET_MAX_AGE,
+        path="/auth/login",
+        secure=current_app.config["SECURE_COOKIES"],
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+def login_code_step(data):
+    user = two_factor.user_of_ticket(request.cookies.get(two_factor.TICKET_COOKIE))
+    if user is None:
+        expired = ApiError(401, "invalid_credentials", "That sign-in took too long: enter your password again.")
+        return form_page("auth/login.html", expired)
+    try:
+        fields = parse(data, required=login_code)
+        check_login_code(user, fields["totp"], request.remote_addr)
+    except DomainError as e:
+        response = code_step_page(user, e.message, e.status)
+        response.headers.update(e.headers)
+        return response
+    response = signed_in(user, 200)
+    response.delete_cookie(two_factor.TICKET_COOKIE, path="/auth/login")
+    return response
 
 
 @bp.get("/register")
@@ -209,4 +258,47 @@ def sessions():
 def revoke_session(session_id):
     if not end_session(g.user.id, session_id, reason="revoked"):
         raise ApiError(404, "not_found", "No such session.")
+    return "", 204
+
+
+@bp.post("/2fa/setup")
+@auth_required
+def two_factor_setup():
+    return jsonify(two_factor.begin_setup(g.user.id))
+
+
+@bp.post("/2fa/enable")
+@auth_required
+def two_factor_enable():
+    fields = parse(json_body(), required={"code": text(1, 64)})
+    return jsonify({"recovery_codes": two_factor.enable(g.user.id, fields["code"])})
+
+
+@bp.post("/2fa/disable")
+@auth_required
+def two_factor_disable():
+    fields = parse(json_body(), required={"password": password_attempt})
+    confirm_password(g.user.id, fields["password"], g.auth_session.id)
+    two_factor.disable(g.user.id)
+    return "", 204
+
+
+@bp.get("/tokens")
+@auth_required
+def tokens():
+    return jsonify([token.to_dict() for token in personal_tokens.tokens_of(g.user.id)])
+
+
+@bp.post("/tokens")
+@auth_required
+def create_token():
+    token, secret = personal_tokens.create_token(g.user.id, json_body)
+    shown = {key: value for key, value in token.to_dict().items() if key != "last_used_at"}
+    return jsonify({**shown, "token": secret}), 201
+
+
+@bp.delete("/tokens/<int:token_id>")
+@auth_required
+def delete_token(token_id):
+    personal_tokens.delete_token(g.user.id, token_id)
     return "", 204

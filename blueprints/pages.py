@@ -4,11 +4,9 @@ import functools
 from datetime import UTC
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request
-from flask_jwt_extended import get_jwt
 
 from hearth import workspace
 from hearth.accounts.guards import page_login_required
-from hearth.accounts.sessions import end_session, live_sessions
 from hearth.errors import DomainError
 from hearth.models import isoformat
 from hearth.protocol import HISTORY_DEFAULT
@@ -227,20 +225,3 @@ def form_int(field):
         return int(request.form.get(field, ""))
     except ValueError:
         raise DomainError("invalid_input", f"{field} must be a number.", fields=[field]) from None
-
-
-@bp.get("/settings/sessions")
-@page_login_required
-def sessions():
-    return render_template("pages/sessions.html", sessions=live_sessions(g.user.id), current_id=get_jwt()["sid"])
-
-
-@bp.post("/settings/sessions/<int:session_id>/end", endpoint="end_session")
-@page_login_required
-def end_device_session(session_id):
-    """The form twin of `DELETE /auth/sessions/<id>`, so signing out a device needs no JavaScript."""
-    if not end_session(g.user.id, session_id, reason="revoked"):
-        abort(404)
-    if session_id == get_jwt()["sid"]:
-        return redirect("/auth/login", 303)
-    return redirect("/settings/sessions", 303)

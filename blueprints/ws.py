@@ -3,11 +3,13 @@
 Order of refusals: a foreign or missing Origin (403), then the access cookie and
 its session (401), then the user's socket cap (429) — each a plain HTTP answer
 with the JSON error body, so no frame of an unauthenticated client is ever read.
+A program presenting a personal access token (`Authorization: Bearer`) is
+checked by the token alone: no cookie, and no Origin (it is no browser).
 """
 
 from flask import Blueprint, g, request
 
-from hearth.accounts.guards import authenticate, origin_allowed
+from hearth.accounts.guards import authenticate, authenticate_token, bearer_header, origin_allowed
 from hearth.errors import ApiError
 from hearth.extensions import sock
 from hearth.observability import UPGRADES_REFUSED
@@ -18,11 +20,15 @@ bp = Blueprint("ws", __name__)
 
 @bp.before_request
 def check_upgrade():
-    if not origin_allowed(request.headers.get("Origin")):
+    header = bearer_header()
+    if header is None and not origin_allowed(request.headers.get("Origin")):
         UPGRADES_REFUSED.labels("origin").inc()
         raise ApiError(403, "forbidden", "WebSocket connections are only accepted from this site's own pages.")
     try:
-        authenticate()
+        if header is not None:
+            authenticate_token(header)
+        else:
+            authenticate()
     except ApiError:
         UPGRADES_REFUSED.labels("token").inc()
         raise

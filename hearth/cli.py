@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from hearth.accounts.sessions import delete_ended_sessions
-from hearth.accounts.users import register_user
+from hearth.accounts.users import register_user, reset_password
 from hearth.errors import ApiError
 from hearth.event_log import prune_events
 from hearth.extensions import db
@@ -41,6 +41,22 @@ def create_user(username, display_name, password):
     except ApiError as e:
         raise click.ClickException(f"the username {username!r} is taken") from e
     click.echo(f"created user {username} (id {user.id})")
+
+
+@click.command("reset-password")
+@with_appcontext
+@click.argument("username")
+@click.password_option(help="The new password; prompted for (twice) when not given.")
+def reset_password_command(username, password):
+    """Set a new password for someone who forgot theirs, and sign them out everywhere (every device and token)."""
+    password = _checked(check_password, password, "password")
+    user, ended = reset_password(username, password)
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    log.info("password_reset", user_id=user.id, sessions_ended=ended)
+    click.echo(
+        f"new password set for {user.username}; signed out of {ended} device{'s' if ended != 1 else ''} and tokens"
+    )
 
 
 DEMO_PASSWORD = "hearth-demo"
@@ -99,4 +115,5 @@ def prune(keep_events):
 def init_app(app):
     app.cli.add_command(prune)
     app.cli.add_command(create_user)
+    app.cli.add_command(reset_password_command)
     app.cli.add_command(seed_demo)

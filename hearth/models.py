@@ -40,6 +40,10 @@ class User(db.Model):
     display_name: Mapped[str] = mapped_column(sa.String(80))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two-step sign-in: the active secret, one being set up, and the last time step accepted (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     sessions: Mapped[list["AuthSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -56,8 +60,23 @@ class User(db.Model):
             self.set_password(password)
         return True
 
+    @property
+    def two_factor(self):
+        return self.totp_secret is not None
+
     def to_dict(self):
         return {"id": self.id, "username": self.username, "display_name": self.display_name}
+
+
+class RecoveryCode(db.Model):
+    """One single-use way past the two-step check, stored as a digest (the code itself is 80 random bits)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuthSession(db.Model):
@@ -77,6 +96,8 @@ class AuthSession(db.Model):
     refresh_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     previous_refresh_jti: Mapped[str | None] = mapped_column(sa.String(64))
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "browser": a login with cookies; "token": the session behind a personal access token, ended with it.
+    kind: Mapped[str] = mapped_column(sa.String(16), default="browser", server_default="browser")
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
@@ -108,6 +129,31 @@ class AuthSession(db.Model):
             "last_seen_at": isoformat(self.last_seen_at),
             "user_agent": self.user_agent,
             "current": self.id == current_id,
+        }
+
+
+class PersonalToken(db.Model):
+    """A token for programs. It lives and ends with its own session row, so every way of ending sessions ends it."""
+
+    __tablename__ = "personal_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SET NULL: when `flask prune` deletes the long-ended session, the token row stays and still answers token_revoked
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("auth_sessions.id", ondelete="SET NULL"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session: Mapped[AuthSession | None] = relationship()
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "created_at": isoformat(self.created_at),
+            "last_used_at": isoformat(self.last_used_at) if self.last_used_at else None,
         }
 
 

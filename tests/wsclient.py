@@ -81,6 +81,23 @@ def opens(person):
         raise
 
 
+class Program:
+    """A bot or script: a personal access token of `person`, no cookies, no CSRF and no Origin."""
+
+    def __init__(self, person, name="bot"):
+        self.url = person.url
+        answer = person.api("POST", "/auth/tokens", {"name": name})
+        assert answer.status_code == 201, answer.text
+        self.token_id, self.token = answer.json()["id"], answer.json()["token"]
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+
+    def api(self, method, path, body=None):
+        return requests.request(method, self.url + path, json=body, headers=self.headers, timeout=10)
+
+    def socket(self):
+        return Socket(self.url, None, None, headers=self.headers)
+
+
 def upgrade_status(url, headers):
     """Attempt an upgrade by hand: the HTTP status and the response the server answers with."""
     response = requests.get(
@@ -98,8 +115,8 @@ def upgrade_status(url, headers):
 
 
 class Socket:
-    def __init__(self, url, cookie, origin):
-        headers = {"Cookie": cookie} if cookie else {}
+    def __init__(self, url, cookie, origin, headers=None):
+        headers = {**({"Cookie": cookie} if cookie else {}), **(headers or {})}
         connection = connect(
             url.replace("http", "ws", 1) + "/ws",
             origin=origin,
@@ -185,7 +202,7 @@ def worker_of(server, sock):
 
 
 def socket_on(server, person, worker=None, avoid=None, tries=40):
-    """A socket of this person on the given worker (or on any worker but `avoid`)."""
+    """A socket of this person (or Program) on the given worker (or on any worker but `avoid`)."""
     spare = []
     for _ in range(tries):
         sock = person.socket()

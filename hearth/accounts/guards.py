@@ -4,6 +4,11 @@ Checks run in the order docs/protocol.md gives — token (401), then CSRF and Or
 and every failure is an ApiError carrying its documented code. A write that
 passed them counts toward its user's write limit (429): a forged request
 spends nothing of its victim's.
+
+Routes that take personal access tokens (`/api/*`, `/ws`) look at the
+`Authorization` header first: when it is there, it alone decides (cookies are
+ignored), and no CSRF or Origin check applies — a browser never attaches the
+header by itself, so a forged cross-site request cannot carry one.
 """
 
 import functools
@@ -15,6 +20,7 @@ from flask_jwt_extended import decode_token, get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationError
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
 
+from hearth.accounts.personal_tokens import authenticate_bearer
 from hearth.accounts.sessions import REJECTION_MESSAGES, live_session
 from hearth.accounts.throttles import throttle
 from hearth.errors import ApiError
@@ -95,12 +101,32 @@ def check_write(claims, refresh=False):
     throttle().check_write(g.user.id)
 
 
-def auth_required(view=None, *, refresh=False):
-    """For JSON routes: a live session, and on mutating methods CSRF and a same-origin Origin."""
+def bearer_header():
+    """The Authorization header, if the request carries one (an empty one counts: it is a malformed token)."""
+    return request.headers.get("Authorization")
+
+
+def authenticate_token(header):
+    """A personal access token: the request's user and session come from it alone."""
+    g.auth_session = authenticate_bearer(header)
+    g.user = g.auth_session.user
+
+
+def auth_required(view=None, *, refresh=False, bearer=False):
+    """For JSON routes: a live session, and on mutating methods CSRF and a same-origin Origin.
+
+    With `bearer`, a personal access token in the Authorization header is accepted instead (no CSRF, no Origin).
+    """
 
     def decorate(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
+            header = bearer_header() if bearer else None
+            if header is not None:
+                authenticate_token(header)
+                if request.method in MUTATING_METHODS:
+                    throttle().check_write(g.user.id)  # a program's writes are limited like a person's
+                return view(*args, **kwargs)
             claims = authenticate(refresh=refresh)
             if request.method in MUTATING_METHODS:
                 check_write(claims, refresh=refresh)

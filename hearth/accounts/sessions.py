@@ -242,6 +242,16 @@ def end_other_sessions(user_id, keep_session_id, reason):
     return _end_sessions(AuthSession.user_id == user_id, AuthSession.id != keep_session_id, reason=reason)
 
 
+def end_other_devices(user_id, keep_session_id, reason):
+    """End every other browser session ("sign out all other devices"); personal access tokens are kept."""
+    return _end_sessions(
+        AuthSession.user_id == user_id,
+        AuthSession.id != keep_session_id,
+        AuthSession.kind == "browser",
+        reason=reason,
+    )
+
+
 def end_all_sessions(user_id, reason):
     """End every session of the user ("log out everywhere")."""
     return _end_sessions(AuthSession.user_id == user_id, reason=reason)
@@ -286,6 +296,7 @@ def live_sessions(user_id):
         sa.select(AuthSession)
         .where(
             AuthSession.user_id == user_id,
+            AuthSession.kind == "browser",  # a personal access token's session is listed as the token
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > now,
             AuthSession.refresh_expires_at > now,

@@ -1,12 +1,17 @@
-"""Accounts: registering a user, checking a login, changing a password.
+"""Accounts: registering a user, checking a login (password, then the two-step code), changing a password.
 
 The blueprints and the CLI call these; none of them builds a user or an ORM clause by hand.
+
+Every wrong password or code counts toward the login limits, and only a complete
+sign-in clears the username's count: a right password followed by wrong codes
+locks the account like wrong passwords do.
 """
 
 import sqlalchemy as sa
 
+from hearth.accounts import two_factor
 from hearth.accounts.passwords import burn_verification_time
-from hearth.accounts.sessions import end_other_sessions
+from hearth.accounts.sessions import end_all_sessions, end_other_sessions
 from hearth.accounts.throttles import throttle
 from hearth.errors import ApiError
 from hearth.extensions import db
@@ -30,10 +35,11 @@ def find_user(username):
     return db.session.scalar(sa.select(User).where(User.username == username.lower()))
 
 
-def check_login(username, password, client_address):
+def check_login(username, password, client_address, totp=None):
     """The user these credentials name, within the login limits; 401 invalid_credentials otherwise.
 
-    An unknown username costs what a wrong password does, so timing tells neither apart.
+    An unknown username costs what a wrong password does, so timing tells neither apart. With
+    two-step sign-in on, a right password without `totp` is 401 totp_required (not a failure).
     """
     name = username.lower()
     throttle().check_login(name, client_address)
@@ -44,20 +50,57 @@ def check_login(username, password, client_address):
         throttle().login_failed(name, client_address)
         raise ApiError(401, "invalid_credentials", "Wrong username or password.")
     db.session.commit()  # keeps a rehashed password
+    if user.two_factor:
+        if totp is None:
+            raise ApiError(401, "totp_required", "Two-step sign-in is on: send the code from the app as `totp`.")
+        _check_code(user, totp, client_address)
     throttle().login_succeeded(name)
     return user
 
 
-def change_password(user_id, current_password, new_password, session_id):
-    """Set a new password after checking the current one; every other session of the user ends.
+def check_login_code(user, totp, client_address):
+    """The login form's second step, for a user whose password was right a moment ago."""
+    throttle().check_login(user.username, client_address)
+    _check_code(user, totp, client_address)
+    throttle().login_succeeded(user.username)
+    return user
 
-    Limited by wrong current passwords of this session, never by the login limits of the username.
+
+def _check_code(user, totp, client_address):
+    if not two_factor.accept_code(user, totp):
+        throttle().login_failed(user.username, client_address)
+        raise ApiError(401, "invalid_credentials", "Wrong or already used code.", fields=["totp"])
+
+
+def confirm_password(user_id, attempt, session_id, field="password"):
+    """The user's row when `attempt` is their password (asked again before a change to the account).
+
+    Limited by wrong attempts of this session, never by the login limits of the username.
     """
     user = db.session.get(User, user_id)
     throttle().check_password_change(session_id)
-    if not user.check_password(current_password):
+    if not user.check_password(attempt):
         throttle().password_change_failed(session_id)
-        raise ApiError(401, "invalid_credentials", "The current password is wrong.", fields=["current_password"])
+        raise ApiError(401, "invalid_credentials", f"The {field.replace('_', ' ')} is wrong.", fields=[field])
+    db.session.commit()  # keeps a rehashed password
+    return user
+
+
+def change_password(user_id, current_password, new_password, session_id):
+    """Set a new password after checking the current one; every other session of the user ends, and so does
+    every personal access token (each is a session)."""
+    user = confirm_password(user_id, current_password, session_id, field="current_password")
     user.set_password(new_password)
     db.session.commit()
     end_other_sessions(user.id, session_id, reason="password_changed")
+
+
+def reset_password(username, new_password):
+    """The operator's way back in for someone who forgot: a new password, and every session and token ended.
+    Returns the user (None when there is no such username) and how many sessions ended."""
+    user = find_user(username)
+    if user is None:
+        return None, 0
+    user.set_password(new_password)
+    db.session.commit()
+    return user, len(end_all_sessions(user.id, reason="password_reset"))

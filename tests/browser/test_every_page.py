@@ -36,6 +36,8 @@ def site():
             last_card = alice.api("POST", f"/api/boards/{board['id']}/cards", card).json()
     for body in ("Hello there", LONG, "https://example.com/" + "a" * 120):
         alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": body})
+    alice.api("POST", "/auth/tokens", {"name": LONG})
+    alice.api("POST", "/auth/2fa/setup")  # the security page shows its QR code and secret
     pages = {
         "workspaces": "/",
         "workspace": f"/w/{ws['id']}",
@@ -43,6 +45,9 @@ def site():
         "board": f"/w/{ws['id']}/b/{board['id']}",
         "card": f"/w/{ws['id']}/b/{board['id']}/cards/{last_card['id']}",
         "sessions": "/settings/sessions",
+        "password": "/settings/password",
+        "security": "/settings/security",
+        "tokens": "/settings/tokens",
         "not found": f"/w/{ws['id']}/c/999999",
     }
     yield server, pages
@@ -69,7 +74,18 @@ def signed_out_pages():
     return {"login": "/auth/login", "register": "/auth/register"}
 
 
-SIGNED_IN = ["workspaces", "workspace", "chat", "board", "card", "sessions", "not found"]
+SIGNED_IN = [
+    "workspaces",
+    "workspace",
+    "chat",
+    "board",
+    "card",
+    "sessions",
+    "password",
+    "security",
+    "tokens",
+    "not found",
+]
 EVERY_PAGE = ["login", "register", *SIGNED_IN]
 
 

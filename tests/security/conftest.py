@@ -52,6 +52,7 @@ def build_team(server):
         place.message = owner.create(
             f"/api/channels/{place.channel['id']}/messages", {"body": "secret message", "client_id": "m1"}
         )
+        place.tokens = [owner.create("/auth/tokens", {"name": name}) for name in ("bot", "spare bot")]
         return place
 
     alice, bob, mallory = (Person(server.url, next(names)) for _ in range(3))
@@ -73,4 +74,6 @@ def take_snapshot(someone, place):
         "messages": someone.api("GET", f"/api/channels/{place.channel['id']}/messages").json(),
         "board": someone.api("GET", f"/api/boards/{place.board['id']}").json(),
         "sessions": len(someone.api("GET", "/auth/sessions").json()),
+        "tokens": [token["id"] for token in someone.api("GET", "/auth/tokens").json()],
+        "two_factor": someone.api("GET", "/api/me").json()["two_factor"],
     }

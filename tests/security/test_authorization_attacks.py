@@ -62,7 +62,9 @@ def routes_with_ids(team):
         ("pages.edit_card", "POST", f"/w/{my_wid}/b/{my_bid}/cards/{card}", {"title": "mine now", "version": 1}),
         ("pages.delete_card", "POST", f"/w/{wid}/b/{bid}/cards/{card}/delete", {"version": 1}),
         ("pages.delete_card", "POST", f"/w/{my_wid}/b/{my_bid}/cards/{card}/delete", {"version": 1}),
-        ("pages.end_session", "POST", f"/settings/sessions/{sid}/end", {}),
+        ("settings.end_session", "POST", f"/settings/sessions/{sid}/end", {}),
+        ("auth.delete_token", "DELETE", f"/auth/tokens/{ours.tokens[0]['id']}", None),
+        ("settings.delete_token", "POST", f"/settings/tokens/{ours.tokens[1]['id']}/delete", {}),
     ]
 
 
@@ -77,7 +79,7 @@ def test_every_route_with_another_workspaces_ids_is_not_found_and_changes_nothin
     before, hers = snapshot(team.alice, team.ours), snapshot(mallory, team.theirs)
     csrf = mallory.http.cookies.get("csrf_access_token")
     for endpoint, method, path, body in routes_with_ids(team):
-        if endpoint.startswith("pages.") and method == "POST":
+        if endpoint.startswith(("pages.", "settings.")) and method == "POST":
             response = mallory.http.post(mallory.url + path, data={**body, "csrf_token": csrf}, allow_redirects=False)
         else:
             response = mallory.http.request(method, mallory.url + path, json=body, headers={"X-CSRF-TOKEN": csrf})

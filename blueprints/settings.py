@@ -1,0 +1,154 @@
+"""`/settings`: a person's devices, password, two-step sign-in and personal access tokens, as pages and form posts.
+
+Each form post calls the same account functions as the JSON routes in `/auth`,
+so nothing here can do what the API would refuse. Secrets shown once (a new
+token, the recovery codes) are rendered into the answer to the post and never
+stored where a page could show them again.
+"""
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request
+from flask_jwt_extended import get_jwt
+
+from hearth.accounts import personal_tokens, two_factor
+from hearth.accounts.devices import current_first, device_name
+from hearth.accounts.guards import page_login_required
+from hearth.accounts.sessions import end_other_devices, end_session, live_sessions
+from hearth.accounts.users import change_password as set_new_password
+from hearth.accounts.users import confirm_password
+from hearth.errors import DomainError
+from hearth.validation import parse, password, password_attempt
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+def refused(page, error, **context):
+    """The page again, with the reason the form was refused, and the error's status."""
+    return render_template(page, error=error.message, **context), error.status, error.headers
+
+
+@bp.get("/sessions")
+@page_login_required
+def sessions():
+    current = get_jwt()["sid"]
+    devices = [(s, device_name(s.user_agent)) for s in current_first(live_sessions(g.user.id), current)]
+    return render_template("settings/sessions.html", devices=devices, current_id=current)
+
+
+@bp.post("/sessions/<int:session_id>/end", endpoint="end_session")
+@page_login_required
+def end_device_session(session_id):
+    """The form twin of `DELETE /auth/sessions/<id>`, so signing out a device needs no JavaScript."""
+    if not end_session(g.user.id, session_id, reason="revoked"):
+        abort(404)
+    if session_id == get_jwt()["sid"]:
+        return redirect("/auth/login", 303)
+    return redirect("/settings/sessions", 303)
+
+
+@bp.post("/sessions/end-others")
+@page_login_required
+def end_other_sessions():
+    """Every other browser session; personal access tokens are kept (they are listed, and ended, on their own page)."""
+    ended = end_other_devices(g.user.id, get_jwt()["sid"], reason="revoked")
+    flash(f"Signed out {len(ended)} other device{'s' if len(ended) != 1 else ''}.", "info")
+    return redirect("/settings/sessions", 303)
+
+
+@bp.get("/password", endpoint="password")
+@page_login_required
+def password_page():
+    return render_template("settings/password.html")
+
+
+@bp.post("/password")
+@page_login_required
+def change_password():
+    try:
+        fields = parse(
+            request.form.to_dict(),
+            required={"current_password": password_attempt, "new_password": password, "confirm_password": password},
+        )
+        if fields["new_password"] != fields["confirm_password"]:
+            raise DomainError("invalid_input", "The two new passwords differ.", fields=["confirm_password"])
+        set_new_password(g.user.id, fields["current_password"], fields["new_password"], get_jwt()["sid"])
+    except DomainError as e:
+        return refused("settings/password.html", e)
+    flash("Password changed. Every other device and token was signed out.", "info")
+    return redirect("/settings/password", 303)
+
+
+def security_page(**context):
+    uid = g.user.id
+    setup = two_factor.pending_setup(uid)
+    return render_template(
+        "settings/security.html",
+        two_factor_on=two_factor.two_factor_on(uid),
+        codes_left=two_factor.recovery_codes_left(uid),
+        setup=setup,
+        qr=two_factor.qr_svg(setup["otpauth_uri"]) if setup else None,
+        **context,
+    )
+
+
+@bp.get("/security")
+@page_login_required
+def security():
+    return security_page()
+
+
+@bp.post("/security/setup")
+@page_login_required
+def begin_two_factor():
+    two_factor.begin_setup(g.user.id)
+    return redirect("/settings/security", 303)
+
+
+@bp.post("/security/enable")
+@page_login_required
+def enable_two_factor():
+    try:
+        codes = two_factor.enable(g.user.id, request.form.get("code", ""))
+    except DomainError as e:
+        return security_page(error=e.message), e.status
+    return security_page(recovery_codes=codes)
+
+
+@bp.post("/security/disable")
+@page_login_required
+def disable_two_factor():
+    try:
+        fields = parse(request.form.to_dict(), required={"password": password_attempt})
+        confirm_password(g.user.id, fields["password"], g.auth_session.id)
+    except DomainError as e:
+        return security_page(error=e.message), e.status, e.headers
+    two_factor.disable(g.user.id)
+    flash("Two-step sign-in is off.", "info")
+    return redirect("/settings/security", 303)
+
+
+def tokens_page(**context):
+    return render_template("settings/tokens.html", tokens=personal_tokens.tokens_of(g.user.id), **context)
+
+
+@bp.get("/tokens")
+@page_login_required
+def tokens():
+    return tokens_page()
+
+
+@bp.post("/tokens")
+@page_login_required
+def create_token():
+    try:
+        token, secret = personal_tokens.create_token(g.user.id, request.form.to_dict())
+    except DomainError as e:
+        return tokens_page(error=e.message), e.status
+    return tokens_page(new_token=secret, new_token_name=token.name), 201
+
+
+@bp.post("/tokens/<int:token_id>/delete")
+@page_login_required
+def delete_token(token_id):
+    personal_tokens.delete_token(g.user.id, token_id)
+    flash("Token deleted: programs using it are signed out.", "info")
+    return redirect("/settings/tokens", 303)

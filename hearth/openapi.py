@@ -1,0 +1,325 @@
+"""The OpenAPI 3.1 document of the JSON API (`/api/*`) and the JSON `/auth` routes, served at `/api/openapi.json`.
+
+Every operation is one entry of `OPERATIONS`, keyed by method and path: a new
+route is documented by adding its line there. The document lists only the
+operations the app really registers, and tests/test_openapi.py fails when a
+registered `/api` or JSON `/auth` route has no entry, and runs the API against
+the document (schemathesis) so that what the server answers conforms to it.
+"""
+
+import re
+
+from flask import current_app
+
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+TIME = {"type": "string", "format": "date-time"}
+NAME = {"type": "string", "minLength": 1, "maxLength": 80}
+
+
+def obj(required, optional=None):
+    """An object with these required and optional properties; others may be added by later releases."""
+    return {"type": "object", "required": list(required), "properties": {**required, **(optional or {})}}
+
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def array(items):
+    return {"type": "array", "items": items}
+
+
+USER = {"id": ID, "username": {"type": "string"}, "display_name": {"type": "string"}}
+
+SCHEMAS = {
+    "Error": obj(
+        {"error": {"type": "string"}, "message": {"type": "string"}},
+        {
+            "fields": {**array({"type": "string"}), "description": "the request fields that were wrong"},
+            "current": {"description": "on a stale `version`: the object as stored"},
+        },
+    ),
+    "User": obj(USER),
+    "Me": obj({**USER, "two_factor": {"type": "boolean"}}),
+    "Workspace": obj({"id": ID, "name": {"type": "string"}, "owner_id": ID}),
+    "Channel": obj(
+        {"id": ID, "workspace_id": ID, "name": {"type": "string"}},
+        {
+            "seq": {"type": "integer", "description": "head of the chat topic"},
+            "read_seq": {"type": "integer", "description": "the caller's read marker"},
+            "unread": {"type": "integer", "description": "messages by others after the read marker"},
+        },
+    ),
+    "Message": obj(
+        {
+            "id": ID,
+            "channel_id": ID,
+            "seq": {"type": "integer"},
+            "body": {"type": "string"},
+            "client_id": {"type": ["string", "null"]},
+            "author": ref("User"),
+            "created_at": TIME,
+        },
+        {"edited_at": {"type": ["string", "null"], "format": "date-time"}},
+    ),
+    "Board": obj({"id": ID, "workspace_id": ID, "name": {"type": "string"}, "seq": {"type": "integer"}}),
+    "Card": obj(
+        {
+            "id": ID,
+            "board_id": ID,
+            "column_id": ID,
+            "title": {"type": "string"},
+            "position": {"type": "integer", "minimum": 0},
+            "version": {"type": "integer", "minimum": 1},
+        },
+        {"description": {"type": "string"}},
+    ),
+    "BoardState": obj(
+        {
+            "id": ID,
+            "name": {"type": "string"},
+            "seq": {"type": "integer"},
+            "columns": array(
+                obj(
+                    {
+                        "id": ID,
+                        "name": {"type": "string"},
+                        "position": {"type": "integer"},
+                        "cards": array(ref("Card")),
+                    }
+                )
+            ),
+        },
+        {"workspace_id": ID},
+    ),
+    "Session": obj(
+        {
+            "id": ID,
+            "created_at": TIME,
+            "last_seen_at": TIME,
+            "user_agent": {"type": "string"},
+            "current": {"type": "boolean"},
+        }
+    ),
+    "Token": obj(
+        {"id": ID, "name": {"type": "string"}, "created_at": TIME, "last_used_at": {"type": ["string", "null"]}}
+    ),
+    "NewToken": obj(
+        {
+            "id": ID,
+            "name": {"type": "string"},
+            "created_at": TIME,
+            "token": {"type": "string", "pattern": "^hearth_pat_", "description": "shown only in this answer"},
+        }
+    ),
+    "SignedIn": obj({"user": ref("User"), "session_id": ID, "access_expires_at": {"type": "integer"}}),
+    "AccessExpiry": obj({"access_expires_at": {"type": "integer", "description": "unix seconds"}}),
+    "TwoFactorSetup": obj({"secret": {"type": "string"}, "otpauth_uri": {"type": "string"}}),
+    "RecoveryCodes": obj({"recovery_codes": {**array({"type": "string"}), "minItems": 10, "maxItems": 10}}),
+}
+
+BODIES = {
+    "Login": obj(
+        {"username": {"type": "string"}, "password": {"type": "string"}},
+        {"totp": {"type": "string", "description": "the current 6-digit code, or an unused recovery code"}},
+    ),
+    "Register": obj(
+        {
+            "username": {"type": "string", "pattern": "^[a-z0-9_.-]{3,32}$"},
+            "password": {"type": "string", "minLength": 8, "maxLength": 256},
+        },
+        {"display_name": NAME},
+    ),
+    "PasswordChange": obj(
+        {"current_password": {"type": "string"}, "new_password": {"type": "string", "minLength": 8, "maxLength": 256}}
+    ),
+    "Password": obj({"password": {"type": "string"}}),
+    "Code": obj({"code": {"type": "string"}}),
+    "Name": obj({"name": NAME}),
+    "Member": obj({"username": {"type": "string"}}),
+    "NewMessage": obj(
+        {"body": {"type": "string", "minLength": 1, "maxLength": 4000}},
+        {"client_id": {"type": "string", "maxLength": 64}},
+    ),
+    "MessageEdit": obj({"body": {"type": "string", "minLength": 1, "maxLength": 4000}}),
+    "ReadMarker": obj({"seq": {"type": "integer", "minimum": 0}}),
+    "NewCard": obj({"column_id": ID, "title": {"type": "string", "minLength": 1, "maxLength": 200}}),
+    "CardUpdate": obj(
+        {"version": {"type": "integer"}},
+        {
+            "title": {"type": "string", "minLength": 1, "maxLength": 200},
+            "description": {"type": "string", "maxLength": 4000},
+            "column_id": ID,
+            "position": {"type": "integer", "minimum": 0},
+        },
+    ),
+    "CardDelete": obj({"version": {"type": "integer"}}),
+}
+
+# Who may call: a personal access token or the access cookie (api), the access cookie alone (access),
+# the refresh cookie (refresh), or anyone (public).
+SECURITY = {
+    "api": [{"bearer": []}, {"accessCookie": [], "csrf": []}],
+    "access": [{"accessCookie": [], "csrf": []}],
+    "refresh": [{"refreshCookie": [], "csrfRefresh": []}],
+    "public": [],
+}
+
+
+def op(summary, answer=None, status=200, body=None, who="api", query=None):
+    """One operation: its success answer (a schema, or None for 204), request body and who may call it."""
+    return {"summary": summary, "answer": answer, "status": status, "body": body, "who": who, "query": query or {}}
+
+
+PAGING = {
+    "before": "messages older than this id",
+    "after": "messages newer than this id",
+    "limit": "1–100 (default 50)",
+}
+
+OPERATIONS = {
+    # /auth: sessions for browsers
+    ("POST", "/auth/login"): op(
+        "Sign in; with two-step sign-in on, send `totp` too", ref("SignedIn"), body="Login", who="public"
+    ),
+    ("POST", "/auth/register"): op("Create an account and sign in", ref("SignedIn"), 201, "Register", who="public"),
+    ("POST", "/auth/refresh"): op("Rotate the refresh token; a new access token", ref("AccessExpiry"), who="refresh"),
+    ("POST", "/auth/logout"): op("End this session", None, 204, who="refresh"),
+    ("POST", "/auth/logout-all"): op("End every session and token of the user", None, 204, who="refresh"),
+    ("POST", "/auth/password"): op(
+        "Change the password; ends every other session and token", None, 204, "PasswordChange", "access"
+    ),
+    ("GET", "/auth/sessions"): op("The user's signed-in devices", array(ref("Session")), who="access"),
+    ("DELETE", "/auth/sessions/{session_id}"): op("End one session", None, 204, who="access"),
+    ("POST", "/auth/2fa/setup"): op("A new TOTP secret to scan (not active yet)", ref("TwoFactorSetup"), who="access"),
+    ("POST", "/auth/2fa/enable"): op(
+        "Turn two-step sign-in on with a current code", ref("RecoveryCodes"), body="Code", who="access"
+    ),
+    ("POST", "/auth/2fa/disable"): op("Turn two-step sign-in off", None, 204, "Password", "access"),
+    ("GET", "/auth/tokens"): op("The user's personal access tokens", array(ref("Token")), who="access"),
+    ("POST", "/auth/tokens"): op("Create a personal access token", ref("NewToken"), 201, "Name", "access"),
+    ("DELETE", "/auth/tokens/{token_id}"): op("Delete a token; its requests and sockets end", None, 204, who="access"),
+    # /api
+    ("GET", "/api/openapi.json"): op("This document", {"type": "object"}, who="public"),
+    ("GET", "/api/me"): op("The signed-in user", ref("Me")),
+    ("GET", "/api/workspaces"): op("The user's workspaces", array(ref("Workspace"))),
+    ("POST", "/api/workspaces"): op("Create a workspace (the caller owns it)", ref("Workspace"), 201, "Name"),
+    ("GET", "/api/workspaces/{workspace_id}/members"): op("Members of a workspace", array(ref("User"))),
+    ("POST", "/api/workspaces/{workspace_id}/members"): op("Add a member (owner only)", ref("User"), 201, "Member"),
+    ("DELETE", "/api/workspaces/{workspace_id}/members/{user_id}"): op("Remove a member, or leave", None, 204),
+    ("GET", "/api/workspaces/{workspace_id}/channels"): op("Channels of a workspace", array(ref("Channel"))),
+    ("POST", "/api/workspaces/{workspace_id}/channels"): op("Create a channel", ref("Channel"), 201, "Name"),
+    ("PATCH", "/api/channels/{channel_id}"): op("Rename a channel (owner only)", ref("Channel"), body="Name"),
+    ("DELETE", "/api/channels/{channel_id}"): op("Delete a channel (owner only)", None, 204),
+    ("GET", "/api/channels/{channel_id}/messages"): op("History, oldest first", array(ref("Message")), query=PAGING),
+    ("POST", "/api/channels/{channel_id}/messages"): op(
+        "Post a message (the same client_id again answers the first, 200)", ref("Message"), 201, "NewMessage"
+    ),
+    ("POST", "/api/channels/{channel_id}/read"): op("Move the read marker forward", None, 204, "ReadMarker"),
+    ("PATCH", "/api/messages/{message_id}"): op("Edit one's own message", ref("Message"), body="MessageEdit"),
+    ("DELETE", "/api/messages/{message_id}"): op("Delete one's own message", None, 204),
+    ("GET", "/api/workspaces/{workspace_id}/boards"): op("Boards of a workspace", array(ref("Board"))),
+    ("POST", "/api/workspaces/{workspace_id}/boards"): op(
+        "Create a board with the columns To do, Doing and Done", ref("BoardState"), 201, "Name"
+    ),
+    ("GET", "/api/boards/{board_id}"): op("A board with its columns and cards", ref("BoardState")),
+    ("PATCH", "/api/boards/{board_id}"): op("Rename a board (owner only)", ref("Board"), body="Name"),
+    ("DELETE", "/api/boards/{board_id}"): op("Delete a board (owner only)", None, 204),
+    ("POST", "/api/boards/{board_id}/cards"): op("Add a card at the end of a column", ref("Card"), 201, "NewCard"),
+    ("PATCH", "/api/cards/{card_id}"): op(
+        "Edit or move a card (stale version: 409 with `current`)", ref("Card"), body="CardUpdate"
+    ),
+    ("DELETE", "/api/cards/{card_id}"): op("Delete a card", None, 204, "CardDelete"),
+}
+
+# The /auth routes that answer HTML (forms and the resume page) are for browsers, not in the document.
+HTML_ROUTES = {("GET", "/auth/login"), ("GET", "/auth/register"), ("GET", "/auth/resume"), ("POST", "/auth/resume")}
+
+
+def openapi_path(rule):
+    """`/api/cards/<int:card_id>` → `/api/cards/{card_id}`."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def registered_routes(app):
+    """(method, path) of every `/api` and JSON `/auth` route the app serves."""
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/api/", "/auth/")):
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            routes.add((method, openapi_path(rule.rule)))
+    return routes - HTML_ROUTES
+
+
+def operation(method, path, spec):
+    responses = {"default": {"description": "an error", "content": json_content(ref("Error"))}}
+    if spec["answer"] is None:
+        responses[str(spec["status"])] = {"description": "done"}
+    else:
+        responses[str(spec["status"])] = {"description": "OK", "content": json_content(spec["answer"])}
+    if (method, path) == ("POST", "/api/channels/{channel_id}/messages"):
+        responses["200"] = {
+            "description": "a repeated client_id: the first message",
+            "content": json_content(ref("Message")),
+        }
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": ID} for name in re.findall(r"{(\w+)}", path)
+    ] + [
+        {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "integer"}}
+        for name, text in spec["query"].items()
+    ]
+    result = {
+        "operationId": f"{method.lower()}_{re.sub(r'[^a-z0-9]+', '_', path.lower()).strip('_')}",
+        "summary": spec["summary"],
+        "tags": [path.split("/")[1]],
+        "security": SECURITY[spec["who"]],
+        "responses": responses,
+    }
+    if parameters:
+        result["parameters"] = parameters
+    if spec["body"]:
+        result["requestBody"] = {"required": True, "content": json_content(ref(spec["body"]))}
+    return result
+
+
+def json_content(schema):
+    return {"application/json": {"schema": schema}}
+
+
+def document(app=None):
+    """The document for the routes this app registers."""
+    app = app or current_app
+    served = registered_routes(app)
+    paths = {}
+    for (method, path), spec in OPERATIONS.items():
+        if (method, path) in served:
+            paths.setdefault(path, {})[method.lower()] = operation(method, path, spec)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Hearth",
+            "version": "2",
+            "description": (
+                'Errors are `{"error": code, "message": text}` (see the Error schema). Programs authenticate '
+                "`/api/*` and `/ws` with `Authorization: Bearer hearth_pat_…` and send no CSRF header; browsers use "
+                "the cookies and `X-CSRF-TOKEN`. `/auth` routes never take a personal access token."
+            ),
+        },
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": {**SCHEMAS, **BODIES},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "a personal access token"},
+                "accessCookie": {"type": "apiKey", "in": "cookie", "name": "access_token_cookie"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-TOKEN", "description": "csrf_access_token"},
+                "refreshCookie": {"type": "apiKey", "in": "cookie", "name": "refresh_token_cookie"},
+                "csrfRefresh": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-CSRF-TOKEN",
+                    "description": "csrf_refresh_token",
+                },
+            },
+        },
+    }

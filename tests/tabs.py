@@ -1,6 +1,10 @@
 """A browser tab of Hearth in Chromium, driven by Playwright, for the browser and fault tests."""
 
+from servers import ROOT
 from support import PASSWORD, wait_until
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 class Tab:
@@ -54,3 +58,15 @@ class Tab:
 
 def new_tab(chromium, server):
     return Tab(chromium.new_context(), server.url)
+
+
+def axe_violations(page):
+    """axe-core's serious and critical findings (WCAG 2.1 A and AA) on the page as it is now.
+
+    axe is injected as an inline script: the page's context needs `bypass_csp=True`, as the page's own CSP
+    rightly refuses it."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_21_AA
+    )
+    return [v for v in results["violations"] if v["impact"] in ("serious", "critical")]

@@ -9,13 +9,11 @@ import os
 from pathlib import Path
 
 import pytest
-from servers import ROOT, Hearth
+from servers import Hearth
 from support import PASSWORD, workspace_of
-from tabs import Tab
+from tabs import Tab, axe_violations
 from wsclient import Person
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LONG = "Supercalifragilisticexpialidocious" * 2  # a name without a place to break (68 characters)
 
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844), "zoomed": (320, 640)}
@@ -114,14 +112,6 @@ def sideways_overflow(page):
           return [root.scrollWidth - root.clientWidth, wide];
         }"""
     )
-
-
-def axe_violations(page):
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_21_AA
-    )
-    return [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("viewport", ["phone", "zoomed"])

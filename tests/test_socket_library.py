@@ -105,23 +105,39 @@ def test_a_frame_over_the_limit_is_closed_with_1009_and_read_on_until_the_client
     assert (conn.close_code, conn.closed_by) == (1009, "server")  # seen where the protocol made the Close
 
 
-def test_a_frame_that_cannot_be_parsed_drops_the_message_before_it_and_ends_our_writing():
+def test_a_frame_that_cannot_be_parsed_ends_our_writing_after_the_message_before_it():
     conn, client = accepted_socket()
     client.sendall(masked(0x1, b'{"type":"ping"}') + masked(0x1, b"\xff"))
     client.shutdown(socket.SHUT_WR)  # the client's end comes after the frames, so the reading loop can finish
-    assert list(conn.messages()) == []  # the ping arrived with the bad frame: not handed on
+    messages = conn.messages()
+    assert next(messages) == '{"type":"ping"}'  # sent before the bad frame: still acted on
+    conn.send({"type": "pong"})  # but its answer would follow our Close: not written
+    assert list(messages) == []
     assert int(conn.ws.close_reason) == 1007  # recorded for a parse failure: how one is told apart
     assert close_code_read(client) == 1007
     assert client.recv(1) == b""  # our FIN right after the Close
     assert (conn.close_code, conn.closed_by) == (1007, "server")
 
 
-def test_a_clients_close_read_with_a_message_is_answered_and_nothing_follows():
+def test_a_message_read_with_the_clients_close_is_handed_on_and_nothing_follows_the_close():
     conn, client = accepted_socket()
-    messages = conn.messages()
     client.sendall(masked(0x1, b'{"type":"ping"}') + masked(0x8, struct.pack("!H", 1000)))
+    messages = conn.messages()
+    assert next(messages) == '{"type":"ping"}'
+    conn.send({"type": "pong"})  # its answer, from this greenlet or any other, is not written
     assert list(messages) == []
     assert close_code_read(client) == 1000
-    conn.send({"type": "pong"})  # a late answer from another greenlet is not written
     assert nothing_more(client)
     assert (conn.close_code, conn.closed_by) == (1000, "client")
+
+
+def test_once_the_server_is_ending_a_socket_no_buffered_message_is_handed_on():
+    conn, client = accepted_socket()
+    client.sendall(masked(0x1, b'{"type":"ping","ref":"1"}') + masked(0x1, b'{"type":"ping","ref":"2"}'))
+    messages = conn.messages()
+    assert next(messages) == '{"type":"ping","ref":"1"}'
+    conn.close_soon(4403, "session ended")  # as a revoked session's socket is closed
+    assert close_code_read(client) == 4403
+    client.sendall(masked(0x8, struct.pack("!H", 4403)))  # the client answers the Close
+    assert list(messages) == []  # the second ping, read with the first, is not acted on
+    assert (conn.close_code, conn.closed_by) == (4403, "server")

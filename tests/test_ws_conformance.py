@@ -13,6 +13,7 @@ import time
 import pytest
 from rawframes import CLOSE, CONTINUATION, TEXT, RawSocket, close_code, close_frame, frame
 from servers import Hearth, wait_until
+from support import workspace_of
 from wsclient import Person
 
 from hearth.protocol import MAX_FRAME_BYTES
@@ -75,12 +76,17 @@ def test_a_message_on_its_own_is_answered(raw):
 @pytest.mark.parametrize("closing", CLOSING_FRAMES, ids=list(CLOSING_FRAMES))
 def test_nothing_follows_the_close_when_a_message_and_a_closing_frame_arrive_together(server, person, raw, closing):
     closing_frame, code, closed_by = CLOSING_FRAMES[closing]
-    raw.send(frame(TEXT, PING) + closing_frame)  # one write: the server reads both at once
+    channel = workspace_of(person).channel
+    publish = {"type": "publish", "topic": f"chat:{channel['id']}", "ref": "p1"}
+    publish["data"] = {"body": "sent just before", "client_id": "c1"}
+    raw.send(frame(TEXT, json.dumps(publish)) + closing_frame)  # one write: the server reads both at once
     frames, ending = raw.frames_until_end(answer_close=closed_by == "server")  # a client's Close is sent once
-    assert [op for op, _ in frames] == [CLOSE], frames  # the pong never follows the Close
+    assert [op for op, _ in frames] == [CLOSE], frames  # the ack never follows the Close
     assert close_code(frames[0][1]) == code
     assert ending == "fin"
     assert close_logged(server, person) == (code, closed_by)
+    stored = person.api("GET", f"/api/channels/{channel['id']}/messages").json()
+    assert [m["body"] for m in stored] == ["sent just before"]  # sent before the Close: kept, though unanswered
 
 
 @pytest.mark.parametrize("fragment", [None, 16 * 1024], ids=["one frame (9.1)", "16 KiB fragments (9.3, 9.4)"])

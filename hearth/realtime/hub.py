@@ -184,9 +184,9 @@ class Connection:
     """One accepted socket of one session.
 
     Closing follows RFC 6455: once a Close frame is decided on or written, by either side, `closed` is
-    set and no data frame is written after it, nor is any message still buffered acted on. After a
-    Close of ours the reading loop goes on, discarding, until the client's Close (or CLOSE_WAIT), so
-    the TCP connection ends with a FIN and not with a reset of data left unread.
+    set and no data frame is written after it, the answers to messages read with that Close included.
+    After a Close of ours the reading loop goes on, discarding, until the client's Close (or
+    CLOSE_WAIT), so the TCP connection ends with a FIN and not with a reset of data left unread.
     """
 
     def __init__(self, ws, user_id, session_id, key, queue_size=256):
@@ -198,6 +198,7 @@ class Connection:
         self.queue_size = queue_size
         self.outbox = None  # the writer's queue, made with the writer
         self.closed = False  # no data frame may be written: a Close is decided on or sent, or the peer is gone
+        self.ending = False  # the server is closing this socket: no further client frame is acted on
         self.close_code = None  # the code of the first Close frame written, whoever started the closing
         self.closed_by = None  # "server" when that Close was ours, "client" when it answered the client's
         self.reading = True  # until the socket's reading loop ends
@@ -221,17 +222,22 @@ class Connection:
     def messages(self):
         """Each complete message from the client, read in the calling greenlet, until the socket closes.
 
-        A message still buffered when a Close is decided on is dropped unanswered (a message and a
-        Close often arrive in one read): its answer could only follow the Close. The client sees no
-        answer and sends it again on its next connection.
+        A message that arrived before a Close, in the same read (the client's Close, or a frame we
+        close for), is still handed on: the client sent it first, and a chat message typed just
+        before a tab closes is kept. Its answer is not written, since nothing may follow the Close;
+        a client that stays resends what was not answered, and `client_id` stores it once. Once the
+        server itself is ending the socket (`close_soon`: a revoked session, abuse, shutdown),
+        nothing more is acted on.
         """
         ws, protocol = self.ws, self.ws.ws
         try:
-            while protocol.state is not ConnectionState.CLOSED:
-                if ws.input_buffer and not self.closed:
+            while True:
+                if ws.input_buffer and not self.ending:
                     yield ws.input_buffer.pop(0)
                     continue
                 ws.input_buffer.clear()
+                if protocol.state is ConnectionState.CLOSED:
+                    break
                 data = self._sock.recv(ws.receive_bytes)
                 if not data:
                     break  # the client went away
@@ -356,6 +362,7 @@ class Connection:
 
     def close_soon(self, code, reason=""):
         """Close from any thread without blocking it: the close frame is written by a thread of its own."""
+        self.ending = True
         if self.closed:
             return
         self.closed = True

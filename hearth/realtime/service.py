@@ -216,9 +216,8 @@ class SocketService:
         OPEN_SOCKETS.inc()
         log_event("socket_open", request_id=request_id, user_id=user_id, session_id=session_id)
         try:
-            for raw in conn.messages():
-                if not conn.closed:
-                    frames.handle(raw)
+            for raw in conn.messages():  # none once the server is ending the socket
+                frames.handle(raw)
         finally:
             conn.reading = False
             for topic in list(conn.subscriptions):

@@ -32,10 +32,11 @@ def test_http_writes_are_limited_per_user_like_socket_publishes(limited_server):
     """1,000 messages over HTTP took 2.9 s, where the socket allows 10 a second. Fresh connections, so that
     with two workers the writes land on both: the limit is the user's, not one process's."""
     flooder, neighbour = Person(limited_server.url, next(writers)), Person(limited_server.url, next(writers))
-    channel = workspace_of(flooder, neighbour).channel
+    started = time.monotonic()
+    channel = workspace_of(flooder, neighbour).channel  # 4 writes of the burst: workspace, member, channel, board
     path = f"{limited_server.url}/api/channels/{channel['id']}/messages"
     headers = {"X-CSRF-TOKEN": flooder.http.cookies.get("csrf_access_token"), "Connection": "close"}
-    started, answers = time.monotonic(), []
+    answers = []
     for i in range(200):
         response = requests.post(
             path, json={"body": f"flood {i}", "client_id": f"c{i}"}, cookies=flooder.http.cookies, headers=headers
@@ -45,21 +46,20 @@ def test_http_writes_are_limited_per_user_like_socket_publishes(limited_server):
     stored = [r for r in answers if r.status_code == 201]
     refused = [r for r in answers if r.status_code == 429]
     assert len(stored) + len(refused) == 200
-    assert 30 <= len(stored) <= 30 + 10 * elapsed + 1  # the burst (less the set-up's writes), then 10 a second
+    assert 26 <= len(stored) <= 26 + 10 * elapsed + 1  # the burst less the set-up's writes, then 10 a second
     assert {r.json()["error"] for r in refused} == {"rate_limited"}
     assert all(1 <= int(r.headers["Retry-After"]) <= 2 for r in refused)
     history = flooder.api("GET", f"/api/channels/{channel['id']}/messages?limit=100").json()  # reads are not limited
     assert len(history) == min(100, len(stored))
     post = neighbour.api("POST", f"/api/channels/{channel['id']}/messages", {"body": "hi", "client_id": "n"})
     assert post.status_code == 201  # one user's flood is not another's limit
-    retry_after, refused_at = int(refused[-1].headers["Retry-After"]), time.monotonic()
+    retry_after = int(refused[-1].headers["Retry-After"])
 
     def accepted_again():
         again = flooder.api("POST", f"/api/channels/{channel['id']}/messages", {"body": "later", "client_id": "l"})
         return again.status_code == 201
 
     assert wait_until(accepted_again, timeout=retry_after + 1)  # within the wait the answer asked for
-    assert time.monotonic() - refused_at <= retry_after + 0.5
 
 
 def test_every_mutating_api_route_is_behind_the_write_limit(tmp_path):

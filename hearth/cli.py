@@ -6,6 +6,7 @@ import structlog
 from flask import current_app
 from flask.cli import with_appcontext
 
+from hearth.accounts.personal_tokens import delete_ended_tokens
 from hearth.accounts.sessions import delete_ended_sessions
 from hearth.accounts.users import register_user, reset_password
 from hearth.errors import ApiError
@@ -103,13 +104,17 @@ def seed_demo():
     help="Events kept per topic (default: HEARTH_KEEP_EVENTS, 1000).",
 )
 def prune(keep_events):
-    """Delete events beyond the newest of each topic and sessions that ended over 30 days ago (safe while serving)."""
+    """Delete events beyond the newest of each topic, and sessions and tokens that ended over 30 days ago.
+
+    Safe while serving: short transactions, and nothing a live client still needs.
+    """
     keep = current_app.config["KEEP_EVENTS"] if keep_events is None else keep_events
     if keep < 1:  # the newest event of a topic is what a catching-up socket finds its place by
         raise click.BadParameter(f"HEARTH_KEEP_EVENTS must be 1 or more, not {keep}.")
     events = prune_events(keep)
+    tokens = delete_ended_tokens()  # before their sessions, which they point to
     sessions = delete_ended_sessions()
-    log.info("pruned", keep_events=keep, events_deleted=events, sessions_deleted=sessions)
+    log.info("pruned", keep_events=keep, events_deleted=events, sessions_deleted=sessions, tokens_deleted=tokens)
 
 
 def init_app(app):

@@ -139,7 +139,7 @@ class PersonalToken(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    # SET NULL: when `flask prune` deletes the long-ended session, the token row stays and still answers token_revoked
+    # `flask prune` deletes a token with its long-ended session (tokens first); SET NULL keeps a stray delete harmless
     session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("auth_sessions.id", ondelete="SET NULL"), unique=True)
     name: Mapped[str] = mapped_column(sa.String(80))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)

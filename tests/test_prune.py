@@ -10,12 +10,12 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from servers import ROOT, wait_until
-from support import workspace_of
+from support import Auth, workspace_of
 from wsclient import Person
 
 from hearth import workspace
 from hearth.extensions import db
-from hearth.models import AuthSession, Event, User, utcnow
+from hearth.models import AuthSession, Event, PersonalToken, User, utcnow
 from hearth.realtime.hub import Connection, event_frame
 
 
@@ -191,3 +191,39 @@ def test_a_live_gap_reaching_before_the_kept_events_asks_the_client_to_reload(ma
         assert frames == [{"type": "resync_required", "topic": topic, "ref": None}]
         assert topic not in conn.subscriptions
     conn.stop_writer()
+
+
+def test_prune_deletes_tokens_that_ended_over_30_days_ago_and_keeps_live_ones_working(make_app):
+    app = make_app()
+    client = app.test_client()
+    auth = Auth(client)
+    assert auth.register().status_code == 201
+    secrets = {}
+    for name in ("deleted long ago", "deleted lately", "in use"):
+        created = auth.call("POST", "/auth/tokens", {"name": name})
+        assert created.status_code == 201
+        secrets[name] = (created.json["id"], created.json["token"])
+    for name in ("deleted long ago", "deleted lately"):
+        assert auth.call("DELETE", f"/auth/tokens/{secrets[name][0]}").status_code == 204
+    with app.app_context():
+        for name, days in (("deleted long ago", 31), ("deleted lately", 29)):
+            session_id = db.session.scalar(sa.select(PersonalToken.session_id).where(PersonalToken.name == name))
+            db.session.execute(
+                sa.update(AuthSession)
+                .where(AuthSession.id == session_id)
+                .values(revoked_at=utcnow() - timedelta(days=days))
+            )
+        db.session.commit()
+
+    prune(app)
+
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(PersonalToken.name))) == {"deleted lately", "in use"}
+    anonymous = app.test_client()
+
+    def me(name):
+        return anonymous.get("/api/me", headers={"Authorization": f"Bearer {secrets[name][1]}"})
+
+    assert me("in use").status_code == 200
+    assert me("deleted lately").json["error"] == "token_revoked"
+    assert me("deleted long ago").json["error"] == "token_invalid"  # unknown now, and still refused

@@ -20,7 +20,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from hearth.accounts.sessions import REJECTION_MESSAGES, end_session, live_session
+from hearth.accounts.sessions import REJECTION_MESSAGES, end_session, ended_long_ago, live_session
 from hearth.errors import ApiError, DomainError
 from hearth.extensions import db
 from hearth.models import AuthSession, PersonalToken, utcnow
@@ -50,6 +50,20 @@ def create_token(user_id, body):
     db.session.add_all([session, token])
     db.session.commit()
     return token, secret
+
+
+def delete_ended_tokens(now=None, batch=5000):
+    """Delete tokens whose session ended over 30 days ago (or is gone), before `flask prune` deletes the sessions.
+
+    Such a token was already refused; once deleted it is unknown, so it answers `token_invalid`.
+    """
+    ended = sa.select(AuthSession.id).where(ended_long_ago(now))
+    gone = sa.or_(PersonalToken.session_id.is_(None), PersonalToken.session_id.in_(ended))
+    deleted = 0
+    while ids := db.session.scalars(sa.select(PersonalToken.id).where(gone).limit(batch)).all():
+        deleted += db.session.execute(sa.delete(PersonalToken).where(PersonalToken.id.in_(ids))).rowcount
+        db.session.commit()
+    return deleted
 
 
 def tokens_of(user_id):

@@ -274,17 +274,21 @@ def _end_sessions(*conditions, reason):
 ENDED_SESSIONS_KEPT = timedelta(days=30)  # "your devices" history and audits look back this far
 
 
+def ended_long_ago(now=None):
+    """Sessions that ended (revoked, past their end, or their refresh token expired) over 30 days ago."""
+    cutoff = (now or utcnow()) - ENDED_SESSIONS_KEPT
+    return sa.or_(
+        AuthSession.revoked_at < cutoff, AuthSession.expires_at < cutoff, AuthSession.refresh_expires_at < cutoff
+    )
+
+
 def delete_ended_sessions(now=None, batch=5000):
-    """Delete sessions that ended (revoked, past their end, or their refresh token expired) over 30 days ago.
+    """Delete the sessions that ended over 30 days ago, in short transactions; returns how many went.
 
     None of them can come back: a token of a deleted session is answered `token_revoked`, as it was before.
     """
-    cutoff = (now or utcnow()) - ENDED_SESSIONS_KEPT
-    ended_long_ago = sa.or_(
-        AuthSession.revoked_at < cutoff, AuthSession.expires_at < cutoff, AuthSession.refresh_expires_at < cutoff
-    )
     deleted = 0
-    while ids := db.session.scalars(sa.select(AuthSession.id).where(ended_long_ago).limit(batch)).all():
+    while ids := db.session.scalars(sa.select(AuthSession.id).where(ended_long_ago(now)).limit(batch)).all():
         deleted += db.session.execute(sa.delete(AuthSession).where(AuthSession.id.in_(ids))).rowcount
         db.session.commit()
     return deleted

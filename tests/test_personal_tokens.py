@@ -136,3 +136,44 @@ def test_malformed_authorization_headers_are_token_invalid(client, auth):
     ):
         answer = client.get("/api/me", headers={"Authorization": header})
         assert (answer.status_code, answer.json["error"]) == (401, "token_invalid"), header
+
+
+def test_logins_beyond_the_session_cap_never_end_a_token(make_app):
+    from support import Auth
+
+    app = make_app(MAX_SESSIONS_PER_USER=2)
+    client = app.test_client()
+    auth = Auth(client)
+    auth.register()
+    token = create(auth)["token"]
+    for _ in range(3):
+        assert Auth(app.test_client()).login().status_code == 200
+    assert client.get("/api/me", headers=bearer(token)).status_code == 200
+    assert auth.call("GET", "/api/me").json["error"] == "token_revoked"  # the oldest browser session did end
+
+
+def test_a_user_holds_a_bounded_number_of_tokens(monkeypatch, auth):
+    from hearth.accounts import personal_tokens
+
+    monkeypatch.setattr(personal_tokens, "MAX_TOKENS_PER_USER", 3)
+    auth.register()
+    first = [create(auth, f"bot {i}") for i in range(3)]
+    refused = auth.call("POST", "/auth/tokens", {"name": "one more"})
+    assert (refused.status_code, refused.json["error"]) == (409, "conflict")
+    assert auth.call("DELETE", f"/auth/tokens/{first[0]['id']}").status_code == 204
+    assert create(auth, "one more")["name"] == "one more"
+
+
+def test_a_deleted_token_still_answers_token_revoked_after_its_session_is_pruned(app, client, auth):
+    from datetime import timedelta
+
+    from hearth.accounts.sessions import delete_ended_sessions
+    from hearth.models import utcnow
+
+    auth.register()
+    created = create(auth)
+    assert auth.call("DELETE", f"/auth/tokens/{created['id']}").status_code == 204
+    with app.app_context():
+        assert delete_ended_sessions(now=utcnow() + timedelta(days=31)) >= 1
+    answer = client.get("/api/me", headers=bearer(created["token"]))
+    assert (answer.status_code, answer.json["error"]) == (401, "token_revoked")

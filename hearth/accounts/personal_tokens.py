@@ -29,11 +29,14 @@ from hearth.validation import parse, text
 PREFIX = "hearth_pat_"
 TOKEN_LIFETIME = timedelta(days=365 * 100)  # until deleted: the session row needs an end, so a far one
 LAST_USED_EVERY = 60  # seconds between writes of one token's last_used_at
+MAX_TOKENS_PER_USER = 50
 
 
 def create_token(user_id, body):
     """A new token named by the body's `name`; returns (row, secret). The secret is never stored or shown again."""
     fields = parse(body, required={"name": text(1, 80)})
+    if len(tokens_of(user_id)) >= MAX_TOKENS_PER_USER:
+        raise DomainError("conflict", f"You already have {MAX_TOKENS_PER_USER} tokens: delete one you no longer use.")
     now = utcnow()
     session = AuthSession(
         user_id=user_id,

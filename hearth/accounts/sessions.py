@@ -148,6 +148,7 @@ def _end_sessions_over_the_cap(user_id):
         sa.select(AuthSession.id)
         .where(
             AuthSession.user_id == user_id,
+            AuthSession.kind == "browser",  # personal access tokens have their own cap, and never yield to a login
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > now,
             AuthSession.refresh_expires_at > now,

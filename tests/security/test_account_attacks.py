@@ -79,12 +79,15 @@ def test_a_users_live_sessions_are_capped_and_those_used_longest_ago_end(real_ha
     their sockets, as a logout would end them."""
     first = Person(real_hashing.url, next(accounts))
     sock = first.socket()
+    bot = first.api("POST", "/auth/tokens", {"name": "a bot"}).json()["token"]
     later = [Person(real_hashing.url, first.username, register=False).login() for _ in range(5)]
     assert sock.close_code() == 4403
     assert first.api("GET", "/api/me").json()["error"] == "token_revoked"
     devices = later[-1].api("GET", "/auth/sessions").json()
     assert len(devices) == 5
     assert all(p.api("GET", "/api/me").status_code == 200 for p in later)
+    # a personal access token is no login: logins never end it
+    assert requests.get(real_hashing.url + "/api/me", headers={"Authorization": f"Bearer {bot}"}).status_code == 200
 
 
 def login(server, username, password, address):

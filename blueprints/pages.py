@@ -54,17 +54,26 @@ def create_workspace():
     return f"/w/{workspace.create_workspace(g.user.id, request.form).id}"
 
 
+def shell(workspace_id, **page):
+    """What every workspace page shows around its own content: the workspace and the sidebar's lists.
+
+    The workspace (and its topic's head) is read before the lists, so that the sidebar, resuming
+    the workspace topic from that head, can only see a change twice, never miss one.
+    """
+    uid = g.user.id
+    return {
+        "workspace": workspace.workspace_for(uid, workspace_id),
+        "sidebar_channels": workspace.channel_list(uid, workspace_id),
+        "sidebar_boards": workspace.boards_of(uid, workspace_id),
+        **page,
+    }
+
+
 @bp.get("/w/<int:workspace_id>")
 @page_login_required
 def workspace_page(workspace_id):
-    uid = g.user.id
-    return render_template(
-        "pages/workspace.html",
-        workspace=workspace.workspace_for(uid, workspace_id),
-        channels=workspace.channels_of(uid, workspace_id),
-        boards=workspace.boards_of(uid, workspace_id),
-        members=workspace.members_of(uid, workspace_id),
-    )
+    page = shell(workspace_id)
+    return render_template("pages/workspace.html", members=workspace.members_of(g.user.id, workspace_id), **page)
 
 
 @bp.post("/w/<int:workspace_id>/channels")
@@ -92,16 +101,33 @@ def add_member(workspace_id):
     return f"/w/{workspace_id}"
 
 
+@bp.post("/w/<int:workspace_id>/members/<int:user_id>/remove")
+@page_login_required
+@form_action("/w/{workspace_id}")
+def remove_member(workspace_id, user_id):
+    """The owner's Remove beside a member, and everyone's Leave beside themself."""
+    name = workspace.workspace_for(g.user.id, workspace_id).name
+    workspace.remove_member(g.user.id, workspace_id, user_id)
+    if user_id == g.user.id:
+        flash(f"You left {name}.", "info")
+        return "/"
+    flash("The member was removed; their open pages of this workspace closed.", "info")
+    return f"/w/{workspace_id}"
+
+
 @bp.get("/w/<int:workspace_id>/c/<int:channel_id>")
 @page_login_required
 def chat(workspace_id, channel_id):
     uid = g.user.id
     channel = workspace.channel_for(uid, channel_id, workspace_id)
+    page = shell(workspace_id, current_channel=channel.id)
+    read_seq = next(c["read_seq"] for c in page["sidebar_channels"] if c["id"] == channel.id)
     return render_template(
         "pages/chat.html",
-        workspace=workspace.workspace_for(uid, workspace_id),
         channel=channel,
+        read_seq=read_seq,
         messages=workspace.history(uid, channel.id, {"limit": HISTORY_DEFAULT}),
+        **page,
     )
 
 
@@ -117,12 +143,8 @@ def send_message(workspace_id, channel_id):
 @bp.get("/w/<int:workspace_id>/b/<int:board_id>")
 @page_login_required
 def board(workspace_id, board_id):
-    uid = g.user.id
-    return render_template(
-        "pages/board.html",
-        workspace=workspace.workspace_for(uid, workspace_id),
-        board=workspace.board_state(uid, board_id, workspace_id),
-    )
+    board = workspace.board_state(g.user.id, board_id, workspace_id)
+    return render_template("pages/board.html", board=board, **shell(workspace_id, current_board=board["id"]))
 
 
 @bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards")

@@ -3,7 +3,9 @@ import { Auth } from "./auth.js";
 import { BoardView } from "./board.js";
 import { Chat } from "./chat.js";
 import { Http } from "./http.js";
+import { MemberList } from "./members.js";
 import { PresenceList } from "./presence.js";
+import { Sidebar } from "./sidebar.js";
 import { HearthSocket } from "./socket.js";
 import { ConnectionStatus } from "./status.js";
 import { localizeTimes } from "./times.js";
@@ -18,6 +20,8 @@ document.getElementById("logout-form")?.addEventListener("submit", () => auth.an
 const chatRoot = document.querySelector(".chat[data-channel-id]");
 const boardRoot = document.querySelector(".board[data-board-id]");
 const presenceRoot = document.getElementById("presence");
+const sidebarRoot = document.querySelector(".sidebar[data-workspace-id]");
+const membersRoot = document.getElementById("members");
 
 if (chatRoot || boardRoot || presenceRoot) {
   const status = new ConnectionStatus(document.getElementById("connection-status"), { noun: chatRoot ? "message" : "change" });
@@ -28,7 +32,11 @@ if (chatRoot || boardRoot || presenceRoot) {
   });
   if (chatRoot) new Chat({ root: chatRoot, socket, http });
   if (boardRoot) new BoardView({ root: boardRoot, socket });
-  if (presenceRoot) new PresenceList({ root: presenceRoot, socket });
+  const members = membersRoot && sidebarRoot
+    ? new MemberList({ root: membersRoot, userId: Number(sidebarRoot.dataset.userId), workspaceId: Number(sidebarRoot.dataset.workspaceId) })
+    : null;
+  if (presenceRoot) new PresenceList({ root: presenceRoot, socket, onChange: (ids) => members?.showOnline(ids) });
+  if (sidebarRoot) new Sidebar({ root: sidebarRoot, socket, http, onMembers: (kind, user) => members?.changed(kind, user) });
   socket.connect();
   globalThis.hearth = { auth, http, socket }; // for people's user scripts and the browser tests
 }

@@ -1,6 +1,8 @@
 import { messageChange } from "./changes.js";
 import { HISTORY_DEFAULT } from "./protocol.js";
+import { ReadTracker } from "./reading.js";
 import { clockText, dateTimeText, markDays } from "./times.js";
+import { TypingIndicator, TypingSender } from "./typing.js";
 
 /**
  * A chat channel page: messages arrive live, a sent message shows greyed
@@ -46,6 +48,18 @@ export class Chat {
       else if (button.dataset.action === "delete") this.delete(item);
     });
     for (const actions of this.list.querySelectorAll(".actions[hidden]")) actions.hidden = false;
+    const typingRoot = root.querySelector("#typing");
+    this.typists = typingRoot ? new TypingIndicator({ root: typingRoot }) : null;
+    this.typingSender = new TypingSender({ socket, topic: this.topic });
+    this.field.addEventListener("input", () => this.field.value.trim() && this.typingSender.typed());
+    this.reading = new ReadTracker({
+      channelId: this.channelId,
+      http,
+      list: this.list,
+      headSeq: Number(root.dataset.seq),
+      readSeq: Number(root.dataset.readSeq ?? root.dataset.seq),
+      documentRef,
+    });
     socket.subscribe(this.topic, { since: Number(root.dataset.seq), handler: (frame) => this.onFrame(frame) });
     markDays(this.list, { documentRef });
     this.scrollToEnd();
@@ -59,6 +73,8 @@ export class Chat {
     const item = this.renderMessage({ client_id: clientId, body, author: me }, { pending: true });
     this.append(item);
     this.field.value = "";
+    this.typingSender.reset();
+    this.reading.replied();
     this.socket.publish(this.topic, { body, client_id: clientId }).then(
       (ack) => this.confirm(item, ack.id),
       (error) => this.fail(item, error),
@@ -70,10 +86,31 @@ export class Chat {
       this.documentRef.defaultView?.location.reload();
       return;
     }
+    if (frame.type === "typing") {
+      this.typists?.show(frame.user);
+      return;
+    }
+    if (frame.type === "unsubscribed") {
+      this.closeComposer();
+      return;
+    }
     const change = messageChange(frame);
-    if (change.op === "add") this.receive(change.message);
-    else if (change.op === "update") this.show(change.message);
+    if (change.op === "add") {
+      this.receive(change.message);
+      if (change.message.author?.id !== this.userId) {
+        this.typists?.stop(change.message.author?.id);
+        const item = this.find(change.message.id);
+        if (item) this.reading.arrived(item);
+      }
+    } else if (change.op === "update") this.show(change.message);
     else if (change.op === "remove") this.removeMessage(this.find(change.id));
+    if (frame.type === "event") this.reading.seen(frame.seq);
+  }
+
+  /** The channel was deleted (or the viewer removed): nothing more can be said here. */
+  closeComposer() {
+    for (const control of this.form.elements) control.disabled = true;
+    this.field.placeholder = "This channel is gone.";
   }
 
   /** Take a message out, and the day separator it leaves alone. */

@@ -1,7 +1,10 @@
-/** Who is online in a workspace: `#presence`, one element per user with data-user-id. */
+/**
+ * Who is online in a workspace: `#presence`, one element per user with data-user-id.
+ * `onChange(ids)` hears the set of online user ids after every change (the member list's dots).
+ */
 export class PresenceList {
-  constructor({ root, socket, documentRef = globalThis.document }) {
-    Object.assign(this, { root, socket, documentRef });
+  constructor({ root, socket, documentRef = globalThis.document, onChange = () => {} }) {
+    Object.assign(this, { root, socket, documentRef, onChange });
     this.topic = `presence:${root.dataset.workspaceId}`;
     socket.subscribe(this.topic, { handler: (frame) => this.onFrame(frame) });
   }
@@ -14,13 +17,21 @@ export class PresenceList {
       for (const user of frame.joins) {
         if (!this.root.querySelector(`[data-user-id="${user.id}"]`)) this.root.append(this.render(user));
       }
+    } else if (frame.type === "unsubscribed") {
+      this.root.replaceChildren(); // removed from the workspace: its presence is no longer ours to see
+    } else {
+      return;
     }
+    this.onChange(new Set([...this.root.querySelectorAll("[data-user-id]")].map((item) => Number(item.dataset.userId))));
   }
 
   render(user) {
     const item = this.documentRef.createElement("li");
     item.dataset.userId = user.id;
-    item.textContent = user.display_name;
+    const dot = this.documentRef.createElement("span");
+    dot.className = "dot";
+    dot.setAttribute("aria-hidden", "true");
+    item.append(dot, this.documentRef.createTextNode(user.display_name));
     return item;
   }
 }

@@ -38,6 +38,7 @@ export class HearthSocket {
     Object.assign(this, { url, auth, WebSocketClass, backoff, onStatus, isOnline, now, setTimeout, clearTimeout, setInterval, clearInterval });
     this.subscriptions = new Map(); // topic -> { since, handler }
     this.outbox = new Map(); // ref -> { frame, resolve, reject }
+    this.listeners = new Map(); // frame type -> [callback]
     this.ws = null;
     this.status = "connecting";
     this.stopped = false;
@@ -49,10 +50,33 @@ export class HearthSocket {
     events?.addEventListener?.("offline", () => this.onNetworkChange());
   }
 
-  /** Follow a topic; `handler(frame)` gets its events, presence frames and resync requests. */
+  /**
+   * Follow a topic; `handler(frame)` gets its events, presence and typing frames, resync requests,
+   * and an `unsubscribed` frame with a `reason` when the server takes the topic away (the user was
+   * removed, or the channel or board deleted): the topic is then forgotten, not resumed on reconnect.
+   */
   subscribe(topic, { since = null, handler }) {
     this.subscriptions.set(topic, { since, handler });
     if (this.isOpen()) this.sendSubscribe(topic);
+  }
+
+  /** Stop following a topic. */
+  unsubscribe(topic) {
+    if (!this.subscriptions.delete(topic)) return;
+    if (this.isOpen()) this.send({ type: "unsubscribe", topic, ref: `unsub:${topic}` });
+  }
+
+  /** Frames of one type whatever their topic (`read`), or `open` after every (re)connect. */
+  on(type, callback) {
+    if (!this.listeners.has(type)) this.listeners.set(type, []);
+    this.listeners.get(type).push(callback);
+  }
+
+  /** Say that this user is typing in a chat topic; nothing is queued while offline. True when sent. */
+  typing(topic) {
+    if (!this.isOpen()) return false;
+    this.send({ type: "typing", topic });
+    return true;
   }
 
   /**
@@ -107,6 +131,7 @@ export class HearthSocket {
     for (const { frame } of this.outbox.values()) this.send(frame);
     this.clearInterval(this.pingTimer);
     this.pingTimer = this.setInterval(() => this.ping(), PING_EVERY_MS);
+    for (const callback of this.listeners.get("open") ?? []) callback();
   }
 
   sendSubscribe(topic) {
@@ -135,8 +160,13 @@ export class HearthSocket {
       this.retrySubscribe(frame.ref.slice(4), frame.code);
       return;
     }
+    for (const callback of this.listeners.get(frame.type) ?? []) callback(frame);
     const sub = this.subscriptions.get(frame.topic);
     if (!sub) return;
+    if (frame.type === "unsubscribed") {
+      if (!frame.reason) return; // the answer to our own unsubscribe
+      this.subscriptions.delete(frame.topic);
+    }
     if (frame.type === "event" || frame.type === "subscribed") {
       if (typeof frame.seq === "number" && (sub.since === null || frame.seq > sub.since)) sub.since = frame.seq;
       if (frame.type === "subscribed") return;

@@ -49,6 +49,7 @@ def routes_with_ids(team):
         ("pages.board", "GET", f"/w/{wid}/b/{bid}", None),
         ("pages.board", "GET", f"/w/{my_wid}/b/{bid}", None),
         ("pages.add_member", "POST", f"/w/{wid}/members", {"username": team.mallory.username}),
+        ("pages.remove_member", "POST", f"/w/{wid}/members/{team.bob.id}/remove", {}),
         ("pages.create_channel", "POST", f"/w/{wid}/channels", {"name": "mine now"}),
         ("pages.create_board", "POST", f"/w/{wid}/boards", {"name": "mine now"}),
         ("pages.send_message", "POST", f"/w/{wid}/c/{cid}", {"body": "mine now"}),

@@ -56,6 +56,12 @@ def mutating_routes(team):
             False,
         ),
         ("api.create_channel", "POST", f"/api/workspaces/{wid}/channels", {"name": "forged"}, "access", False),
+        ("api.remove_member", "DELETE", f"/api/workspaces/{wid}/members/{team.bob.id}", None, "access", False),
+        ("api.rename_channel", "PATCH", f"/api/channels/{cid}", {"name": "renamed"}, "access", False),
+        ("api.delete_channel", "DELETE", f"/api/channels/{cid}", None, "access", False),
+        ("api.mark_read", "POST", f"/api/channels/{cid}/read", {"seq": 1}, "access", False),
+        ("api.rename_board", "PATCH", f"/api/boards/{bid}", {"name": "renamed"}, "access", False),
+        ("api.delete_board", "DELETE", f"/api/boards/{bid}", None, "access", False),
         ("api.create_board", "POST", f"/api/workspaces/{wid}/boards", {"name": "forged"}, "access", False),
         (
             "api.post_message",
@@ -92,6 +98,7 @@ def mutating_routes(team):
         ("auth.resume", "POST", "/auth/resume", {"next": "/"}, "refresh", True),
         ("pages.create_workspace", "POST", "/w", {"name": "forged"}, "access", True),
         ("pages.add_member", "POST", f"/w/{wid}/members", {"username": team.mallory.username}, "access", True),
+        ("pages.remove_member", "POST", f"/w/{wid}/members/{team.bob.id}/remove", {}, "access", True),
         ("pages.create_channel", "POST", f"/w/{wid}/channels", {"name": "forged"}, "access", True),
         ("pages.create_board", "POST", f"/w/{wid}/boards", {"name": "forged"}, "access", True),
         ("pages.send_message", "POST", f"/w/{wid}/c/{cid}", {"body": "forged"}, "access", True),
@@ -196,6 +203,12 @@ def test_the_same_requests_with_the_right_csrf_value_go_through(team):
                 "POST", f"/api/boards/{team.ours.board['id']}/cards", {"column_id": team.ours.columns[0], "title": "x"}
             ).json()
             path, body = path.replace(f"/cards/{team.ours.card['id']}/", f"/cards/{spare['id']}/"), {"version": 1}
+        if endpoint in ("api.delete_channel", "api.delete_board"):  # a spare one goes, the table's stay
+            kind_path = "channels" if endpoint == "api.delete_channel" else "boards"
+            spare = alice.api("POST", f"/api/workspaces/{team.ours.workspace['id']}/{kind_path}", {"name": "spare"})
+            path = f"/api/{kind_path}/{spare.json()['id']}"
+        if endpoint in ("api.remove_member", "pages.remove_member"):  # Bob comes back to be removed again
+            alice.api("POST", f"/api/workspaces/{team.ours.workspace['id']}/members", {"username": team.bob.username})
         if endpoint in ("auth.logout", "auth.logout_all", "auth.end_session", "settings.end_session"):
             continue  # they would end the session the rest of the table runs in; tests/test_logout.py has them
         csrf = alice.http.cookies.get(f"csrf_{kind}_token")

@@ -1,0 +1,55 @@
+/**
+ * The read marker of the channel on screen: seeing a channel (the tab visible) marks it read up
+ * to the newest event, so the sidebar's count clears in every tab and on every device. Messages
+ * that arrive while the tab is hidden get a "New messages" line above the first of them.
+ */
+export class ReadTracker {
+  constructor({ channelId, http, list, headSeq, readSeq, documentRef = globalThis.document }) {
+    Object.assign(this, { channelId, http, list, documentRef });
+    this.head = headSeq; // the newest seq of the channel this page has seen
+    this.marked = readSeq; // what the server holds, or what we asked it for
+    documentRef.addEventListener("visibilitychange", () => this.markIfVisible());
+    this.markIfVisible();
+  }
+
+  visible() {
+    return this.documentRef.visibilityState === "visible";
+  }
+
+  /** An event of the channel reached the page. */
+  seen(seq) {
+    if (typeof seq === "number" && seq > this.head) this.head = seq;
+    this.markIfVisible();
+  }
+
+  /** Someone else's new message is on the page: while nobody looks, it is where the unread begin. */
+  arrived(item) {
+    if (this.visible() || this.documentRef.getElementById("new-messages")) return;
+    const line = this.documentRef.createElement("li");
+    line.id = "new-messages";
+    line.className = "new-line";
+    const label = this.documentRef.createElement("span");
+    label.textContent = "New messages";
+    line.append(label);
+    item.before(line);
+  }
+
+  /** The viewer wrote: what came before is read, and the line has done its job. */
+  replied() {
+    this.documentRef.getElementById("new-messages")?.remove();
+  }
+
+  markIfVisible() {
+    if (!this.visible() || this.head <= this.marked) return;
+    const seq = this.head;
+    const previous = this.marked;
+    this.marked = seq;
+    this.http.json(`/api/channels/${this.channelId}/read`, { method: "POST", body: { seq } }).then(
+      // this page's own sidebar hears it here: the read frame reaches only sockets already open
+      () => this.documentRef.dispatchEvent(new CustomEvent("hearth:read", { detail: { channelId: this.channelId, seq } })),
+      () => {
+        if (this.marked === seq) this.marked = previous; // try again with the next event or look
+      },
+    );
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The sidebar of every workspace page: `#channels` (each with `data-unread`) and `#boards`, kept live.
+ *
+ * Channels and boards come, go and are renamed through the `workspace:<id>` topic, resumed from
+ * the head the page was rendered at. Unread counts come from the server: any message event of a
+ * channel other than the one on screen, a `read` frame (this user read somewhere else) or a
+ * reconnect asks for the channel list again, so counts are never worked out twice in two places.
+ */
+const REFRESH_AFTER_MS = 150; // a burst of events makes one request
+
+export class Sidebar {
+  constructor({
+    root,
+    socket,
+    http,
+    documentRef = globalThis.document,
+    goTo = (path) => globalThis.location.assign(path),
+    reload = () => globalThis.location.reload(),
+    setTimeout = globalThis.setTimeout.bind(globalThis),
+    onMembers = () => {},
+  }) {
+    Object.assign(this, { root, socket, http, documentRef, goTo, reload, setTimeout, onMembers });
+    this.workspaceId = Number(root.dataset.workspaceId);
+    this.userId = Number(root.dataset.userId);
+    this.currentChannel = Number(root.dataset.currentChannel || 0);
+    this.currentBoard = Number(root.dataset.currentBoard || 0);
+    this.channels = root.querySelector("#channels");
+    this.boards = root.querySelector("#boards");
+    this.refreshTimer = null;
+    this.opened = false;
+    socket.subscribe(`workspace:${this.workspaceId}`, {
+      since: Number(root.dataset.seq),
+      handler: (frame) => this.onWorkspaceFrame(frame),
+    });
+    for (const item of this.channels.querySelectorAll("[data-channel-id]")) {
+      this.follow(Number(item.dataset.channelId), Number(item.dataset.seq));
+    }
+    socket.on("read", (frame) => {
+      if (this.channelItem(Number(frame.topic.split(":")[1]))) this.refreshSoon();
+    });
+    documentRef.addEventListener("hearth:read", () => this.refreshSoon());
+    this.leaving = false; // this page's own Leave form is on its way: its answer says where to go
+    documentRef.addEventListener("submit", (event) => {
+      if (!event.defaultPrevented && event.target.closest?.(".member-action")) this.leaving = true;
+    });
+    socket.on("open", () => {
+      if (this.opened) this.refreshSoon(); // a marker may have moved on another device meanwhile
+      this.opened = true;
+    });
+  }
+
+  /** Count a channel's new messages (the one on screen is the chat's own, and read as it is seen). */
+  follow(channelId, since) {
+    if (channelId === this.currentChannel) return;
+    this.socket.subscribe(`chat:${channelId}`, {
+      since,
+      handler: (frame) => {
+        if (frame.type === "event" || frame.type === "resync_required") this.refreshSoon();
+      },
+    });
+  }
+
+  channelItem(id) {
+    return this.channels.querySelector(`[data-channel-id="${id}"]`);
+  }
+
+  boardItem(id) {
+    return this.boards.querySelector(`[data-board-id="${id}"]`);
+  }
+
+  onWorkspaceFrame(frame) {
+    if (frame.type === "resync_required") {
+      this.reload();
+      return;
+    }
+    if (frame.type === "unsubscribed" && frame.reason === "removed") {
+      if (!this.leaving) this.goTo("/");
+      return;
+    }
+    if (frame.type !== "event") return;
+    const data = frame.data;
+    switch (frame.event) {
+      case "channel.created":
+      case "channel.updated":
+        this.placeChannel(data, frame.event === "channel.created");
+        break;
+      case "channel.deleted":
+        this.channelItem(data.id)?.remove();
+        this.socket.unsubscribe(`chat:${data.id}`);
+        if (data.id === this.currentChannel) this.withdrawn("This channel was deleted by the workspace's owner.");
+        break;
+      case "board.created":
+      case "board.updated":
+        this.placeBoard(data);
+        break;
+      case "board.deleted":
+        this.boardItem(data.id)?.remove();
+        if (data.id === this.currentBoard) this.withdrawn("This board was deleted by the workspace's owner.");
+        break;
+      case "member.added":
+      case "member.removed":
+        if (frame.event === "member.removed" && data.user.id === this.userId) {
+          if (!this.leaving) this.goTo("/");
+          return;
+        }
+        this.onMembers(frame.event, data.user);
+        break;
+      default:
+    }
+  }
+
+  placeChannel(channel, isNew) {
+    let item = this.channelItem(channel.id);
+    if (!item) {
+      item = this.item("channel", channel, `/w/${this.workspaceId}/c/${channel.id}`, `# ${channel.name}`);
+      const unread = this.documentRef.createElement("span");
+      unread.className = "unread";
+      unread.hidden = true;
+      item.firstElementChild.append(" ", unread);
+      item.dataset.unread = "0";
+      if (isNew) this.follow(channel.id, 0);
+    }
+    item.querySelector(".name").textContent = `# ${channel.name}`;
+    this.insertSorted(this.channels, item, channel.name);
+  }
+
+  placeBoard(board) {
+    const item = this.boardItem(board.id) ?? this.item("board", board, `/w/${this.workspaceId}/b/${board.id}`, board.name);
+    item.querySelector(".name").textContent = board.name;
+    this.insertSorted(this.boards, item, board.name);
+  }
+
+  item(kind, row, href, text) {
+    const doc = this.documentRef;
+    const item = doc.createElement("li");
+    item.dataset[`${kind}Id`] = row.id;
+    const link = doc.createElement("a");
+    link.href = href;
+    const name = doc.createElement("span");
+    name.className = "name";
+    name.textContent = text;
+    link.append(name);
+    item.append(link);
+    return item;
+  }
+
+  /** Lists are in name order, as the server renders them. */
+  insertSorted(list, item, name) {
+    item.dataset.name = name;
+    const next = [...list.children].find((other) => other !== item && compareNames(other.dataset.name ?? "", name) > 0);
+    if (next) list.insertBefore(item, next);
+    else list.append(item);
+  }
+
+  refreshSoon() {
+    if (this.refreshTimer !== null) return;
+    this.refreshTimer = this.setTimeout(() => {
+      this.refreshTimer = null;
+      this.refresh().catch(() => {});
+    }, REFRESH_AFTER_MS);
+  }
+
+  /** Unread counts as the server has them now. */
+  async refresh() {
+    const listed = await this.http.json(`/api/workspaces/${this.workspaceId}/channels`);
+    for (const channel of listed) {
+      if (!this.channelItem(channel.id)) this.placeChannel(channel, false);
+      this.showUnread(this.channelItem(channel.id), channel.unread);
+    }
+  }
+
+  showUnread(item, count) {
+    item.dataset.unread = String(count);
+    const badge = item.querySelector(".unread");
+    badge.hidden = count === 0;
+    badge.textContent = String(count);
+    const spoken = this.documentRef.createElement("span");
+    spoken.className = "visually-hidden";
+    spoken.textContent = " unread";
+    badge.append(spoken);
+  }
+
+  withdrawn(text) {
+    const note = this.documentRef.getElementById("withdrawn");
+    if (!note) return;
+    note.textContent = text;
+    note.hidden = false;
+  }
+}
+
+function compareNames(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0; // the server's order: by code point, as SQL compares them
+}

@@ -143,16 +143,10 @@ def _end_sessions_over_the_cap(user_id):
 
     Every login leaves a session row; without a cap a loop of correct logins would leave them without bound.
     """
-    now = utcnow()
+    # personal access tokens have their own cap, and never yield to a login
     over = (
         sa.select(AuthSession.id)
-        .where(
-            AuthSession.user_id == user_id,
-            AuthSession.kind == "browser",  # personal access tokens have their own cap, and never yield to a login
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
-            AuthSession.refresh_expires_at > now,
-        )
+        .where(*_live_browser_sessions(user_id))
         .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())
         .offset(current_app.config["MAX_SESSIONS_PER_USER"])
     )
@@ -259,12 +253,16 @@ def end_all_sessions(user_id, reason):
 
 
 def _end_sessions(*conditions, reason):
-    """End every live session matching the conditions, here and in every process; returns their ids."""
-    ids = db.session.scalars(sa.select(AuthSession.id).where(*conditions, AuthSession.revoked_at.is_(None))).all()
-    if ids:
-        db.session.execute(
-            sa.update(AuthSession).where(AuthSession.id.in_(ids)).values(revoked_at=utcnow(), revoked_reason=reason)
-        )
+    """End every live session matching the conditions, here and in every process; returns their ids.
+
+    One UPDATE … RETURNING: a session another request ended meanwhile keeps its own time and reason.
+    """
+    ids = db.session.scalars(
+        sa.update(AuthSession)
+        .where(*conditions, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+        .returning(AuthSession.id)
+    ).all()
     db.session.commit()
     if ids:
         session_cache().forget(ids)
@@ -295,18 +293,22 @@ def delete_ended_sessions(now=None, batch=5000):
     return deleted
 
 
-def live_sessions(user_id):
+def _live_browser_sessions(user_id):
+    """The conditions of a user's live browser sessions: a personal access token's session is not one of them."""
     now = utcnow()
+    return (
+        AuthSession.user_id == user_id,
+        AuthSession.kind == "browser",
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > now,
+        AuthSession.refresh_expires_at > now,
+    )
+
+
+def live_sessions(user_id):
+    """The devices a user is signed in on (a personal access token's session is listed as the token)."""
     return db.session.scalars(
-        sa.select(AuthSession)
-        .where(
-            AuthSession.user_id == user_id,
-            AuthSession.kind == "browser",  # a personal access token's session is listed as the token
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
-            AuthSession.refresh_expires_at > now,
-        )
-        .order_by(AuthSession.last_seen_at.desc())
+        sa.select(AuthSession).where(*_live_browser_sessions(user_id)).order_by(AuthSession.last_seen_at.desc())
     ).all()
 
 

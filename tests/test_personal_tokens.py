@@ -164,7 +164,7 @@ def test_a_user_holds_a_bounded_number_of_tokens(monkeypatch, auth):
     assert create(auth, "one more")["name"] == "one more"
 
 
-def test_a_deleted_token_still_answers_token_revoked_after_its_session_is_pruned(app, client, auth):
+def test_a_deleted_token_whose_session_row_is_gone_still_answers_token_revoked(app, client, auth):
     from datetime import timedelta
 
     from hearth.accounts.sessions import delete_ended_sessions

@@ -99,7 +99,10 @@ def security():
 @bp.post("/security/setup")
 @page_login_required
 def begin_two_factor():
-    two_factor.begin_setup(g.user.id)
+    try:
+        two_factor.begin_setup(g.user.id)
+    except DomainError as e:
+        flash(e.message, "error")
     return redirect("/settings/security", 303)
 
 

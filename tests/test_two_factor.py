@@ -148,3 +148,12 @@ def test_wrong_codes_count_toward_the_login_limit(make_app):
     locked = client.post("/auth/login", json={**body, "totp": codes[0]})
     assert (locked.status_code, locked.json["error"]) == (429, "rate_limited")
     assert int(locked.headers["Retry-After"]) > 0
+
+
+def test_a_second_setup_with_two_step_on_is_refused_until_it_is_turned_off_with_the_password(auth):
+    auth.register()
+    totp, _codes = turn_on(auth)
+    refused = auth.call("POST", "/auth/2fa/setup")
+    assert (refused.status_code, refused.json["error"]) == (409, "conflict")
+    assert auth.call("POST", "/auth/2fa/disable", {"password": PASSWORD}).status_code == 204
+    assert auth.call("POST", "/auth/2fa/setup").status_code == 200

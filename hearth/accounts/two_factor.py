@@ -38,6 +38,9 @@ TICKET_MAX_AGE = 300
 def begin_setup(user_id):
     """A new secret for the user to scan; it does nothing until `enable` sees a code made from it."""
     user = db.session.get(User, user_id)
+    if user.totp_secret is not None:
+        # replacing the secret takes the password: a stolen session must not move the codes to another phone
+        raise DomainError("conflict", "Two-step sign-in is already on: turn it off (with your password) first.")
     user.totp_pending_secret = pyotp.random_base32()
     db.session.commit()
     uri = pyotp.TOTP(user.totp_pending_secret).provisioning_uri(name=user.username, issuer_name=ISSUER)

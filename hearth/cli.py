@@ -48,10 +48,11 @@ def create_user(username, display_name, password):
 @with_appcontext
 @click.argument("username")
 @click.password_option(help="The new password; prompted for (twice) when not given.")
-def reset_password_command(username, password):
+@click.option("--turn-off-two-step", is_flag=True, help="Also turn two-step sign-in off (a lost phone and codes).")
+def reset_password_command(username, password, turn_off_two_step):
     """Set a new password for someone who forgot theirs, and sign them out everywhere (every device and token)."""
     password = _checked(check_password, password, "password")
-    user, ended = reset_password(username, password)
+    user, ended = reset_password(username, password, turn_off_two_step)
     if user is None:
         raise click.ClickException(f"no user named {username!r}")
     log.info("password_reset", user_id=user.id, sessions_ended=ended)

@@ -37,3 +37,16 @@ def test_an_unknown_user_or_a_short_password_changes_nothing(app, auth):
     assert short.exit_code != 0 and "password" in short.output
     assert auth.call("GET", "/api/me").status_code == 200
     assert auth.login().status_code == 200
+
+
+def test_two_step_sign_in_stays_on_unless_the_operator_turns_it_off(app, auth):
+    import pyotp
+
+    auth.register()
+    secret = auth.call("POST", "/auth/2fa/setup").json["secret"]
+    assert auth.call("POST", "/auth/2fa/enable", {"code": pyotp.TOTP(secret).now()}).status_code == 200
+    assert reset(app, "alice", "--password", "brand new secret").exit_code == 0
+    assert auth.login(password="brand new secret").json["error"] == "totp_required"
+    assert reset(app, "alice", "--password", "brand new secret", "--turn-off-two-step").exit_code == 0
+    assert auth.login(password="brand new secret").status_code == 200
+    assert auth.call("GET", "/api/me").json["two_factor"] is False

@@ -95,12 +95,15 @@ def change_password(user_id, current_password, new_password, session_id):
     end_other_sessions(user.id, session_id, reason="password_changed")
 
 
-def reset_password(username, new_password):
+def reset_password(username, new_password, turn_off_two_step=False):
     """The operator's way back in for someone who forgot: a new password, and every session and token ended.
+    With `turn_off_two_step`, for someone who also lost their phone and recovery codes, two-step sign-in goes off.
     Returns the user (None when there is no such username) and how many sessions ended."""
     user = find_user(username)
     if user is None:
         return None, 0
     user.set_password(new_password)
     db.session.commit()
+    if turn_off_two_step:
+        two_factor.disable(user.id)
     return user, len(end_all_sessions(user.id, reason="password_reset"))

@@ -53,6 +53,9 @@ def build_team(server):
             f"/api/channels/{place.channel['id']}/messages", {"body": "secret message", "client_id": "m1"}
         )
         place.tokens = [owner.create("/auth/tokens", {"name": name}) for name in ("bot", "spare bot")]
+        # to delete without taking the place's own channel and board from the tests that follow
+        place.spare_channel = owner.create(f"/api/workspaces/{place.workspace['id']}/channels", {"name": "spare"})
+        place.spare_board = owner.create(f"/api/workspaces/{place.workspace['id']}/boards", {"name": "spare"})
         return place
 
     alice, bob, mallory = (Person(server.url, next(names)) for _ in range(3))

@@ -9,6 +9,7 @@ from hearth.extensions import db
 
 
 def test_0004_names_each_events_subject_and_takes_out_deleted_and_edited_cards_old_text(make_app):
+    """Cards' and messages' events alike, in a log longer than one page of the migration's reads."""
     app = make_app()
     with app.app_context():
         downgrade(revision="0003")
@@ -42,9 +43,21 @@ def test_0004_names_each_events_subject_and_takes_out_deleted_and_edited_cards_o
                 ),
                 {"t": topic, "s": seq, "k": kind, "d": json.dumps(data)},
             )
+        # a channel's log longer than one page of the migration's reads
+        messages = [{"id": i, "channel_id": 1, "body": f"message {i}"} for i in range(1, 2501)]
+        run(
+            sa.text(
+                "INSERT INTO events (topic, seq, kind, data, created_at) VALUES ('chat:1', :s, :k, :d, '2026-01-01')"
+            ),
+            [{"s": m["id"], "k": "message.created", "d": json.dumps(m)} for m in messages],
+        )
         db.session.commit()
         upgrade()
-        rows = run(sa.text("SELECT seq, kind, subject_id, data FROM events ORDER BY seq")).all()
+        rows = run(sa.text("SELECT seq, kind, subject_id, data FROM events WHERE topic = 'board:1' ORDER BY seq")).all()
+        chat = run(sa.text("SELECT seq, subject_id, data FROM events WHERE topic = 'chat:1' ORDER BY seq")).all()
+    assert [(seq, subject, json.loads(data)) for seq, subject, data in chat] == [
+        (m["id"], m["id"], m) for m in messages
+    ]
     after = [(seq, kind, subject, json.loads(data)) for seq, kind, subject, data in rows]
     assert [(seq, kind, subject) for seq, kind, subject, _ in after] == [
         (1, "card.created", 1),

@@ -17,6 +17,8 @@ down_revision = '0003'
 branch_labels = None
 depends_on = None
 
+PAGE = 1000  # events read and rewritten at a time
+
 events = sa.table(
     'events',
     sa.column('id', sa.Integer),
@@ -34,27 +36,40 @@ def upgrade():
 
     # Fill in the subject of every message and card event, and take out the text of cards that were
     # deleted or edited before events could be rewritten (the rule every later change follows).
+    # A page of events at a time, each page's updates sent together: a long log never sits in memory whole.
     connection = op.get_bind()
     current = {row.id: row for row in connection.execute(sa.select(cards))}
-    rows = connection.execute(
-        sa.select(events.c.id, events.c.kind, events.c.data).where(
-            sa.or_(events.c.kind.like('message.%'), events.c.kind.like('card.%'))
-        )
-    ).all()
-    for row in rows:
-        data = json.loads(row.data)
-        subject_id = data.get('id')
-        if row.kind.startswith('card.') and 'title' in data:
-            card = current.get(subject_id)
-            if card is None:
-                data = {'id': subject_id, 'board_id': data['board_id'], 'column_id': data['column_id'], 'redacted': True}
-            else:
-                data = {**data, 'title': card.title, 'description': card.description}
-        connection.execute(
-            events.update()
-            .where(events.c.id == row.id)
-            .values(subject_id=subject_id, data=json.dumps(data, separators=(',', ':'), ensure_ascii=False))
-        )
+    rewrite = (
+        events.update()
+        .where(events.c.id == sa.bindparam('event_id'))
+        .values(subject_id=sa.bindparam('subject'), data=sa.bindparam('new_data'))
+    )
+    after = 0
+    while rows := connection.execute(
+        sa.select(events.c.id, events.c.kind, events.c.data)
+        .where(events.c.id > after, sa.or_(events.c.kind.like('message.%'), events.c.kind.like('card.%')))
+        .order_by(events.c.id)
+        .limit(PAGE)
+    ).all():
+        connection.execute(rewrite, [named_subject(row, current) for row in rows])
+        after = rows[-1].id
+
+
+def named_subject(row, current):
+    """The new values of one event: its subject's id, and its data without text taken back."""
+    data = json.loads(row.data)
+    subject_id = data.get('id')
+    if row.kind.startswith('card.') and 'title' in data:
+        card = current.get(subject_id)
+        if card is None:
+            data = {'id': subject_id, 'board_id': data['board_id'], 'column_id': data['column_id'], 'redacted': True}
+        else:
+            data = {**data, 'title': card.title, 'description': card.description}
+    return {
+        'event_id': row.id,
+        'subject': subject_id,
+        'new_data': json.dumps(data, separators=(',', ':'), ensure_ascii=False),
+    }
 
 
 def downgrade():

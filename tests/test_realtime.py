@@ -234,6 +234,20 @@ class Clock:
         return self.now
 
 
+def test_a_failing_broker_handler_is_logged_and_the_others_still_get_the_message(caplog):
+    """In one process as across Redis: publishing follows a commit, so a handler's bug never reaches the publisher."""
+    broker, heard = LocalBroker(), []
+
+    def broken(message):
+        raise RuntimeError("a bug in one handler")
+
+    broker.subscribe("events", broken)
+    broker.subscribe("events", heard.append)
+    broker.publish("events", "chat:1\n1")
+    assert heard == ["chat:1\n1"]
+    assert any("broker handler for events failed" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
 class Member:
     def __init__(self, user_id, key):
         self.user_id, self.key = user_id, key

@@ -18,8 +18,21 @@ from collections import defaultdict
 log = logging.getLogger(__name__)
 
 
+def dispatch(handlers, channel, message):
+    """Hand a message to each handler of its channel: one that fails is logged, and the others still run.
+
+    Publishing follows a commit: a failing handler must neither turn a stored change into an
+    error answer nor keep the message from the handlers after it.
+    """
+    for handler in handlers.get(channel, ()):
+        try:
+            handler(message)
+        except Exception:
+            log.exception("broker handler for %s failed", channel)
+
+
 class LocalBroker:
-    """One process: publishing calls the handlers directly."""
+    """One process: publishing calls the handlers directly, as the Redis listener does."""
 
     def __init__(self):
         self.handlers = defaultdict(list)
@@ -31,8 +44,7 @@ class LocalBroker:
         pass  # in one process nothing is ever missed
 
     def publish(self, channel, message):
-        for handler in self.handlers[channel]:
-            handler(message)
+        dispatch(self.handlers, channel, message)
 
     def start(self):
         pass
@@ -101,13 +113,7 @@ class RedisBroker:
                     pass
 
     def _dispatch(self, message):
-        channel = message["channel"].decode()[len(self.PREFIX) :]
-        data = message["data"].decode()
-        for handler in self.handlers.get(channel, ()):
-            try:
-                handler(data)
-            except Exception:
-                log.exception("broker handler for %s failed", channel)
+        dispatch(self.handlers, message["channel"].decode()[len(self.PREFIX) :], message["data"].decode())
 
 
 def make_broker(redis_url):

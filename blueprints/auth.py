@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, jsonify, make_response, redirect, r
 from flask_jwt_extended import get_jwt, unset_jwt_cookies
 
 from hearth.accounts import personal_tokens, two_factor
+from hearth.accounts.carry import SEAL_FIELD, sealed_path
 from hearth.accounts.guards import (
     FORM_TYPES,
     auth_required,
@@ -76,9 +77,27 @@ def form_page(template, error):
     return page, error.status, error.headers
 
 
+def signed_in_already():
+    """A live access token and refresh token: the login and register forms have nothing to offer.
+
+    Both, because a tab that lost its refresh token is sent here to sign in again even while its
+    access token lasts; sending it back would loop.
+    """
+    try:
+        authenticate()
+        authenticate(refresh=True)
+    except DomainError:
+        for name in ("user", "auth_session", "access_expires_at"):
+            g.pop(name, None)  # the form is shown signed out: no client to keep a half session alive
+        return False
+    return True
+
+
 @bp.get("/login")
 def login_form():
-    return render_template("auth/login.html", next=next_path(), values={})
+    if signed_in_already():
+        return redirect(next_path(), 303)
+    return render_template("auth/login.html", next=next_path(), values={}, ended=request.args.get("ended"))
 
 
 @bp.post("/login")
@@ -135,6 +154,8 @@ def login_code_step(data):
 
 @bp.get("/register")
 def register_form():
+    if signed_in_already():
+        return redirect(next_path(), 303)
     return render_template("auth/register.html", next=next_path(), values={})
 
 
@@ -157,12 +178,11 @@ def register():
 
 
 def refreshed_session():
-    """Authenticate the refresh cookie, check CSRF and Origin, and rotate: the core of refresh and resume."""
+    """Authenticate the refresh cookie, check CSRF and Origin, and rotate: (session, "rotated" | "grace")."""
     claims = authenticate(refresh=True)
     check_csrf(claims, refresh=True)
     check_origin("csrf_failed")
-    session, _outcome = rotate_refresh_token(claims["sid"], claims["jti"])
-    return session
+    return rotate_refresh_token(claims["sid"], claims["jti"])
 
 
 def signed_out(response):
@@ -182,7 +202,8 @@ def signed_out(response):
 @bp.post("/refresh")
 def refresh():
     try:
-        pair = issue_tokens(refreshed_session())
+        session, _outcome = refreshed_session()
+        pair = issue_tokens(session)
     except DomainError as e:
         if e.status == 401:  # the session is over: its cookies go with it
             return signed_out(e.json_response())
@@ -202,11 +223,17 @@ def resume_page():
 @bp.post("/resume")
 def resume():
     try:
-        pair = issue_tokens(refreshed_session())
+        session, outcome = refreshed_session()
+        pair = issue_tokens(session)
     except DomainError as e:
         if e.status == 401:  # the session is over: log in again, then come back
             return signed_out(redirect(login_url(next_path()), 303))
         raise
+    # A carried form is posted again (307 keeps the method and the body with its seal), only after a real
+    # rotation: a resubmitted resume page finds its token already rotated and just goes back to the page.
+    path = outcome == "rotated" and sealed_path(request.form.get(SEAL_FIELD), session.id)
+    if path:
+        return set_token_cookies(redirect(path, 307), pair)
     return set_token_cookies(redirect(next_path(), 303), pair)
 
 

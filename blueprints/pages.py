@@ -1,6 +1,7 @@
 """Server-rendered pages for signed-in people, and the form posts that make them work without JavaScript."""
 
 import functools
+import uuid
 from datetime import UTC
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request
@@ -128,6 +129,7 @@ def chat(workspace_id, channel_id):
         read_seq=read_seq,
         messages=workspace.history(uid, channel.id, {"limit": HISTORY_DEFAULT}),
         **page,
+        client_id=uuid.uuid4(),
     )
 
 
@@ -135,9 +137,10 @@ def chat(workspace_id, channel_id):
 @page_login_required
 @form_action("/w/{workspace_id}/c/{channel_id}")
 def send_message(workspace_id, channel_id):
+    """The composer without JavaScript: its client_id, drawn when the page was rendered, makes a resend harmless."""
     workspace.channel_for(g.user.id, channel_id, workspace_id)
-    workspace.post_message(g.user.id, channel_id, request.form)
-    return request.path
+    message, _created = workspace.post_message(g.user.id, channel_id, request.form)
+    return f"{request.path}#message-{message.id}"  # the page opens scrolled to what was just sent
 
 
 @bp.get("/w/<int:workspace_id>/b/<int:board_id>")

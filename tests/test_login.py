@@ -170,3 +170,19 @@ def test_forwarded_for_is_only_trusted_when_configured(make_app):
         )
         assert first.status_code == 201
         assert (second.status_code == 201) is expect_separate
+
+
+def test_the_login_and_register_pages_send_a_signed_in_person_where_they_were_going(client, auth):
+    auth.register()
+    for form in ("/auth/login", "/auth/register"):
+        response = client.get(f"{form}?next=/settings/sessions")
+        assert (response.status_code, response.location) == (303, "/settings/sessions")
+
+
+def test_the_login_page_is_shown_to_a_tab_that_lost_its_refresh_token(client, auth):
+    auth.register()
+    client.delete_cookie("refresh_token_cookie", path="/auth")
+    page = client.get("/auth/login?next=/&ended=1")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="session-ended"' in html and "app.js" not in html  # no client to send it round again

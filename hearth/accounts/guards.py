@@ -15,11 +15,12 @@ import functools
 from hmac import compare_digest
 from urllib.parse import quote, urlsplit
 
-from flask import current_app, g, redirect, request
+from flask import current_app, g, redirect, render_template, request
 from flask_jwt_extended import decode_token, get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationError
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
 
+from hearth.accounts.carry import SEAL_FIELD, open_seal, seal_expired_post
 from hearth.accounts.personal_tokens import authenticate_bearer
 from hearth.accounts.sessions import REJECTION_MESSAGES, live_session
 from hearth.accounts.throttles import throttle
@@ -94,9 +95,10 @@ def check_origin(code, required=False):
         raise ApiError(403, code, "Requests from another origin are refused.")
 
 
-def check_write(claims, refresh=False):
-    """A write by a signed-in user: CSRF, then Origin, then the user's write limit (10 a second, bursts of 30)."""
-    check_csrf(claims, refresh=refresh)
+def check_write(claims, refresh=False, sealed=False):
+    """A write by a signed-in user: CSRF (or a carried form's seal), then Origin, then the user's write limit."""
+    if not sealed:
+        check_csrf(claims, refresh=refresh)
     check_origin("csrf_failed")
     throttle().check_write(g.user.id)
 
@@ -138,19 +140,39 @@ def auth_required(view=None, *, refresh=False, bearer=False):
 
 
 def page_login_required(view):
-    """For HTML pages: without a valid access token, go through /auth/resume and come back."""
+    """For HTML pages: without a valid access token, go through /auth/resume and come back.
+
+    A form posted with an expired token goes too, sealed (see carry.py), and comes
+    back as a 307 carrying the seal, which stands in for the CSRF field.
+    """
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         try:
             claims = authenticate()
-        except ApiError:
+        except ApiError as e:
+            seal = e.code == "token_expired" and is_form_post() and origin_ok() and seal_expired_post()
+            if seal:
+                csrf = request.cookies.get("csrf_refresh_token", "")
+                return render_template("auth/resume.html", csrf=csrf, next=current_path(), seal=seal)
             return redirect("/auth/resume?next=" + quote(current_path(), safe="/"), 303)
         if request.method in MUTATING_METHODS:
-            check_write(claims)
+            carried = is_form_post() and open_seal(request.form.get(SEAL_FIELD), claims["sid"], request.path)
+            if carried:
+                request.form = carried  # the form as first posted
+            check_write(claims, sealed=bool(carried))
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def is_form_post():
+    return request.method == "POST" and request.mimetype in FORM_TYPES
+
+
+def origin_ok():
+    origin = request.headers.get("Origin")
+    return origin is None or origin_allowed(origin)
 
 
 def current_path():

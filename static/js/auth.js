@@ -94,13 +94,13 @@ export class Auth {
     return "network";
   }
 
-  /** Go to the login page, once, coming back here afterwards. */
+  /** Go to the login page, once, which says the session ended; and come back here afterwards. */
   sessionOver() {
     if (this.leaving) return;
     this.leaving = true;
     this.clearTimeout(this.timer);
     const here = this.location.pathname + this.location.search;
-    this.location.assign(`/auth/login?next=${encodeURIComponent(here)}`);
+    this.location.assign(`/auth/login?next=${encodeURIComponent(here)}&ended=1`);
   }
 
   /** Called when this tab logs out: every other tab follows to the login page. */

@@ -1,4 +1,5 @@
 import { messageChange } from "./changes.js";
+import { ChannelKeep } from "./keep.js";
 import { HISTORY_DEFAULT } from "./protocol.js";
 import { ReadTracker } from "./reading.js";
 import { clockText, dateTimeText, markDays } from "./times.js";
@@ -17,10 +18,12 @@ export class Chat {
     documentRef = globalThis.document,
     newId = () => globalThis.crypto.randomUUID(),
     ask = (question) => globalThis.confirm(question),
+    storage = globalThis.localStorage,
   }) {
     Object.assign(this, { root, socket, http, documentRef, newId, ask });
     this.userId = Number(root.dataset.userId);
     this.channelId = Number(root.dataset.channelId);
+    this.keep = new ChannelKeep({ userId: this.userId, channelId: this.channelId, storage });
     this.topic = `chat:${this.channelId}`;
     this.list = root.querySelector("#messages");
     this.form = root.querySelector("#composer");
@@ -30,6 +33,10 @@ export class Chat {
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.send();
+    });
+    if (!this.field.value) this.field.value = this.keep.draft;
+    this.field.addEventListener("input", () => {
+      this.keep.draft = this.field.value;
     });
     this.field.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey) {
@@ -62,23 +69,50 @@ export class Chat {
     });
     socket.subscribe(this.topic, { since: Number(root.dataset.seq), handler: (frame) => this.onFrame(frame) });
     markDays(this.list, { documentRef });
+    this.resendUnsent();
     this.scrollToEnd();
   }
 
   send() {
     const body = this.field.value.trim();
     if (!body) return;
-    const clientId = this.newId();
-    const me = { id: this.userId, display_name: this.root.dataset.userName || "You" };
-    const item = this.renderMessage({ client_id: clientId, body, author: me }, { pending: true });
-    this.append(item);
+    const message = { client_id: this.newId(), body, created_at: new Date().toISOString() };
+    this.keep.keepUnsent(message);
     this.field.value = "";
     this.typingSender.reset();
     this.reading.replied();
-    this.socket.publish(this.topic, { body, client_id: clientId }).then(
-      (ack) => this.confirm(item, ack.id),
-      (error) => this.fail(item, error),
+    this.keep.draft = "";
+    this.publish(message);
+  }
+
+  /** Show a message of ours as pending and send it until it is acked or refused. */
+  publish(message, item = null) {
+    const me = { id: this.userId, display_name: this.root.dataset.userName || "You" };
+    if (!item) {
+      item = this.renderMessage({ ...message, author: me }, { pending: true });
+      this.append(item);
+    }
+    this.socket.publish(this.topic, { body: message.body, client_id: message.client_id }).then(
+      (ack) => {
+        this.keep.forget(message.client_id);
+        this.confirm(item, ack.id);
+      },
+      (error) => {
+        this.keep.forget(message.client_id);
+        this.refused(item, message, error);
+      },
     );
+  }
+
+  /** Messages this channel sent from a tab that closed or reloaded before they were acked. */
+  resendUnsent() {
+    for (const message of this.keep.unsent()) {
+      if (this.list.querySelector(`[data-client-id="${CSS.escape(message.client_id)}"][data-message-id]`)) {
+        this.keep.forget(message.client_id); // it arrived after all
+      } else {
+        this.publish(message);
+      }
+    }
   }
 
   onFrame(frame) {
@@ -217,6 +251,7 @@ export class Chat {
     if (this.list.querySelector(`[data-message-id="${message.id}"]`)) return;
     const pending = message.client_id && this.list.querySelector(`[data-client-id="${CSS.escape(message.client_id)}"]`);
     if (pending) {
+      this.keep.forget(message.client_id);
       this.fill(pending, message);
       this.confirm(pending, message.id);
       return;
@@ -225,9 +260,52 @@ export class Chat {
   }
 
   confirm(item, id) {
+    const shown = this.find(id);
+    if (shown && shown !== item) {
+      this.removeMessage(item); // a resent message that the page already had from the server
+      return;
+    }
     item.dataset.messageId = id;
     delete item.dataset.pending;
     item.classList.remove("failed");
+  }
+
+  /** A message the server refused: it stays in view with its text, the reason, a retry, and an edit. */
+  refused(item, message, error) {
+    delete item.dataset.pending;
+    item.classList.add("failed");
+    item.querySelector(".refusal")?.remove();
+    const doc = this.documentRef;
+    const note = doc.createElement("div");
+    note.className = "refusal";
+    note.setAttribute("role", "alert");
+    const reason = doc.createElement("span");
+    reason.className = "error-note";
+    reason.textContent = `Not sent: ${error.message}`;
+    const retry = doc.createElement("button");
+    retry.type = "button";
+    retry.className = "secondary";
+    retry.textContent = "Retry";
+    retry.addEventListener("click", () => {
+      note.remove();
+      item.classList.remove("failed");
+      item.dataset.pending = "";
+      this.keep.keepUnsent(message);
+      this.publish(message, item);
+    });
+    const edit = doc.createElement("button");
+    edit.type = "button";
+    edit.className = "secondary";
+    edit.textContent = "Edit before sending";
+    edit.addEventListener("click", () => {
+      this.field.value = message.body;
+      this.keep.draft = message.body;
+      this.removeMessage(item);
+      this.field.focus();
+    });
+    note.append(reason, " ", retry, " ", edit);
+    item.append(note);
+    note.scrollIntoView({ block: "nearest" });
   }
 
   fail(item, error) {

@@ -81,7 +81,7 @@ test("when the refresh says the session is over, the tab goes to login once, wit
   const { http, location } = client(server);
   await Promise.all([http.request("/api/a"), http.request("/api/b"), http.request("/api/c")]);
   assert.equal(server.refreshes, 1);
-  assert.deepEqual(location.assigned, ["/auth/login?next=%2Fw%2F1%2Fc%2F2"]);
+  assert.deepEqual(location.assigned, ["/auth/login?next=%2Fw%2F1%2Fc%2F2&ended=1"]);
   await http.request("/api/d");
   assert.equal(location.assigned.length, 1);
 });

@@ -1,0 +1,70 @@
+"""A page form posted after the access token expired, carried through `/auth/resume` and carried out once.
+
+Without JavaScript nothing refreshes the access token, so after its few minutes
+a form post (a chat message, a new card) meets an expired token. Rather than
+lose what the person typed, the post is sealed: its fields, its path and its
+session, signed with the app's secret. The resume page carries the seal to
+`POST /auth/resume`, which, after renewing the sign-in, answers 307 so the
+browser posts it again to the page; the page opens the seal instead of reading
+a CSRF field.
+
+Why this is as safe as the CSRF check it stands in for: a seal is only made
+from a post that passed the double-submit check against the expired token's own
+CSRF value and the Origin check, it names that session and path and works for
+nothing else, and it expires. It is carried out once: `/auth/resume` sends the
+307 only when it really rotated the refresh token, so a resubmitted resume page
+(whose token is then the previous one) lands on the page without posting again.
+"""
+
+from hmac import compare_digest
+
+from flask import current_app, request
+from flask_jwt_extended import decode_token
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.datastructures import ImmutableMultiDict
+
+SEAL_FIELD = "carried_form"
+MAX_AGE = 15 * 60  # seconds a sealed form waits for the sign-in to be renewed
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="hearth.carried-form")
+
+
+def seal_expired_post():
+    """The sealed form of this form post when its access token has merely expired, else None.
+
+    The caller has seen the token refused and checked the Origin; here the token
+    must be expired but otherwise sound, with a CSRF field that matches it.
+    """
+    try:
+        claims = decode_token(request.cookies[current_app.config["JWT_ACCESS_COOKIE_NAME"]], allow_expired=True)
+    except Exception:  # missing, forged, revoked: nothing to carry
+        return None
+    sent, expected = request.form.get("csrf_token"), claims.get("csrf")
+    if not sent or not expected or not compare_digest(str(sent), str(expected)):
+        return None
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    return _serializer().dumps({"sid": claims["sid"], "path": request.path, "fields": fields})
+
+
+def open_seal(value, session_id, path):
+    """The carried fields, if `value` is a live seal of this session for this path; else None."""
+    if not value:
+        return None
+    try:
+        sealed = _serializer().loads(value, max_age=MAX_AGE)
+    except BadSignature:
+        return None
+    if sealed.get("sid") != session_id or sealed.get("path") != path:
+        return None
+    return ImmutableMultiDict([tuple(pair) for pair in sealed["fields"]])
+
+
+def sealed_path(value, session_id):
+    """Where a live seal of this session is to be posted, or None."""
+    try:
+        sealed = _serializer().loads(value, max_age=MAX_AGE) if value else None
+    except BadSignature:
+        return None
+    return sealed["path"] if sealed and sealed.get("sid") == session_id else None

@@ -177,3 +177,19 @@ def test_a_deleted_token_whose_session_row_is_gone_still_answers_token_revoked(a
         assert delete_ended_sessions(now=utcnow() + timedelta(days=31)) >= 1
     answer = client.get("/api/me", headers=bearer(created["token"]))
     assert (answer.status_code, answer.json["error"]) == (401, "token_revoked")
+
+
+def test_last_used_at_is_written_at_most_once_a_minute_not_on_every_request(app, client, auth):
+    from datetime import UTC, datetime
+
+    auth.register()
+    created = create(auth)
+    assert client.get("/api/me", headers=bearer(created["token"])).status_code == 200
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    with app.app_context():
+        db.session.execute(sa.update(PersonalToken).values(last_used_at=long_ago))
+        db.session.commit()
+    for _ in range(5):
+        assert client.get("/api/me", headers=bearer(created["token"])).status_code == 200
+    listed = auth.call("GET", "/auth/tokens").json[0]
+    assert listed["last_used_at"] == "2020-01-01T00:00:00Z"  # the first use wrote it; these five wrote nothing

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.signals import Namespace
 
-from hearth.extensions import db
+from hearth.extensions import db, delete_in_batches
 from hearth.models import Event
 
 signals = Namespace()
@@ -103,14 +103,6 @@ def prune_events(keep, batch=5000):
         sa.select(Event.topic, sa.func.max(Event.seq)).group_by(Event.topic).having(sa.func.count() > keep)
     ).all()
     db.session.commit()
-    deleted = 0
-    for topic, head in heads:
-        while True:
-            ids = db.session.scalars(
-                sa.select(Event.id).where(Event.topic == topic, Event.seq <= head - keep).limit(batch)
-            ).all()
-            if not ids:
-                break
-            deleted += db.session.execute(sa.delete(Event).where(Event.id.in_(ids))).rowcount
-            db.session.commit()
-    return deleted
+    return sum(
+        delete_in_batches(Event, Event.topic == topic, Event.seq <= head - keep, batch=batch) for topic, head in heads
+    )

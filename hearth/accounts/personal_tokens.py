@@ -22,7 +22,7 @@ from flask import current_app
 
 from hearth.accounts.sessions import REJECTION_MESSAGES, end_session, ended_long_ago, live_session
 from hearth.errors import ApiError, DomainError
-from hearth.extensions import db
+from hearth.extensions import db, delete_in_batches
 from hearth.models import AuthSession, PersonalToken, utcnow
 from hearth.validation import parse, text
 
@@ -62,11 +62,7 @@ def delete_ended_tokens(now=None, batch=5000):
     """
     ended = sa.select(AuthSession.id).where(ended_long_ago(now))
     gone = sa.or_(PersonalToken.session_id.is_(None), PersonalToken.session_id.in_(ended))
-    deleted = 0
-    while ids := db.session.scalars(sa.select(PersonalToken.id).where(gone).limit(batch)).all():
-        deleted += db.session.execute(sa.delete(PersonalToken).where(PersonalToken.id.in_(ids))).rowcount
-        db.session.commit()
-    return deleted
+    return delete_in_batches(PersonalToken, gone, batch=batch)
 
 
 def tokens_of(user_id):

@@ -27,7 +27,7 @@ from flask_jwt_extended.exceptions import JWTDecodeError
 from sqlalchemy.orm import joinedload
 
 from hearth.errors import ApiError
-from hearth.extensions import db, jwt
+from hearth.extensions import db, delete_in_batches, jwt
 from hearth.models import AuthSession, UTCDateTime, utcnow
 from hearth.observability import REFRESHES
 
@@ -286,11 +286,7 @@ def delete_ended_sessions(now=None, batch=5000):
 
     None of them can come back: a token of a deleted session is answered `token_revoked`, as it was before.
     """
-    deleted = 0
-    while ids := db.session.scalars(sa.select(AuthSession.id).where(ended_long_ago(now)).limit(batch)).all():
-        deleted += db.session.execute(sa.delete(AuthSession).where(AuthSession.id.in_(ids))).rowcount
-        db.session.commit()
-    return deleted
+    return delete_in_batches(AuthSession, ended_long_ago(now), batch=batch)
 
 
 def _live_browser_sessions(user_id):

@@ -14,7 +14,7 @@ export HEARTH_ENV ?= development
 LOCK_VENV := .venv-lock
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 
-.PHONY: run test lint install install-test lock
+.PHONY: run seed-demo test lint install install-test lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/flask --app app db upgrade
 	exec $(BIN)/gunicorn --config gunicorn.conf.py app:app
+
+# Something to try Hearth with, in the database `make run` serves (migrated first, so it works on a fresh clone).
+seed-demo: install
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app seed-demo
 
 lint: install-test
 	$(BIN)/ruff check .

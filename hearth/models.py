@@ -225,6 +225,8 @@ class Message(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("channel_id", "author_id", "client_id"),
         sa.Index("ix_messages_channel_id_id", "channel_id", "id"),
+        # unread counts: the messages of a channel after a read marker's seq, found without reading the rest
+        sa.Index("ix_messages_channel_id_seq", "channel_id", "seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -116,6 +116,35 @@ def remove_member(workspace_id, user_id):
     return f"/w/{workspace_id}"
 
 
+@bp.post("/w/<int:workspace_id>/<any(c, b):kind>/<int:row_id>/rename")
+@page_login_required
+@form_action("/w/{workspace_id}")
+def rename(workspace_id, kind, row_id):
+    """The owner's Rename beside a channel or board on the workspace page."""
+    if kind == "c":
+        workspace.channel_for(g.user.id, row_id, workspace_id)
+        workspace.rename_channel(g.user.id, row_id, request.form)
+    else:
+        workspace.board_for(g.user.id, row_id, workspace_id)
+        workspace.rename_board(g.user.id, row_id, request.form)
+    return f"/w/{workspace_id}"
+
+
+@bp.post("/w/<int:workspace_id>/<any(c, b):kind>/<int:row_id>/delete")
+@page_login_required
+@form_action("/w/{workspace_id}")
+def delete(workspace_id, kind, row_id):
+    """The owner's Delete beside a channel or board: everything in it goes, for everyone."""
+    if kind == "c":
+        name = workspace.channel_for(g.user.id, row_id, workspace_id).name
+        workspace.delete_channel(g.user.id, row_id)
+    else:
+        name = workspace.board_for(g.user.id, row_id, workspace_id).name
+        workspace.delete_board(g.user.id, row_id)
+    flash(f"{name} was deleted.", "info")
+    return f"/w/{workspace_id}"
+
+
 @bp.get("/w/<int:workspace_id>/c/<int:channel_id>")
 @page_login_required
 def chat(workspace_id, channel_id):

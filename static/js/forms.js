@@ -8,3 +8,12 @@ document.addEventListener("submit", (event) => {
     if (value) input.value = value;
   }
 }, true);
+
+// A form that does something hard to undo (remove a member, leave, delete a channel) asks first.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset?.confirm;
+  if (question && !globalThis.confirm(question)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

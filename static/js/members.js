@@ -1,16 +1,12 @@
 /**
  * The member list of the workspace page: an online dot per member, members added or removed by
- * others appear and go live, and Remove / Leave ask before they post.
+ * others appear and go live.
  */
 export class MemberList {
-  constructor({ root, userId, workspaceId, documentRef = globalThis.document, ask = (q) => globalThis.confirm(q) }) {
-    Object.assign(this, { root, userId, workspaceId, documentRef, ask });
+  constructor({ root, userId, workspaceId, documentRef = globalThis.document }) {
+    Object.assign(this, { root, userId, workspaceId, documentRef });
     this.ownerId = Number(root.dataset.ownerId);
-    this.online = new Set();
-    root.addEventListener("submit", (event) => {
-      const question = event.target.dataset.confirm;
-      if (question && !this.ask(question)) event.preventDefault();
-    });
+    this.online = new Set(); // Remove and Leave ask first: forms.js asks every form[data-confirm]
   }
 
   showOnline(ids) {

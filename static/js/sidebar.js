@@ -86,8 +86,8 @@ export class Sidebar {
         break;
       case "channel.deleted":
         this.channelItem(data.id)?.remove();
-        this.socket.unsubscribe(`chat:${data.id}`);
         if (data.id === this.currentChannel) this.withdrawn("This channel was deleted by the workspace's owner.");
+        else this.socket.unsubscribe(`chat:${data.id}`); // the chat on screen hears the server's own unsubscribed
         break;
       case "board.created":
       case "board.updated":

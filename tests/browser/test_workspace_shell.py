@@ -227,3 +227,25 @@ def test_a_member_leaves_and_the_owner_sees_it_live(world, tabs, viewport):
     grace.page.wait_for_url(f"{grace.url}/")
     assert "You left Team" in grace.page.text_content("main")
     ada.page.wait_for_selector(f"#members [data-user-id='{world['grace'].id}']", state="detached", timeout=10000)
+
+
+def test_the_owner_renames_and_deletes_from_the_workspace_page_and_readers_see_it(world, tabs, viewport, tmp_path):
+    ada = tabs(world["ada"], world["overview"])
+    grace = tabs(world["grace"], world["chat_path"])
+    channel_id = world["channel"]["id"]
+    row = ada.page.locator(f"#manage [data-channel-id='{channel_id}']")
+    row.locator("input[name=name]").fill("lobby")
+    row.locator("input[name=name]").press("Enter")
+    grace.page.wait_for_selector(f"#channels [data-channel-id='{channel_id}'] a:has-text('lobby')", timeout=10000)
+    ada.page.wait_for_selector(f"#manage [data-channel-id='{channel_id}'] input[value=lobby]")
+    check_page(ada, tmp_path, f"manage-{viewport}")
+
+    ada.page.once("dialog", lambda dialog: dialog.dismiss())  # changing her mind deletes nothing
+    ada.page.locator(f"#manage [data-channel-id='{channel_id}'] button.danger").click()
+    ada.page.once("dialog", lambda dialog: dialog.accept())
+    ada.page.locator(f"#manage [data-channel-id='{channel_id}'] button.danger").click()
+    ada.page.wait_for_selector(f"#manage [data-channel-id='{channel_id}']", state="detached")
+    grace.page.wait_for_selector("#withdrawn:has-text('deleted')", timeout=10000)
+    assert grace.page.locator(f"#channels [data-channel-id='{channel_id}']").count() == 0
+    grace.page.wait_for_selector("#composer [name=body]:disabled", timeout=5000)  # its subscription ended too
+    assert world["grace"].api("GET", f"/api/channels/{channel_id}/messages").status_code == 404

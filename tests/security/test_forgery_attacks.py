@@ -105,6 +105,8 @@ def mutating_routes(team):
         ("pages.create_workspace", "POST", "/w", {"name": "forged"}, "access", True),
         ("pages.add_member", "POST", f"/w/{wid}/members", {"username": team.mallory.username}, "access", True),
         ("pages.remove_member", "POST", f"/w/{wid}/members/{team.bob.id}/remove", {}, "access", True),
+        ("pages.rename", "POST", f"/w/{wid}/c/{cid}/rename", {"name": "renamed again"}, "access", True),
+        ("pages.delete", "POST", f"/w/{wid}/b/{bid}/delete", {}, "access", True),
         ("pages.create_channel", "POST", f"/w/{wid}/channels", {"name": "forged"}, "access", True),
         ("pages.create_board", "POST", f"/w/{wid}/boards", {"name": "forged"}, "access", True),
         ("pages.send_message", "POST", f"/w/{wid}/c/{cid}", {"body": "forged"}, "access", True),
@@ -209,10 +211,15 @@ def test_the_same_requests_with_the_right_csrf_value_go_through(team):
                 "POST", f"/api/boards/{team.ours.board['id']}/cards", {"column_id": team.ours.columns[0], "title": "x"}
             ).json()
             path, body = path.replace(f"/cards/{team.ours.card['id']}/", f"/cards/{spare['id']}/"), {"version": 1}
-        if endpoint in ("api.delete_channel", "api.delete_board"):  # a spare one goes, the table's stay
+        if endpoint in ("api.delete_channel", "api.delete_board", "pages.delete"):  # a spare goes, the table's stay
             kind_path = "channels" if endpoint == "api.delete_channel" else "boards"
             spare = alice.api("POST", f"/api/workspaces/{team.ours.workspace['id']}/{kind_path}", {"name": "spare"})
-            path = f"/api/{kind_path}/{spare.json()['id']}"
+            spare_id = spare.json()["id"]
+            path = (
+                f"/api/{kind_path}/{spare_id}"
+                if endpoint.startswith("api.")
+                else path.replace(f"/b/{team.ours.board['id']}/", f"/b/{spare_id}/")
+            )
         if endpoint in ("api.remove_member", "pages.remove_member"):  # Bob comes back to be removed again
             alice.api("POST", f"/api/workspaces/{team.ours.workspace['id']}/members", {"username": team.bob.username})
         if endpoint in ("auth.logout", "auth.logout_all", "auth.end_session", "settings.end_session"):

@@ -124,18 +124,17 @@ def test_token_names_are_checked(auth):
         assert (answer.status_code, answer.json["fields"]) == (400, ["name"])
 
 
-def test_malformed_authorization_headers_are_token_invalid(client, auth):
+def test_malformed_bearer_headers_are_token_invalid_and_other_schemes_leave_the_cookie_to_decide(client, auth):
     auth.register()
-    for header in (
-        "",
-        "Bearer",
-        "Bearer ",
-        "Basic YWxpY2U6cHc=",
-        "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x",
-        "Token hearth_pat_x",
-    ):
+    for header in ("Bearer", "Bearer ", "bearer x", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x", "Bearer hearth_pat_x"):
         answer = client.get("/api/me", headers={"Authorization": header})
         assert (answer.status_code, answer.json["error"]) == (401, "token_invalid"), header
+    for header in ("", "Basic YWxpY2U6cHc=", "Token hearth_pat_x"):  # e.g. a proxy's HTTP Basic auth
+        assert client.get("/api/me", headers={"Authorization": header}).json["username"] == "alice", header
+        refused = client.post("/api/workspaces", json={"name": "x"}, headers={"Authorization": header})
+        assert (refused.status_code, refused.json["error"]) == (403, "csrf_failed"), header  # still a cookie request
+    client.delete_cookie("access_token_cookie")
+    assert client.get("/api/me", headers={"Authorization": "Basic YWxpY2U6cHc="}).json["error"] == "token_missing"
 
 
 def test_logins_beyond_the_session_cap_never_end_a_token(make_app):

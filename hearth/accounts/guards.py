@@ -104,8 +104,15 @@ def check_write(claims, refresh=False, sealed=False):
 
 
 def bearer_header():
-    """The Authorization header, if the request carries one (an empty one counts: it is a malformed token)."""
-    return request.headers.get("Authorization")
+    """The Authorization header when it names the Bearer scheme (a malformed token counts), else None.
+
+    Other schemes are not ours: a browser behind a proxy with HTTP Basic auth sends `Basic …` on every
+    request, and its cookies must still decide.
+    """
+    header = request.headers.get("Authorization")
+    if header is None or header.split(" ", 1)[0].lower() != "bearer":
+        return None
+    return header
 
 
 def authenticate_token(header):

@@ -64,7 +64,9 @@ def log_in(page, server, username, password=PASSWORD):
     page.keyboard.press("Enter")
 
 
-def test_two_step_sign_in_turned_on_from_the_security_page_then_used_to_sign_in(chromium, server, viewport, shot):
+def test_two_step_sign_in_turned_on_from_the_security_page_used_to_sign_in_and_turned_off(
+    chromium, server, viewport, shot
+):
     person = Person(server.url, next(names))
     page = browser(chromium, viewport)
     log_in(page, server, person.username)
@@ -107,6 +109,17 @@ def test_two_step_sign_in_turned_on_from_the_security_page_then_used_to_sign_in(
     page.wait_for_url(f"{server.url}/")
     cookies = {c["name"] for c in page.context.cookies()}
     assert "access_token_cookie" in cookies and "hearth_login_step" not in cookies
+
+    # and off again, with the password
+    page.goto(f"{server.url}/settings/security")
+    page.wait_for_selector("#two-factor[data-state=on]")
+    assert page.locator("text=10 recovery codes left").count() == 1
+    shot(page, "security-on")
+    assert_accessible(page, "security page, on")
+    type_into(page, "#disable-two-factor-form input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#two-factor[data-state=off]")
+    assert person.api("GET", "/api/me").json()["two_factor"] is False
     page.context.close()
 
 

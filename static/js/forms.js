@@ -2,6 +2,9 @@
 // current one from its cookie at the moment it is submitted.
 import { readCookie } from "./cookies.js";
 
+// Styles for pages without JavaScript (the chat opening at its newest message) stop applying.
+document.documentElement.classList.remove("no-js");
+
 document.addEventListener("submit", (event) => {
   for (const input of event.target.querySelectorAll("input[data-csrf-cookie]")) {
     const value = readCookie(input.dataset.csrfCookie);

@@ -152,3 +152,18 @@ def test_without_javascript_a_message_posted_after_expiry_is_stored_once_and_sho
     assert view["y"] <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"] + 1
     page.reload()  # reloading the page it landed on posts nothing again
     assert stored(world).count("typed slowly") == 1
+
+
+@pytest.mark.parametrize("javascript", [False, True])
+def test_the_chat_opens_at_its_newest_message_with_or_without_javascript(chromium, server, world, javascript):
+    for i in range(60):
+        world["alice"].api("POST", f"/api/channels/{world['channel']['id']}/messages", {"body": f"message {i}"})
+    context = chromium.new_context(java_script_enabled=javascript, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{server.url}/auth/login?next={world['chat_path']}")
+    sign_in(page, server.url, world["chat_path"])
+    view = page.locator("#messages").bounding_box() if javascript else page.locator(".message-scroller").bounding_box()
+    newest = page.locator("#messages li[data-message-id]:has-text('message 59')").bounding_box()
+    oldest = page.locator("#messages li[data-message-id]").first.bounding_box()
+    assert view["y"] <= newest["y"] and newest["y"] + newest["height"] <= view["y"] + view["height"] + 1
+    assert oldest["y"] + oldest["height"] <= view["y"]  # scrolled out of sight above

@@ -352,22 +352,22 @@ def post_message(user_id, channel_id, data):
     return message, True
 
 
-def own_message(user_id, message_id):
-    """A message the user may change: 404 unless it is in one of their channels and not deleted, 403 unless theirs."""
-    message = _visible(
+def own_message(user_id, message_id, channel_id=None):
+    """A message the user may change: 404 unless it is in one of their channels and not deleted, 403 unless theirs.
+
+    `channel_id` pins it to one channel (the socket's topic names one): a message of another is 404 too.
+    """
+    query = (
         sa.select(Message)
         .join(Channel, Channel.id == Message.channel_id)
-        .where(Message.id == message_id, Message.deleted_at.is_(None), is_member(user_id, Channel.workspace_id)),
-        "message",
+        .where(Message.id == message_id, Message.deleted_at.is_(None), is_member(user_id, Channel.workspace_id))
     )
+    if channel_id is not None:
+        query = query.where(Message.channel_id == channel_id)
+    message = _visible(query, "message" if channel_id is None else "message in this channel")
     if message.author_id != user_id:
         raise DomainError("forbidden", "Only its author can change a message.")
     return message
-
-
-def message_channel(message_id):
-    """The channel a message is in, or None: the socket checks a message belongs to the topic it names."""
-    return db.session.scalar(sa.select(Message.channel_id).where(Message.id == message_id))
 
 
 def _locked_message(message):
@@ -380,9 +380,9 @@ def _locked_message(message):
     return seq
 
 
-def edit_message(user_id, message_id, data):
+def edit_message(user_id, message_id, data, channel_id=None):
     """Change a message's body; returns (message, seq of its message.updated event)."""
-    message = own_message(user_id, message_id)
+    message = own_message(user_id, message_id, channel_id)
     fields = parse(data, required={"body": MESSAGE_BODY})
     seq = _locked_message(message)
     message.body, message.edited_at = fields["body"], utcnow()
@@ -393,9 +393,9 @@ def edit_message(user_id, message_id, data):
     return message, seq
 
 
-def delete_message(user_id, message_id):
+def delete_message(user_id, message_id, channel_id=None):
     """Delete a message: its text goes from the row and from every earlier event. Returns its event's seq."""
-    message = own_message(user_id, message_id)
+    message = own_message(user_id, message_id, channel_id)
     seq = _locked_message(message)
     message.body, message.deleted_at = "", utcnow()
     topic, gone = f"chat:{message.channel_id}", {"id": message.id, "channel_id": message.channel_id}
@@ -460,13 +460,16 @@ def board_state(user_id, board_id, workspace_id=None):
     }
 
 
-def card_for(user_id, card_id):
-    return _visible(
+def card_for(user_id, card_id, board_id=None):
+    """A card of a board the user can see; `board_id` pins it to one board (a card of another is 404 too)."""
+    query = (
         sa.select(Card)
         .join(Board, Board.id == Card.board_id)
-        .where(Card.id == card_id, is_member(user_id, Board.workspace_id)),
-        "card",
+        .where(Card.id == card_id, is_member(user_id, Board.workspace_id))
     )
+    if board_id is not None:
+        query = query.where(Card.board_id == board_id)
+    return _visible(query, "card" if board_id is None else "card on this board")
 
 
 def _column_of_board(board_id, column_id):
@@ -524,9 +527,9 @@ def _locked_current(card, version):
     return seq
 
 
-def update_card(user_id, card_id, data):
+def update_card(user_id, card_id, data, board_id=None):
     """Edit a card's text and/or move it (`position` is the 0-based index in the target column)."""
-    card = card_for(user_id, card_id)
+    card = card_for(user_id, card_id, board_id)
     fields = parse(
         data,
         required={"version": integer},
@@ -562,8 +565,8 @@ def update_card(user_id, card_id, data):
     return card, seq
 
 
-def delete_card(user_id, card_id, data):
-    card = card_for(user_id, card_id)
+def delete_card(user_id, card_id, data, board_id=None):
+    card = card_for(user_id, card_id, board_id)
     fields = parse(data, required={"version": integer})
     seq = _locked_current(card, fields["version"])
     gone = {"id": card.id, "board_id": card.board_id, "column_id": card.column_id}

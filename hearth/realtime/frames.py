@@ -214,17 +214,12 @@ class ClientFrames:
             stored, _ = workspace.post_message(uid, channel_id, {k: v for k, v in data.items() if k != "op"})
             self.conn.send({"type": "ack", "ref": ref, "id": stored.id, "seq": stored.seq})
             return
-        message_id = data.get("message_id")
-        if not isinstance(message_id, int) or isinstance(message_id, bool):
-            raise FrameError("invalid_message", "message_id must be an integer.")
-        workspace.channel_for(uid, channel_id)
-        if not 0 < message_id <= MAX_ID or workspace.message_channel(message_id) != channel_id:
-            raise DomainError("not_found", "No such message in this channel.")
+        message_id = row_id(data, "message_id", "No such message in this channel.")
         if op == "message.delete":
-            seq = workspace.delete_message(uid, message_id)
+            seq = workspace.delete_message(uid, message_id, channel_id)
             self.conn.send({"type": "ack", "ref": ref, "id": message_id, "seq": seq})
             return
-        message, seq = workspace.edit_message(uid, message_id, {"body": data.get("body")})
+        message, seq = workspace.edit_message(uid, message_id, {"body": data.get("body")}, channel_id)
         self.conn.send({"type": "ack", "ref": ref, "id": message.id, "seq": seq, "message": message.to_dict()})
 
     def publish_card_op(self, uid, board_id, data, ref):
@@ -246,18 +241,12 @@ class ClientFrames:
             card, seq = workspace.create_card(uid, board_id, body)
             self.conn.send({"type": "ack", "ref": ref, "id": card.id, "seq": seq, "card": card.to_dict()})
             return
-        card_id = data.get("card_id")
-        if not isinstance(card_id, int) or isinstance(card_id, bool):
-            raise FrameError("invalid_message", "card_id must be an integer.")
-        if not 0 < card_id <= MAX_ID:
-            raise DomainError("not_found", "No such card on this board.")
-        if workspace.card_for(uid, card_id).board_id != board_id:
-            raise DomainError("not_found", "No such card on this board.")
+        card_id = row_id(data, "card_id", "No such card on this board.")
         if op == "card.delete":
-            seq = workspace.delete_card(uid, card_id, body)
+            seq = workspace.delete_card(uid, card_id, body, board_id)
             self.conn.send({"type": "ack", "ref": ref, "id": card_id, "seq": seq})
             return
-        card, seq = workspace.update_card(uid, card_id, body)
+        card, seq = workspace.update_card(uid, card_id, body, board_id)
         self.conn.send({"type": "ack", "ref": ref, "id": card.id, "seq": seq, "card": card.to_dict()})
 
     # helpers
@@ -281,6 +270,17 @@ class ClientFrames:
     def head_of(self, kind, ident):
         model = {"chat": Channel, "board": Board, "workspace": Workspace}[kind]
         return db.session.scalar(sa.select(model.seq).where(model.id == ident))
+
+
+def row_id(data, field, missing):
+    """The id of a message or card a frame names: not an integer is invalid_message; one no row can have is
+    not_found (`missing`), without asking the database, which may refuse to compare an id column with it."""
+    value = data.get(field)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise FrameError("invalid_message", f"{field} must be an integer.")
+    if not 0 < value <= MAX_ID:
+        raise DomainError("not_found", missing)
+    return value
 
 
 class FrameError(Exception):

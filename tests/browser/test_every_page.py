@@ -6,6 +6,7 @@ Playwright and run with the WCAG 2.1 A and AA rules.
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,27 @@ def test_every_page_names_an_icon_that_exists_so_no_browser_asks_for_a_missing_f
         icon = tab.page.request.get(tab.url + href)
         tab.page.context.close()
         assert icon.status == 200 and icon.headers["content-type"].startswith("image/"), (name, href, icon.status)
+
+
+def test_the_chat_announces_new_messages_and_names_its_parts(chromium, site, signed_in):
+    tab = open_page(chromium, site, signed_in, "chat", "phone")
+    page = tab.page
+    messages = page.locator("#messages")
+    assert messages.get_attribute("aria-live") == "polite"  # a screen reader hears each new message
+    assert messages.get_attribute("aria-label").startswith("Messages in #")
+    messages.focus()  # scrollable, so a keyboard can reach and scroll it
+    assert page.evaluate("document.activeElement.id") == "messages"
+    box = page.get_by_role("textbox", name=re.compile(r"^Message #"))
+    assert box.count() == 1 and box.get_attribute("name") == "body"
+    tab.page.context.close()
+
+
+def test_every_move_button_on_a_board_says_which_card_goes_where(chromium, site, signed_in):
+    tab = open_page(chromium, site, signed_in, "board", "desktop")
+    labels = tab.page.eval_on_selector_all(
+        "button[data-move]:not([disabled])", "els => els.map(e => e.getAttribute('aria-label'))"
+    )
+    tab.page.context.close()
+    distinct_titles = [label for label in labels if LONG not in label]  # three cards share the long title
+    assert distinct_titles and len(set(distinct_titles)) == len(distinct_titles), labels
+    assert "Move “Card 0” to Doing" in labels and "Move “Card 1” to To do" in labels

@@ -14,6 +14,7 @@ from flask.signals import Namespace
 
 from hearth.extensions import db, delete_in_batches
 from hearth.models import Event
+from hearth.protocol import dumps
 
 signals = Namespace()
 # Sent after the commit that stored events, with `events` (a list of CommittedEvent).
@@ -43,13 +44,9 @@ def claim_seq(model, row_id):
     ).scalar_one()
 
 
-def to_json(data):
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-
-
 def append_event(topic, seq, kind, data):
     """Store an event about `data` (a message or a card, found again later by its `id`)."""
-    event = CommittedEvent(topic, seq, kind, to_json(data))
+    event = CommittedEvent(topic, seq, kind, dumps(data))
     db.session.add(Event(topic=topic, seq=seq, kind=kind, subject_id=data.get("id"), data=event.data))
     return event
 
@@ -61,7 +58,7 @@ def rewrite_earlier_events(topic, subject_id, rewrite):
     so that no replay hands out text its author has since changed or deleted.
     """
     for event in db.session.scalars(sa.select(Event).where(Event.topic == topic, Event.subject_id == subject_id)):
-        event.data = to_json(rewrite(json.loads(event.data)))
+        event.data = dumps(rewrite(json.loads(event.data)))
 
 
 def commit_and_announce(*events):

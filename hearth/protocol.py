@@ -3,6 +3,8 @@
 `static/js/protocol.js` holds the same values for the browser client; a test keeps the two equal.
 """
 
+import json
+
 # WebSocket close codes
 GOING_AWAY = 1001  # restart or deploy: reconnect with backoff
 NOT_UTF8 = 1007
@@ -35,3 +37,9 @@ MAX_FRAME_BYTES = 64 * 1024
 HISTORY_DEFAULT = 50  # messages a history request or the chat page shows
 HISTORY_MAX = 100  # the most one history request may ask for
 REPLAY_LIMIT = 1000  # events of one topic a resume may replay; further behind, the client reloads over HTTP
+
+
+def dumps(value):
+    """JSON as Hearth writes it, on the wire and into the event log (compact, non-ASCII as it is): a stored
+    event's data goes into its frames as stored."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -12,7 +12,6 @@ with no gap and no duplicate.
 """
 
 import collections
-import json
 import logging
 import queue
 import socket
@@ -25,7 +24,7 @@ from wsproto.events import CloseConnection
 from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError
 
-from hearth.protocol import POLICY, TOPIC_KINDS
+from hearth.protocol import POLICY, TOPIC_KINDS, dumps
 from hearth.validation import MAX_ID
 
 log = logging.getLogger(__name__)
@@ -35,10 +34,6 @@ CLOSE_WAIT = 2.0  # seconds a client gets to answer our close frame
 DROPPED = 1006  # RFC 6455's code for a connection that ended without any Close frame
 NO_STATUS = CloseReason.NO_STATUS_RCVD  # simple-websocket's close_reason until it records one
 END_OF_WRITING = object()  # queued for the writer: end our side of the TCP connection (FIN) here
-
-
-def dumps(value):
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def text_frame(payload):

@@ -1,4 +1,4 @@
-"""Every error in the contract's JSON shape, in the contract's order, with the contract's headers."""
+"""Every error in the JSON shape docs/protocol.md gives, in its order of checks, with its headers."""
 
 import pytest
 

@@ -4,7 +4,7 @@ import pytest
 from support import PASSWORD, Auth
 
 
-def test_register_answers_the_contract_body(auth):
+def test_register_answers_the_documented_body(auth):
     response = auth.register("Carol", display_name="  Carol C. ")
     assert response.status_code == 201
     assert response.json["user"] == {"id": 1, "username": "carol", "display_name": "Carol C."}

@@ -33,7 +33,7 @@ EXPECTED_COOKIES = {
 
 
 @pytest.mark.parametrize("secure", [False, True])
-def test_cookie_attributes_follow_the_contract(make_app, secure):
+def test_cookie_attributes_are_the_documented_ones(make_app, secure):
     client = make_app(SECURE_COOKIES=secure).test_client()
     response = client.post("/auth/register", json={"username": "alice", "password": "long enough pw"})
     assert response.status_code == 201
@@ -54,7 +54,7 @@ def test_secure_cookies_are_the_default_in_production(make_app):
     assert app.config["JWT_COOKIE_SECURE"] is True
 
 
-def test_tokens_carry_the_contract_claims(auth):
+def test_tokens_carry_the_documented_claims(auth):
     body = auth.register().json
     access = claims(auth.cookie("access_token_cookie"))
     refresh = claims(auth.cookie("refresh_token_cookie", path="/auth"))

@@ -82,11 +82,9 @@ def forget_topic(topic):
     db.session.execute(sa.delete(Event).where(Event.topic == topic))
 
 
-def events_since(topic, seq, limit=None):
-    query = sa.select(Event).where(Event.topic == topic, Event.seq > seq).order_by(Event.seq)
-    if limit:
-        query = query.limit(limit)
-    return db.session.scalars(query).all()
+def events_since(topic, seq):
+    """The topic's events after `seq`, in seq order: what a resuming or catching-up socket is sent."""
+    return db.session.scalars(sa.select(Event).where(Event.topic == topic, Event.seq > seq).order_by(Event.seq)).all()
 
 
 def prune_events(keep, batch=5000):

@@ -3,11 +3,22 @@
  * to the newest event, so the sidebar's count clears in every tab and on every device. Messages
  * that arrive while the tab is hidden get a "New messages" line above the first of them.
  */
+const MARK_EVERY_MS = 500; // a read marker per message would spend the user's share of the API's rate limit
+
 export class ReadTracker {
-  constructor({ channelId, http, list, headSeq, readSeq, documentRef = globalThis.document }) {
-    Object.assign(this, { channelId, http, list, documentRef });
+  constructor({
+    channelId,
+    http,
+    list,
+    headSeq,
+    readSeq,
+    documentRef = globalThis.document,
+    setTimeout = globalThis.setTimeout.bind(globalThis),
+  }) {
+    Object.assign(this, { channelId, http, list, documentRef, setTimeout });
     this.head = headSeq; // the newest seq of the channel this page has seen
     this.marked = readSeq; // what the server holds, or what we asked it for
+    this.pending = null; // a busy channel marks once per MARK_EVERY_MS, not once per message
     documentRef.addEventListener("visibilitychange", () => this.markIfVisible());
     this.markIfVisible();
   }
@@ -40,6 +51,14 @@ export class ReadTracker {
   }
 
   markIfVisible() {
+    if (!this.visible() || this.head <= this.marked || this.pending !== null) return;
+    this.pending = this.setTimeout(() => {
+      this.pending = null;
+      this.mark();
+    }, MARK_EVERY_MS);
+  }
+
+  mark() {
     if (!this.visible() || this.head <= this.marked) return;
     const seq = this.head;
     const previous = this.marked;

@@ -1,5 +1,6 @@
 """What the chat page says is true: the connection status follows the socket, times are the viewer's own."""
 
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -124,6 +125,8 @@ def test_times_and_day_separators_follow_the_viewers_time_zone(chromium, server,
         "#messages > li", "els => els.map(e => e.classList.contains('day') ? 'day' : e.textContent.includes('today'))"
     )
     assert order == ["day", False, "day", True]
+    if os.environ.get("HEARTH_PAGE_SHOTS"):
+        tab.page.screenshot(path=f"{os.environ['HEARTH_PAGE_SHOTS']}/chat-days.png")
 
 
 def test_without_javascript_times_say_they_are_utc(chromium, server, world):

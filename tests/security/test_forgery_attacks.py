@@ -213,7 +213,9 @@ def test_the_same_requests_with_the_right_csrf_value_go_through(team):
             path, body = path.replace(f"/cards/{team.ours.card['id']}/", f"/cards/{spare['id']}/"), {"version": 1}
         if endpoint in ("api.delete_channel", "api.delete_board", "pages.delete"):  # a spare goes, the table's stay
             kind_path = "channels" if endpoint == "api.delete_channel" else "boards"
-            spare = alice.api("POST", f"/api/workspaces/{team.ours.workspace['id']}/{kind_path}", {"name": "spare"})
+            spare = alice.api(
+                "POST", f"/api/workspaces/{team.ours.workspace['id']}/{kind_path}", {"name": f"spare for {endpoint}"}
+            )
             spare_id = spare.json()["id"]
             path = (
                 f"/api/{kind_path}/{spare_id}"

@@ -1,5 +1,7 @@
 """A browser tab of Hearth in Chromium, driven by Playwright, for the browser and fault tests."""
 
+import json
+
 from servers import ROOT
 from support import PASSWORD, wait_until
 
@@ -60,13 +62,21 @@ def new_tab(chromium, server):
     return Tab(chromium.new_context(), server.url)
 
 
-def axe_violations(page):
-    """axe-core's serious and critical findings (WCAG 2.1 A and AA) on the page as it is now.
+def axe_violations(page, within=None):
+    """axe-core's serious and critical findings (WCAG 2.1 A and AA) on the page as it is now, or `within` a selector.
 
     axe is injected as an inline script: the page's context needs `bypass_csp=True`, as the page's own CSP
     rightly refuses it."""
     page.add_script_tag(path=str(AXE))
     results = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_21_AA
+        """([within, tags]) => axe.run(within || document,
+             {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
+        [within, WCAG_21_AA],
     )
     return [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def axe_summary(page, within=None):
+    """The findings of `axe_violations` as short text for an assertion message; empty when there are none."""
+    found = axe_violations(page, within)
+    return json.dumps([(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found]) if found else ""

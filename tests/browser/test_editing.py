@@ -4,18 +4,15 @@ Each test runs on a desktop window and on a 390 × 844 phone; axe-core checks th
 """
 
 import itertools
-import json
 from pathlib import Path
 
 import pytest
 from servers import Hearth
 from support import PASSWORD, workspace_of
-from tabs import Tab
+from tabs import Tab, axe_summary
 from wsclient import Person
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 numbers = itertools.count()
 
@@ -83,16 +80,6 @@ def tabs(chromium, server, viewport):
         context.close()
 
 
-def serious_axe_findings(page):
-    """Serious or critical WCAG 2.1 AA findings on the page as it is now (an open dialog included)."""
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_21_AA
-    )
-    found = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
-    return json.dumps([(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found]) if found else ""
-
-
 def sticking_out(page):
     """The elements wider than the window: none, or the page scrolls sideways."""
     return page.evaluate(
@@ -136,7 +123,7 @@ def test_an_edit_and_a_deletion_by_one_person_appear_live_for_the_other(world, t
     assert "edited" in bob.page.text_content("#messages li[data-message-id]")
     alice.page.screenshot(path=str(tmp_path / f"chat-edited-{viewport}.png"))
     assert sticking_out(alice.page) == []
-    assert not serious_axe_findings(alice.page)
+    assert not axe_summary(alice.page)
 
 
 def test_a_message_edited_while_a_tab_was_offline_shows_its_final_state_after_it_resumes(world, tabs):
@@ -193,7 +180,7 @@ def test_a_card_dragged_to_another_column_and_within_one_moves_for_the_other(wor
     assert [c["title"] for c in board["columns"][1]["cards"]] == ["Fix the login", "Write the docs"]
     alice.page.screenshot(path=str(tmp_path / f"board-dragged-{viewport}.png"), full_page=True)
     assert sticking_out(alice.page) == []
-    assert not serious_axe_findings(alice.page)
+    assert not axe_summary(alice.page)
 
 
 def test_keyboard_moves_keep_focus_on_the_moved_card(world, tabs):
@@ -227,7 +214,7 @@ def test_a_card_edited_in_its_details_shows_the_new_title_for_the_other(world, t
     dialog.locator("[name=title]").fill("Write the user guide")
     dialog.locator("[name=description]").fill("Start with signing in.")
     alice.page.screenshot(path=str(tmp_path / f"card-details-{viewport}.png"))
-    assert not serious_axe_findings(alice.page)
+    assert not axe_summary(alice.page)
     dialog.locator("button[type=submit]").click()
     bob.page.wait_for_selector(f"{card_selector(docs)} .title:has-text('Write the user guide')", timeout=10000)
     assert bob.page.text_content(f"{card_selector(docs)} .description") == "Start with signing in."
@@ -279,7 +266,7 @@ def test_card_details_work_without_javascript(world, tabs, viewport, tmp_path):
     details = alice.page.url
     with_script = tabs(world["alice"], world["board_path"])  # axe itself needs JavaScript: the same page there
     with_script.page.goto(details)
-    assert not serious_axe_findings(with_script.page)
+    assert not axe_summary(with_script.page)
     alice.page.click("form.delete-card button")
     alice.page.wait_for_url(f"**{world['board_path']}")
     assert alice.page.locator(card_selector(docs)).count() == 0

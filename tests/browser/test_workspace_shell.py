@@ -5,18 +5,15 @@ Each test runs on a desktop window and on a 390 × 844 phone; axe-core checks th
 """
 
 import itertools
-import json
 from pathlib import Path
 
 import pytest
 from servers import Hearth
 from support import workspace_of
-from tabs import Tab
+from tabs import Tab, axe_summary
 from wsclient import Person
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 numbers = itertools.count()
 
@@ -71,15 +68,6 @@ def tabs(chromium, server, viewport):
         context.close()
 
 
-def serious_axe_findings(page):
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate(
-        "tags => axe.run('main', {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_21_AA
-    )
-    found = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
-    return json.dumps([(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found]) if found else ""
-
-
 def sticking_out(page):
     return page.evaluate(
         """() => [...document.querySelectorAll('main *')]
@@ -91,7 +79,7 @@ def sticking_out(page):
 def check_page(tab, tmp_path, name):
     tab.page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
     assert sticking_out(tab.page) == []
-    assert not serious_axe_findings(tab.page)
+    assert not axe_summary(tab.page, "main")
 
 
 def online(tab, person, timeout=10000):

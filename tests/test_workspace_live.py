@@ -5,7 +5,7 @@ import time
 
 import pytest
 from servers import Hearth
-from support import drop_database, new_database, workspace_of
+from support import drop_database, new_database, team_of
 from wsclient import Person
 
 names = (f"live{i}" for i in itertools.count())
@@ -23,10 +23,8 @@ def server(database_kind, request):
 
 @pytest.fixture
 def team(server):
-    """Alice owns a workspace with a channel and a board; Bob is a member; Eve is not."""
-    alice, bob, eve = (Person(server.url, next(names)) for _ in range(3))
-    place = workspace_of(alice, bob, boards=("plan",))
-    return alice, bob, eve, place.workspace, place.channel, place.board
+    """Alice owns a workspace with a channel and a board; Bob is a member; Carol is not (see `support.team_of`)."""
+    return team_of(*(Person(server.url, next(names)) for _ in range(3)))
 
 
 def subscribed(sock, topic, since=None):
@@ -48,7 +46,7 @@ def frames_until(sock, predicate, timeout=5):
 
 
 def test_the_workspace_topic_streams_channels_boards_and_members(team):
-    alice, bob, eve, ws, channel, board = team
+    alice, bob, eve, ws, board = team.alice, team.bob, team.carol, team.workspace, team.board
     topic = f"workspace:{ws['id']}"
     b = bob.socket()
     head = subscribed(b, topic)["seq"]
@@ -71,7 +69,7 @@ def test_the_workspace_topic_streams_channels_boards_and_members(team):
 
 
 def test_the_workspace_topic_replays_from_a_seq_like_chat(team):
-    alice, bob, eve, ws, channel, board = team
+    alice, bob, ws = team.alice, team.bob, team.workspace
     topic = f"workspace:{ws['id']}"
     for name in ("one", "two"):
         alice.api("POST", f"/api/workspaces/{ws['id']}/boards", {"name": name})
@@ -88,7 +86,7 @@ def test_the_workspace_topic_replays_from_a_seq_like_chat(team):
 
 
 def test_a_stranger_cannot_follow_a_workspace_and_nobody_publishes_to_one(team):
-    alice, bob, eve, ws, channel, board = team
+    alice, eve, ws = team.alice, team.carol, team.workspace
     e = eve.socket()
     ref = e.subscribe(f"workspace:{ws['id']}")
     e.expect("error", ref=ref, code="not_found")
@@ -101,7 +99,7 @@ def test_a_stranger_cannot_follow_a_workspace_and_nobody_publishes_to_one(team):
 
 
 def test_a_read_marker_reaches_every_socket_of_its_user_and_nobody_else(team):
-    alice, bob, eve, ws, channel, board = team
+    alice, bob, channel = team.alice, team.bob, team.channel
     chat = f"chat:{channel['id']}"
     alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": "hi"})
     alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": "there"})
@@ -118,7 +116,7 @@ def test_a_read_marker_reaches_every_socket_of_its_user_and_nobody_else(team):
 
 
 def test_a_message_sent_while_offline_is_unread_after_reconnecting_and_read_after_viewing(team):
-    alice, bob, eve, ws, channel, board = team
+    alice, bob, ws, channel = team.alice, team.bob, team.workspace, team.channel
     chat = f"chat:{channel['id']}"
     b = bob.socket()
     head = subscribed(b, chat)["seq"]
@@ -142,7 +140,7 @@ def test_a_message_sent_while_offline_is_unread_after_reconnecting_and_read_afte
 
 
 def test_typing_reaches_the_others_once_per_two_seconds_and_is_not_stored(team):
-    alice, bob, eve, ws, channel, board = team
+    alice, bob, channel = team.alice, team.bob, team.channel
     chat = f"chat:{channel['id']}"
     a, a2, b = alice.socket(), alice.socket(), bob.socket()
     for sock in (a, a2, b):
@@ -171,7 +169,7 @@ def test_typing_reaches_the_others_once_per_two_seconds_and_is_not_stored(team):
 
 
 def test_typing_is_refused_where_it_does_not_belong(team):
-    alice, bob, eve, ws, channel, board = team
+    alice, eve, channel, board = team.alice, team.carol, team.channel, team.board
     e, a = eve.socket(), alice.socket()
     e.send(type="typing", topic=f"chat:{channel['id']}", ref="t1")
     e.expect("error", ref="t1", code="not_found")
@@ -185,7 +183,7 @@ def test_typing_is_refused_where_it_does_not_belong(team):
 
 
 def test_a_removed_member_loses_every_topic_of_the_workspace_at_once(team):
-    alice, bob, eve, ws, channel, board = team
+    alice, bob, ws, channel, board = team.alice, team.bob, team.workspace, team.channel, team.board
     chat, plan, room, who = (
         f"chat:{channel['id']}",
         f"board:{board['id']}",
@@ -226,7 +224,7 @@ def test_a_removed_member_loses_every_topic_of_the_workspace_at_once(team):
 
 
 def test_leaving_ends_only_the_leavers_subscriptions(team):
-    alice, bob, eve, ws, channel, board = team
+    alice, bob, ws, channel = team.alice, team.bob, team.workspace, team.channel
     chat = f"chat:{channel['id']}"
     a, b = alice.socket(), bob.socket()
     subscribed(a, chat)
@@ -239,7 +237,7 @@ def test_leaving_ends_only_the_leavers_subscriptions(team):
 
 
 def test_deleting_a_channel_or_board_ends_its_subscriptions_for_everyone(team):
-    alice, bob, eve, ws, channel, board = team
+    alice, bob, channel, board = team.alice, team.bob, team.channel, team.board
     chat, plan = f"chat:{channel['id']}", f"board:{board['id']}"
     a, b = alice.socket(), bob.socket()
     for sock in (a, b):

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 from servers import Hearth
-from support import drop_database, new_database, workspace_of
+from support import drop_database, new_database, team_of, workspace_of
 from wsclient import Person, socket_on
 
 names = (f"editor{i}" for i in itertools.count())
@@ -23,10 +23,8 @@ def server(database_kind, request):
 
 @pytest.fixture
 def team(server):
-    """Alice and Bob share a channel; Eve is in no workspace of theirs."""
-    alice, bob, eve = (Person(server.url, next(names)) for _ in range(3))
-    place = workspace_of(alice, bob)
-    return alice, bob, eve, place.workspace, place.channel
+    """Alice owns a workspace with a channel and a board; Bob is a member; Carol is not (see `support.team_of`)."""
+    return team_of(*(Person(server.url, next(names)) for _ in range(3)))
 
 
 def subscribed(person, topic, since=None):
@@ -59,7 +57,7 @@ def answer_to(sock, ref):
 
 
 def test_an_edit_and_a_deletion_reach_every_subscriber_with_the_next_seq(team):
-    alice, bob, _, _, channel = team
+    alice, bob, channel = team.alice, team.bob, team.channel
     topic = f"chat:{channel['id']}"
     a, b = subscribed(alice, topic), subscribed(bob, topic)
     first = send(a, topic, "helo")
@@ -83,7 +81,7 @@ def test_an_edit_and_a_deletion_reach_every_subscriber_with_the_next_seq(team):
 
 
 def test_only_the_author_changes_a_message_over_the_socket(team):
-    alice, bob, eve, _, channel = team
+    alice, bob, eve, channel = team.alice, team.bob, team.carol, team.channel
     topic = f"chat:{channel['id']}"
     a, b = subscribed(alice, topic), subscribed(bob, topic)
     mine = send(a, topic, "alice's")
@@ -115,7 +113,7 @@ def test_only_the_author_changes_a_message_over_the_socket(team):
     ],
 )
 def test_malformed_edits_are_refused_and_change_nothing(team, data, code):
-    alice, _, _, _, channel = team
+    alice, channel = team.alice, team.channel
     topic = f"chat:{channel['id']}"
     a = subscribed(alice, topic)
     mine = send(a, topic, "untouched")
@@ -129,7 +127,7 @@ def test_malformed_edits_are_refused_and_change_nothing(team, data, code):
 
 
 def test_a_deleted_message_is_not_found_for_further_changes(team):
-    alice, _, _, _, channel = team
+    alice, channel = team.alice, team.channel
     topic = f"chat:{channel['id']}"
     a = subscribed(alice, topic)
     mine = send(a, topic, "short-lived")
@@ -153,7 +151,7 @@ def final_state(frames):
 
 
 def test_a_tab_offline_during_edits_and_deletions_resumes_to_the_final_state(team):
-    alice, bob, _, _, channel = team
+    alice, bob, channel = team.alice, team.bob, team.channel
     topic = f"chat:{channel['id']}"
     a = subscribed(alice, topic)
     kept, gone = send(a, topic, "first draft"), send(a, topic, "oops")
@@ -182,7 +180,7 @@ def test_a_tab_offline_during_edits_and_deletions_resumes_to_the_final_state(tea
 
 
 def test_a_member_resuming_from_zero_never_receives_text_taken_back(team):
-    alice, bob, _, _, channel = team
+    alice, bob, channel = team.alice, team.bob, team.channel
     topic = f"chat:{channel['id']}"
     a = subscribed(alice, topic)
     kept, gone = send(a, topic, "typo-laden first version"), send(a, topic, "the door code is 4711")

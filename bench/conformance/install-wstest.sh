@@ -3,7 +3,7 @@
 # Its requirements are pinned here as the package lists them; --ignore-installed keeps pip from
 # uninstalling the interpreter's own packages (setuptools) while it puts newer ones into .wstest/.
 set -eu
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 PYTHON27="${PYTHON27:-$(pyenv prefix 2.7 2>/dev/null || pyenv prefix 2.7.18 2>/dev/null || true)/bin/python}"
 if [ ! -x "$PYTHON27" ]; then
   echo "No Python 2.7 here (looked for pyenv's 2.7; or set PYTHON27=/path/to/python2.7)." >&2

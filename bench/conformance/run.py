@@ -1,14 +1,14 @@
 """Autobahn|Testsuite's fuzzing client against Hearth's /ws and a bare flask-sock echo peer, side by side.
 
-    .venv/bin/python conformance/run.py [--cases '1.*' '3.*' ...] [--wstest 'CMD ...'] [--keep DIR]
+    .venv/bin/python bench/conformance/run.py [--cases '1.*' '3.*' ...] [--wstest 'CMD ...'] [--keep DIR]
 
 Both servers run under gunicorn's gevent worker (Hearth as `make run` serves it, one worker, SQLite;
-the peer is conformance/echo_app.py). The fuzzing client reaches each through a loopback proxy that
+the peer is bench/conformance/echo_app.py). The fuzzing client reaches each through a loopback proxy that
 adds what a browser would send on the upgrade (Hearth's access cookie and the page's Origin) and
 passes everything else through unchanged, half-closes and resets included. The per-group table of
 results goes into docs/conformance.md between its `results` markers.
 
-wstest runs on Python 2.7 only. conformance/install-wstest.sh installs it with pyenv's 2.7 when the
+wstest runs on Python 2.7 only. bench/conformance/install-wstest.sh installs it with pyenv's 2.7 when the
 machine has one; this script finds it through --wstest, $WSTEST, `wstest` on PATH, or that install.
 It is a tool, not part of `make test`.
 """
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "conformance.md"
 INSTALLED = Path(os.environ.get("WSTEST_HOME", ROOT / ".wstest"))  # where install-wstest.sh puts it
 SECRET = "conformance-secret-0123456789-abcdefghijklmnopqrstuvwxyz-0123"
@@ -184,7 +184,7 @@ def find_wstest(given):
         return ["env", f"PYTHONUSERBASE={INSTALLED}", str(python.resolve()), str(script)]
     sys.exit(
         "wstest (Autobahn|Testsuite) was not found. It runs on Python 2.7 only: install it with "
-        "conformance/install-wstest.sh (needs pyenv's 2.7), or pass --wstest 'CMD'."
+        "bench/conformance/install-wstest.sh (needs pyenv's 2.7), or pass --wstest 'CMD'."
     )
 
 
@@ -252,7 +252,7 @@ def table(index):
 def write_doc(doc, index, cases, wstest_version):
     text = doc.read_text()
     block = (
-        "<!-- results: written by conformance/run.py -->\n"
+        "<!-- results: written by bench/conformance/run.py -->\n"
         f"Run of {time.strftime('%Y-%m-%d', time.gmtime())}, cases {' '.join(cases)} "
         f"(excluding {' '.join(EXCLUDED)}), {wstest_version}.\n\n{table(index)}\n"
         "<!-- /results -->"
@@ -273,7 +273,7 @@ def main():
     workdir = args.keep or tempfile.mkdtemp(prefix="hearth-conformance-")
     Path(workdir).mkdir(parents=True, exist_ok=True)
     hearth, cookie = start_hearth(workdir)
-    peer = Server("echo_app:app", workdir, {}, cwd=ROOT / "conformance")
+    peer = Server("echo_app:app", workdir, {}, cwd=ROOT / "bench" / "conformance")
     try:
         proxies = {"hearth": UpgradeProxy(hearth.port, cookie), "peer": UpgradeProxy(peer.port)}
         started = time.monotonic()

@@ -7,6 +7,7 @@ from support import PASSWORD, wait_until
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}  # every page feature is tried at both
 
 
 class Tab:

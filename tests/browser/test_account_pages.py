@@ -11,10 +11,9 @@ import pytest
 import requests
 from servers import Hearth
 from support import PASSWORD
-from tabs import axe_violations
+from tabs import VIEWPORTS, axe_violations
 from wsclient import Person
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0"
 names = (f"person{i}" for i in itertools.count())
 
@@ -27,11 +26,6 @@ def server():
     hearth.stop()
 
 
-@pytest.fixture(params=list(VIEWPORTS))
-def viewport(request):
-    return request.param
-
-
 @pytest.fixture
 def shot(tmp_path, viewport):
     """Save a screenshot (to HEARTH_PAGE_SHOTS when set, to look at) named for the step and the viewport."""
@@ -42,7 +36,9 @@ def shot(tmp_path, viewport):
 
 def browser(chromium, viewport, **options):
     # axe is injected as an inline script, which the page's own CSP rightly refuses
-    return chromium.new_context(viewport=VIEWPORTS[viewport], bypass_csp=True, **options).new_page()
+    return chromium.new_context(
+        viewport=dict(zip(("width", "height"), VIEWPORTS[viewport])), bypass_csp=True, **options
+    ).new_page()
 
 
 def assert_accessible(page, what):

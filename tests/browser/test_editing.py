@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 from servers import Hearth
-from support import PASSWORD, workspace_of
-from tabs import Tab, axe_summary
+from support import workspace_of
+from tabs import axe_summary
 from wsclient import Person
 
 ROOT = Path(__file__).resolve().parents[2]
-VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 numbers = itertools.count()
 
 
@@ -23,11 +22,6 @@ def server():
     hearth.start()
     yield hearth
     hearth.stop()
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def viewport(request):
-    return request.param
 
 
 @pytest.fixture
@@ -51,33 +45,6 @@ def world(server):
         "chat_path": f"/w/{ws['id']}/c/{channel['id']}",
         "board_path": f"/w/{ws['id']}/b/{board['id']}",
     }
-
-
-@pytest.fixture
-def tabs(chromium, server, viewport):
-    """Open a signed-in tab for a person on a path, at this test's viewport; all are closed afterwards."""
-    opened = []
-
-    def open_tab(person, path, javascript=True):
-        width, height = VIEWPORTS[viewport]
-        context = chromium.new_context(
-            viewport={"width": width, "height": height}, java_script_enabled=javascript, bypass_csp=True
-        )
-        opened.append(context)
-        tab = Tab(context, server.url)
-        if javascript:
-            tab.login(person.username, path)
-        else:
-            tab.page.goto(f"{server.url}/auth/login?next={path}")
-            tab.page.fill("#login-form input[name=username]", person.username)
-            tab.page.fill("#login-form input[name=password]", PASSWORD)
-            tab.page.click("#login-form button[type=submit]")
-            tab.page.wait_for_url(f"{server.url}{path}")
-        return tab
-
-    yield open_tab
-    for context in opened:
-        context.close()
 
 
 def sticking_out(page):

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from servers import Hearth
 from support import PASSWORD, workspace_of
+from tabs import VIEWPORTS as PHONE_AND_DESKTOP
 from tabs import Tab, axe_violations
 from wsclient import Person
 
 LONG = "Supercalifragilisticexpialidocious" * 2  # a name without a place to break (68 characters)
 
-VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844), "zoomed": (320, 640)}
+VIEWPORTS = {**PHONE_AND_DESKTOP, "zoomed": (320, 640)}  # 320 px: 400 % zoom
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from servers import Hearth
 from support import workspace_of
-from tabs import Tab, axe_summary
+from tabs import axe_summary
 from wsclient import Person
 
 ROOT = Path(__file__).resolve().parents[2]
-VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 numbers = itertools.count()
 
 
@@ -24,11 +23,6 @@ def server():
     hearth.start()
     yield hearth
     hearth.stop()
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def viewport(request):
-    return request.param
 
 
 @pytest.fixture
@@ -49,23 +43,6 @@ def world(server):
         "chat_path": f"/w/{ws['id']}/c/{place.channel['id']}",
         "board_path": f"/w/{ws['id']}/b/{place.board['id']}",
     }
-
-
-@pytest.fixture
-def tabs(chromium, server, viewport):
-    opened = []
-
-    def open_tab(person, path):
-        width, height = VIEWPORTS[viewport]
-        context = chromium.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
-        opened.append(context)
-        tab = Tab(context, server.url)
-        tab.login(person.username, path)
-        return tab
-
-    yield open_tab
-    for context in opened:
-        context.close()
 
 
 def sticking_out(page):

@@ -10,11 +10,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
-from support import wait_until
+from support import drop_database, new_database, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "live-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789"
@@ -46,6 +47,19 @@ def end_process(process, sig=signal.SIGTERM, timeout=20):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def hearth_on_its_database(database_kind, request, env):
+    """A started Hearth on a database of its own (SQLite or a throwaway PostgreSQL one), dropped afterwards."""
+    database = new_database(database_kind, request)
+    hearth = Hearth(env=env, database=database)
+    hearth.start()
+    try:
+        yield hearth
+    finally:
+        hearth.stop()
+        drop_database(database_kind, request, database)
 
 
 class Hearth:

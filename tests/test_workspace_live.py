@@ -4,8 +4,8 @@ import itertools
 import time
 
 import pytest
-from servers import Hearth
-from support import drop_database, new_database, team_of
+from servers import hearth_on_its_database
+from support import team_of
 from wsclient import Person
 
 names = (f"live{i}" for i in itertools.count())
@@ -13,12 +13,10 @@ names = (f"live{i}" for i in itertools.count())
 
 @pytest.fixture(scope="module")
 def server(database_kind, request):
-    database = new_database(database_kind, request)
-    hearth = Hearth(env={"HEARTH_PRESENCE_GRACE": "5", "HEARTH_MAX_SOCKETS_PER_USER": "20"}, database=database)
-    hearth.start()
-    yield hearth
-    hearth.stop()
-    drop_database(database_kind, request, database)
+    with hearth_on_its_database(
+        database_kind, request, {"HEARTH_PRESENCE_GRACE": "5", "HEARTH_MAX_SOCKETS_PER_USER": "20"}
+    ) as hearth:
+        yield hearth
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import time
 
 import pytest
 import requests
-from servers import Hearth
-from support import drop_database, new_database, team_of, wait_until
+from servers import hearth_on_its_database
+from support import team_of, wait_until
 from websockets.exceptions import InvalidStatus
 from wsclient import Person, opens
 
@@ -20,15 +20,12 @@ names = (f"user{i}" for i in itertools.count())
 
 @pytest.fixture(scope="module")
 def server(database_kind, request):
-    database = new_database(database_kind, request)
-    hearth = Hearth(
-        env={"HEARTH_ACCESS_TTL": "2", "HEARTH_PRESENCE_GRACE": "1", "HEARTH_MAX_SOCKETS_PER_USER": "20"},
-        database=database,
-    )
-    hearth.start()
-    yield hearth
-    hearth.stop()
-    drop_database(database_kind, request, database)
+    with hearth_on_its_database(
+        database_kind,
+        request,
+        {"HEARTH_ACCESS_TTL": "2", "HEARTH_PRESENCE_GRACE": "1", "HEARTH_MAX_SOCKETS_PER_USER": "20"},
+    ) as hearth:
+        yield hearth
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import itertools
 import uuid
 
 import pytest
-from servers import Hearth
-from support import drop_database, new_database, team_of, workspace_of
+from servers import hearth_on_its_database
+from support import team_of, workspace_of
 from wsclient import Person, socket_on
 
 names = (f"editor{i}" for i in itertools.count())
@@ -13,12 +13,8 @@ names = (f"editor{i}" for i in itertools.count())
 
 @pytest.fixture(scope="module")
 def server(database_kind, request):
-    database = new_database(database_kind, request)
-    hearth = Hearth(env={"HEARTH_PRESENCE_GRACE": "1"}, database=database)
-    hearth.start()
-    yield hearth
-    hearth.stop()
-    drop_database(database_kind, request, database)
+    with hearth_on_its_database(database_kind, request, {"HEARTH_PRESENCE_GRACE": "1"}) as hearth:
+        yield hearth
 
 
 @pytest.fixture

@@ -33,6 +33,16 @@ SERVER_CORE, CLIENT_CORE = "0", 1
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+# kind: (gunicorn app, load client, served with Hearth's gunicorn.conf.py)
+KINDS = {
+    "hearth": ("hearth_app:app", "hearth", True),
+    "peer": ("peer_app:app", "peer", True),
+    "bare flask-sock": ("bare_apps:sock_app", "hearth", False),
+    "bare flask-socketio": ("bare_apps:socketio_app", "peer", False),
+}
+BARE_GUNICORN = ["--worker-class", "gevent", "--workers", "1", "--worker-connections", "20000"]
+
+
 def free_port():
     import socket
 
@@ -48,7 +58,7 @@ class Server:
         self.kind = kind
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        module = "hearth_app:app" if kind == "hearth" else "peer_app:app"
+        module, _, hearth_config = KINDS[kind]
         self.env = {
             **os.environ,
             **base_env(workdir),
@@ -67,11 +77,12 @@ class Server:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "--config",
-                str(ROOT / "gunicorn.conf.py"),
+                *(["--config", str(ROOT / "gunicorn.conf.py")] if hearth_config else BARE_GUNICORN),
+                "--bind",
+                f"127.0.0.1:{self.port}",
                 module,
             ],
-            cwd=ROOT,
+            cwd=ROOT if hearth_config else ROOT / "bench",  # gunicorn reads ./gunicorn.conf.py by itself
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -161,7 +172,7 @@ def seed(workdir, users):
 
 
 def client_class(kind):
-    return HearthClient if kind == "hearth" else PeerClient
+    return HearthClient if KINDS[kind][1] == "hearth" else PeerClient
 
 
 # the four measurements
@@ -215,15 +226,19 @@ def fanout(server, cookies, topic, subscribers=1000, messages=60):
 
 
 def upgrades(server, cookies, topic, seconds=10, concurrency=32):
-    """Authenticated upgrades per second: Origin, cookie, JWT, session check, 101 — then close."""
+    """Upgrades per second (handshake, then close) and the server CPU each costs.
+
+    Hearth and the peer check Origin, cookie, JWT and session before the 101; the bare kinds check nothing.
+    """
+    asyncio.run(upgrade_loop(client_class(server.kind), server.url, cookies, 1, concurrency))  # warm up
     cpu_before = server.cpu_seconds()
     count = asyncio.run(upgrade_loop(client_class(server.kind), server.url, cookies, seconds, concurrency))
-    busy = (server.cpu_seconds() - cpu_before) / seconds
+    cpu = server.cpu_seconds() - cpu_before
     return {
         "upgrades_per_s": round(count / seconds),
         "concurrency": concurrency,
-        "server_cpu_busy_pct": round(busy * 100),
-        "upgrades_per_server_cpu_s": round(count / seconds / max(busy, 0.01)),
+        "server_cpu_busy_pct": round(cpu / seconds * 100),
+        "cpu_ms_per_upgrade": round(cpu / count * 1000, 3),
     }
 
 
@@ -393,7 +408,9 @@ def main():
                 topic=topic,
             )
         if args.which in ("upgrades", "all"):
-            results["upgrades"] = side_by_side("upgrades", upgrades, workdir, cookies=cookies, topic=topic)
+            results["upgrades"] = side_by_side(
+                "upgrades", upgrades, workdir, kinds=tuple(KINDS), cookies=cookies, topic=topic
+            )
         if args.which in ("api", "all"):
             results["api"] = side_by_side("api", api, workdir, kinds=("hearth",), cookies=cookies)
         if args.which in ("scaleout", "all") and shutil.which("redis-server"):

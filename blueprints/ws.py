@@ -1,25 +1,29 @@
 """`/ws`: the upgrade is checked before the handshake is accepted, then the socket is served.
 
 Order of refusals: a foreign or missing Origin (403), then the access cookie and
-its session (401), then the user's socket cap (429) — each a plain HTTP answer
-with the JSON error body, so no frame of an unauthenticated client is ever read.
+its session (401), then the user's socket cap (429), then a request that is no
+WebSocket handshake (400) — each a plain HTTP answer with the JSON error body,
+so no frame of an unauthenticated client is ever read.
 A program presenting a personal access token (`Authorization: Bearer`) is
 checked by the token alone: no cookie, and no Origin (it is no browser).
 """
+
+import time
 
 from flask import Blueprint, g, request
 
 from hearth.accounts.guards import authenticate, authenticate_token, bearer_header, origin_allowed
 from hearth.errors import ApiError
-from hearth.extensions import sock
 from hearth.observability import UPGRADES_REFUSED
 from hearth.realtime.service import socket_service
+from hearth.realtime.upgrade import VERSION, AcceptedSocket, SocketServed, handshake_problem
 
 bp = Blueprint("ws", __name__)
 
 
 @bp.before_request
 def check_upgrade():
+    g.upgrade_checked_at = time.monotonic()  # a session ended after this is caught once the socket is served
     header = bearer_header()
     if header is None and not origin_allowed(request.headers.get("Origin")):
         UPGRADES_REFUSED.labels("origin").inc()
@@ -37,8 +41,6 @@ def check_upgrade():
         UPGRADES_REFUSED.labels("too_many_connections").inc()
         raise ApiError(429, "too_many_connections", "Too many open connections for this account; close a tab.")
     g.socket_key = key
-    # permessage-deflate costs tens of KiB per socket for frames of a few hundred bytes: not offered
-    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
 
 
 @bp.teardown_request
@@ -48,6 +50,12 @@ def release_slot(exc):
         socket_service().release_slot(g.user.id, key)
 
 
-@sock.route("/ws", bp=bp)
-def socket(ws):
-    socket_service().serve(ws, g.user.id, g.auth_session.id, g.socket_key)
+@bp.get("/ws", websocket=True)  # routing answers 400 to a request without Upgrade: websocket
+def socket():
+    problem = handshake_problem(request.environ)
+    if problem is not None:
+        UPGRADES_REFUSED.labels("handshake").inc()
+        raise ApiError(400, "invalid_input", problem, headers={"Sec-WebSocket-Version": VERSION})
+    ws = AcceptedSocket(request.environ)
+    socket_service().serve(ws, g.user.id, g.auth_session.id, g.socket_key, g.upgrade_checked_at)
+    return SocketServed()

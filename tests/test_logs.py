@@ -95,8 +95,8 @@ def test_every_line_of_a_server_that_logs_fails_and_raises_is_json_without_secre
 
     assert any(e["logger"] == "gunicorn.error" and "Booting worker" in e["message"] for e in entries)
     assert any(e["logger"] == "py.warnings" and "a warning, on purpose" in e["message"] for e in entries)
-    opened = next(e for e in entries if e["message"] == "socket_open")
-    assert (opened["user_id"], opened["session_id"]) == (alice.id, 2) and opened["request_id"]
+    ended = next(e for e in entries if e["message"] == "socket_close")
+    assert (ended["user_id"], ended["session_id"]) == (alice.id, 2) and ended["request_id"]
 
 
 def test_a_database_error_never_shows_the_values_bound_to_its_query(app):

@@ -480,3 +480,55 @@ def test_permessage_deflate_is_not_negotiated_though_offered(team):
     assert "permessage-deflate" in a.ws.request.headers.get("Sec-WebSocket-Extensions", "")
     assert a.ws.response.headers.get("Sec-WebSocket-Extensions") is None
     a.alive()
+
+
+@pytest.mark.parametrize(
+    "headers, fix",
+    [
+        ({"Sec-WebSocket-Version": "8"}, "Sec-WebSocket-Version: 13"),
+        ({"Sec-WebSocket-Version": None}, "Sec-WebSocket-Version: 13"),
+        ({"Sec-WebSocket-Key": "c2hvcnQ="}, "Sec-WebSocket-Key"),  # 5 bytes, not 16
+        ({"Sec-WebSocket-Key": "not base64 at all!!!!!!!"}, "Sec-WebSocket-Key"),
+        ({"Sec-WebSocket-Key": None}, "Sec-WebSocket-Key"),
+        ({"Upgrade": None, "Connection": None}, None),  # no upgrade at all: routing's own 400
+    ],
+)
+def test_an_upgrade_that_is_no_websocket_handshake_is_refused_with_what_to_send(server, team, headers, fix):
+    """RFC 6455 §4.2.1: a checked user's malformed handshake gets a 400 saying what is wrong, never a 101."""
+    sent = {
+        "Origin": server.url,
+        "Cookie": team.alice.cookie_header(),
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        **headers,
+    }
+    response = requests.get(server.url + "/ws", headers={k: v for k, v in sent.items() if v is not None}, timeout=5)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_input"
+    if fix is not None:
+        assert fix.split(":")[0] in response.json()["message"]
+        assert response.headers["Sec-WebSocket-Version"] == "13"
+
+
+def test_the_handshake_answers_the_key_as_rfc_6455_computes_it(server, team):
+    """The 101 is built by Hearth itself: RFC 6455's own example key and answer."""
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    raw.sendall(
+        (
+            "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+            "Origin: %s\r\nCookie: %s\r\n\r\n" % (server.port, server.url, team.alice.cookie_header())
+        ).encode()
+    )
+    response = b""
+    while b"\r\n\r\n" not in response:
+        response += raw.recv(4096)
+    head = response.split(b"\r\n\r\n", 1)[0].decode().split("\r\n")
+    assert head[0] == "HTTP/1.1 101 Switching Protocols"
+    fields = {name.lower(): value for name, value in (line.split(": ", 1) for line in head[1:])}
+    assert fields["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+    assert fields["upgrade"].lower() == "websocket" and fields["connection"].lower() == "upgrade"
+    assert "sec-websocket-extensions" not in fields  # permessage-deflate is declined
+    raw.close()

@@ -24,11 +24,10 @@ from flask_jwt_extended import (
     set_refresh_cookies,
 )
 from flask_jwt_extended.exceptions import JWTDecodeError
-from sqlalchemy.orm import joinedload
 
 from hearth.errors import ApiError
 from hearth.extensions import db, delete_in_batches, jwt
-from hearth.models import AuthSession, UTCDateTime, utcnow
+from hearth.models import AuthSession, User, UTCDateTime, utcnow
 from hearth.observability import REFRESHES
 
 ENDED_CHANNEL = "sessions"  # the broker channel: a JSON list of the ids of sessions just ended
@@ -69,18 +68,32 @@ class LiveSession:
     checked_at: float
 
     @classmethod
-    def of(cls, session):
-        user = session.user
-        return cls(
-            session.id,
-            session.user_id,
-            session.expires_at,
-            Caller(user.id, user.username, user.display_name),
-            time.monotonic(),
-        )
+    def read(cls, sid):
+        """The session's row with its user's names, or None when it was revoked or never existed.
+
+        One Core query: the ORM's identity map and object loading cost more than the query itself, and
+        each socket of a reconnect storm brings a session this worker has not seen yet.
+        """
+        row = db.session.execute(
+            sa.select(*LIVE_COLUMNS).join(User, User.id == AuthSession.user_id).where(AuthSession.id == sid)
+        ).one_or_none()
+        if row is None or row.revoked_at is not None:
+            return None
+        user = Caller(row.user_id, row.username, row.display_name)
+        return cls(row.id, row.user_id, row.expires_at, user, time.monotonic())
 
     def ended_because(self, now=None):
         return "session_expired" if (now or utcnow()) >= self.expires_at else None
+
+
+LIVE_COLUMNS = (
+    AuthSession.id,
+    AuthSession.user_id,
+    AuthSession.expires_at,
+    AuthSession.revoked_at,
+    User.username,
+    User.display_name,
+)
 
 
 class SessionCache:
@@ -315,11 +328,11 @@ def live_session(claims):
         return None, "token_revoked"
     live = session_cache().get(sid)
     if live is None:
-        session = db.session.get(AuthSession, sid, options=[joinedload(AuthSession.user)])
-        if session is None or session.ended_because():
-            return None, session.ended_because() if session else "token_revoked"
-        live = LiveSession.of(session)
-        session_cache().put(live)
+        live = LiveSession.read(sid)
+        if live is None:
+            return None, "token_revoked"
+        if not live.ended_because():
+            session_cache().put(live)
     if str(live.user_id) != claims.get("sub"):
         return None, "token_revoked"
     code = live.ended_because()

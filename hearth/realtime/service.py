@@ -21,9 +21,9 @@ from hearth.event_log import access_withdrawn, events_committed, events_since, r
 from hearth.extensions import db
 from hearth.models import AuthSession, User, utcnow
 from hearth.observability import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
-from hearth.protocol import GOING_AWAY, MAX_FRAME_BYTES, POLICY, REVALIDATE, REVOKED, TYPING_EVERY
+from hearth.protocol import GOING_AWAY, POLICY, REVALIDATE, REVOKED, TYPING_EVERY
 from hearth.realtime.frames import ClientFrames
-from hearth.realtime.hub import Connection, Hub, InlineReader, NoEvent, dumps, event_frame, text_frame
+from hearth.realtime.hub import Connection, Hub, dumps, event_frame, text_frame
 from hearth.realtime.presence import Presence
 from hearth.realtime.registry import make_registry
 
@@ -33,7 +33,30 @@ SLOT_TTL = 60  # seconds a socket-cap entry lives without a heartbeat (a crashed
 HEARTBEAT = 20
 PING_EVERY = 25  # a peer that misses a ping is gone within two intervals
 OUTBOX_FRAMES = 512
-WITHDRAWALS_KEPT = 30  # seconds a withdrawal is remembered, for subscribes that were checked just before it
+RECENT_KEPT = 30  # seconds a withdrawal or an ending is remembered, for work that was checked just before it
+
+
+class RecentLog:
+    """What happened in the last RECENT_KEPT seconds, for a check made before it and acted on after."""
+
+    def __init__(self):
+        self.entries = deque()  # (monotonic time, entry), newest last
+
+    def add(self, entry):
+        now = time.monotonic()
+        self.entries.append((now, entry))
+        while self.entries and self.entries[0][0] < now - RECENT_KEPT:
+            self.entries.popleft()
+
+    def since(self, started):
+        """The entries added after `started`, newest first."""
+        for at, entry in reversed(self.entries):
+            if at < started:
+                return
+            yield entry
+
+    def covers(self, started):
+        return time.monotonic() - started < RECENT_KEPT
 
 
 class SocketService:
@@ -55,7 +78,8 @@ class SocketService:
         self.broker.subscribe("typing", self._relay_typing)
         access_withdrawn.connect(self._publish_withdrawal, sender=app, weak=False)
         read_moved.connect(self._publish_read, sender=app, weak=False)
-        self.withdrawals = deque()  # (monotonic time, topics, user id or None, reason), newest last
+        self.withdrawals = RecentLog()  # (topics, user id or None, reason)
+        self.endings = RecentLog()  # ids of sessions ended
         self._started = False
         self._start_lock = threading.Lock()
 
@@ -91,7 +115,9 @@ class SocketService:
         EVENTS_FANNED_OUT.inc(self.hub.deliver_event(topic, int(seq), payload))
 
     def _close_ended_sessions(self, message):
-        self.hub.close_sessions(json.loads(message), REVOKED, "session ended")
+        ended = json.loads(message)
+        self.endings.add(frozenset(ended))
+        self.hub.close_sessions(ended, REVOKED, "session ended")
 
     # withdrawn topics: a removed member, a deleted channel or board
 
@@ -106,19 +132,14 @@ class SocketService:
     def _withdraw(self, message):
         withdrawal = json.loads(message)
         topics, user_id, reason = withdrawal["topics"], withdrawal["user_id"], withdrawal["reason"]
-        now = time.monotonic()
-        self.withdrawals.append((now, frozenset(topics), user_id, reason))
-        while self.withdrawals and self.withdrawals[0][0] < now - WITHDRAWALS_KEPT:
-            self.withdrawals.popleft()
+        self.withdrawals.add((frozenset(topics), user_id, reason))
         for conn, topic in self.hub.withdraw(topics, user_id, reason):
             if topic.startswith("presence:"):
                 self.presence.forget(conn, int(topic.split(":", 1)[1]))
 
     def withdrawn_since(self, started, topic, user_id):
         """The reason, when `topic` was withdrawn from this user after `started` (a subscribe checked just before)."""
-        for at, topics, whom, reason in reversed(self.withdrawals):
-            if at < started:
-                return None
+        for topics, whom, reason in self.withdrawals.since(started):
             if topic in topics and whom in (None, user_id):
                 return reason
         return None
@@ -202,19 +223,18 @@ class SocketService:
 
     # serving one socket
 
-    def serve(self, ws, user_id, session_id, key):
-        """The receive-and-dispatch loop of one socket, until it closes."""
+    def serve(self, ws, user_id, session_id, key, checked_at):
+        """The receive-and-dispatch loop of one socket, until it closes; its session was found live at `checked_at`."""
         self.start()
         conn = Connection(ws, user_id, session_id, key, OUTBOX_FRAMES)
         conn.on_gap = self.fill_gap
         self.hub.add(conn)
-        if not self.session_lives(session_id):
+        if self.ended_since(checked_at, session_id):
             conn.close_soon(REVOKED, "session ended")
         frames = ClientFrames(self, conn)
         db.session.remove()  # hold no database connection while idle
         opened_at, request_id = time.monotonic(), g.get("request_id")
         OPEN_SOCKETS.inc()
-        log_event("socket_open", request_id=request_id, user_id=user_id, session_id=session_id)
         try:
             for raw in conn.messages():  # none once the server is ending the socket
                 frames.handle(raw)
@@ -225,6 +245,7 @@ class SocketService:
             self.hub.remove(conn)
             conn.stop_writer()
             OPEN_SOCKETS.dec()
+            # one line per socket, written when it ends (like a request's): a reconnect storm writes each once
             log_event(
                 "socket_close",
                 request_id=request_id,
@@ -235,18 +256,20 @@ class SocketService:
                 duration_s=round(time.monotonic() - opened_at, 3),
             )
 
-    def session_lives(self, session_id):
-        """Whether the session is still live, read from the database now, not from the session cache.
+    def ended_since(self, checked_at, session_id):
+        """Whether the session ended after the upgrade found it live, before its socket joined the hub.
 
-        The upgrade checked the session before this socket was in the hub, where a logout's close
-        finds it; a logout that committed in between closed nothing. Asked once the socket is in
-        the hub, this sees that logout's commit, and any later one's close finds the socket.
+        A logout's close finds the sockets in the hub; one that committed between the check and
+        `hub.add` closed nothing here, but its ending reached this worker (through the broker) and is
+        in `endings`. Only an upgrade that took longer than `endings` remembers reads the row again.
         """
+        if self.endings.covers(checked_at):
+            return any(session_id in ended for ended in self.endings.since(checked_at))
         db.session.rollback()  # a fresh read, not the upgrade's
         revoked_at = db.session.execute(
             sa.select(AuthSession.revoked_at).where(AuthSession.id == session_id)
         ).one_or_none()
-        return revoked_at is not None and revoked_at[0] is None
+        return revoked_at is None or revoked_at[0] is not None
 
     # maintenance: heartbeats, presence sweeps, session re-checks
 
@@ -309,13 +332,3 @@ def socket_service():
 
 def init_app(app):
     app.extensions["hearth.sockets"] = SocketService(app)
-    # flask-sock's defaults are no pings and no size limit: the maintenance loop pings (dead peers are
-    # reaped), frames are capped (1009), and no reader thread is started per socket.
-    app.config.setdefault(
-        "SOCK_SERVER_OPTIONS",
-        {
-            "max_message_size": MAX_FRAME_BYTES,
-            "thread_class": InlineReader,
-            "event_class": NoEvent,
-        },
-    )

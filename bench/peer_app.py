@@ -3,16 +3,20 @@
 Served by gunicorn's gevent worker, websocket transport only. The connect
 handler runs Hearth's own upgrade check (Origin, access cookie, session), and
 publish stores through the same domain function before a room emit, so the
-two differ only in the socket layer being measured.
+two differ only in the socket layer being measured. For the reconnect storm, a
+subscribe may carry `since` (answered from the same event log, after joining
+the room), messages may be posted over HTTP, and SIGTERM closes every
+connection (as Hearth's 1001) so that clients reconnect at once.
 """
 
-from flask import request
+from flask import g, request
 from flask_socketio import SocketIO, join_room
 
 from app import create_app
 from hearth import workspace
-from hearth.accounts.guards import authenticate, origin_allowed
+from hearth.accounts.guards import auth_required, authenticate, origin_allowed
 from hearth.errors import DomainError
+from hearth.event_log import events_since
 from hearth.extensions import db
 
 app = create_app()
@@ -26,7 +30,6 @@ def connect(auth=None):
         if not origin_allowed(request.headers.get("Origin")):
             return False
         authenticate()
-        from flask import g
 
         users[request.sid] = g.user.id
         return True
@@ -42,25 +45,48 @@ def disconnect(*args):
 
 
 @socketio.on("subscribe")
-def subscribe(topic):
+def subscribe(frame):
+    topic, since = (frame, None) if isinstance(frame, str) else (frame["topic"], frame.get("since"))
     try:
-        workspace.channel_for(users[request.sid], int(topic.split(":", 1)[1]))
+        head = workspace.channel_for(users[request.sid], int(topic.split(":", 1)[1])).seq
         join_room(topic)
-        return "subscribed"
+        for e in events_since(topic, since) if since is not None else ():
+            socketio.emit("event", {"topic": topic, "seq": e.seq, "event": e.kind, "data": e.data}, to=request.sid)
+            head = max(head, e.seq)
+        return {"seq": head}
     finally:
         db.session.remove()
 
 
-@socketio.on("publish")
-def publish(frame):
-    topic = frame["topic"]
-    try:
-        message, _ = workspace.post_message(users[request.sid], int(topic.split(":", 1)[1]), frame["data"])
+def post_and_emit(user_id, topic, data):
+    message, created = workspace.post_message(user_id, int(topic.split(":", 1)[1]), data)
+    if created:
         socketio.emit(
             "event",
             {"topic": topic, "seq": message.seq, "event": "message.created", "data": message.to_dict()},
             to=topic,
         )
-        return {"id": message.id, "seq": message.seq}
+    return {"id": message.id, "seq": message.seq}
+
+
+@socketio.on("publish")
+def publish(frame):
+    try:
+        return post_and_emit(users[request.sid], frame["topic"], frame["data"])
     finally:
         db.session.remove()
+
+
+@app.post("/bench/publish/<int:channel_id>")
+@auth_required
+def publish_over_http(channel_id):
+    return post_and_emit(g.user.id, f"chat:{channel_id}", request.get_json()), 201
+
+
+def close_every_connection(*args, **kwargs):
+    """gunicorn.conf.py calls this on SIGTERM: each Engine.IO connection is closed, and its client reconnects."""
+    for eio_sid in list(socketio.server.eio.sockets):
+        socketio.server.eio.disconnect(eio_sid)
+
+
+app.extensions["hearth.sockets"].close_all = close_every_connection

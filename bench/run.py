@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import storm  # noqa: E402
 from clients import HearthClient, PeerClient, measure_fanout, open_many, upgrade_loop  # noqa: E402
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789"
@@ -54,9 +55,9 @@ def free_port():
 class Server:
     """gunicorn serving one of the two apps, pinned to the server core."""
 
-    def __init__(self, kind, workdir, env=None, workers=1):
-        self.kind = kind
-        self.port = free_port()
+    def __init__(self, kind, workdir, env=None, workers=1, port=None):
+        self.kind, self.workdir, self.extra_env = kind, workdir, env
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         module, _, hearth_config = KINDS[kind]
         self.env = {
@@ -97,7 +98,9 @@ class Server:
         else:
             self.process.kill()
             raise RuntimeError(f"{kind} did not start; see {self.log.name}")
-        time.sleep(0.5)
+        self.boot_cpu = self.cpu_seconds()
+        if port is None:
+            time.sleep(0.5)
 
     def workers(self):
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
@@ -141,7 +144,10 @@ def base_env(workdir):
 
 
 def seed(workdir, users):
-    """Users in one workspace with one channel, each with a session and a long-lived access cookie."""
+    """Users in one workspace with 20 channels, each user with a session and long-lived tokens.
+
+    Returns (access cookies, the first channel's topic, each user's tokens, the channel ids).
+    """
     os.environ.update(base_env(workdir))
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
@@ -150,6 +156,8 @@ def seed(workdir, users):
         capture_output=True,
         env={**os.environ},
     )
+    import jwt
+
     from app import create_app
     from hearth.accounts.sessions import issue_tokens, start_session
     from hearth.extensions import db
@@ -164,11 +172,23 @@ def seed(workdir, users):
         db.session.add(team)
         db.session.flush()
         db.session.add_all(Membership(workspace_id=team.id, user_id=u.id) for u in people)
-        channel = Channel(workspace_id=team.id, name="general")
-        db.session.add(channel)
+        channels = [Channel(workspace_id=team.id, name=f"channel-{n}") for n in range(storm.CHANNELS)]
+        db.session.add_all(channels)
         db.session.commit()
-        cookies = [f"access_token_cookie={issue_tokens(start_session(u, 'bench')).access_token}" for u in people]
-        return cookies, f"chat:{channel.id}"
+        tokens = []
+        for user in people:
+            pair = issue_tokens(start_session(user, "bench"))
+            tokens.append(
+                {
+                    "access_token_cookie": pair.access_token,
+                    "refresh_token_cookie": pair.refresh_token,
+                    "csrf_access_token": jwt.decode(pair.access_token, options={"verify_signature": False})["csrf"],
+                    "csrf_refresh_token": jwt.decode(pair.refresh_token, options={"verify_signature": False})["csrf"],
+                    "access_expires_at": pair.access_expires_at,
+                }
+            )
+        cookies = [f"access_token_cookie={t['access_token_cookie']}" for t in tokens]
+        return cookies, f"chat:{channels[0].id}", tokens, [c.id for c in channels]
 
 
 def client_class(kind):
@@ -240,6 +260,27 @@ def upgrades(server, cookies, topic, seconds=10, concurrency=32):
         "server_cpu_busy_pct": round(cpu / seconds * 100),
         "cpu_ms_per_upgrade": round(cpu / count * 1000, 3),
     }
+
+
+def reconnect_storm(server, tokens, channel_ids, clients):
+    """Every client back and caught up after a restart (bench/storm.py)."""
+    current = {"server": server}
+
+    async def restart():
+        started = time.perf_counter()
+        old = current["server"]
+        await asyncio.to_thread(old.stop)
+        gone_at = time.perf_counter()
+        current["server"] = await asyncio.to_thread(Server, old.kind, old.workdir, env=old.extra_env, port=old.port)
+        return current["server"], time.perf_counter() - started, gone_at
+
+    try:
+        return asyncio.run(
+            storm.storm(server.kind, server.url, restart, tokens[:clients], tokens[-1], channel_ids, server.boot_cpu)
+        )
+    finally:
+        if current["server"] is not server:
+            current["server"].stop()  # side_by_side stops the first one
 
 
 def api(server, cookies, seconds=8):
@@ -378,8 +419,12 @@ def start_redis(workdir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "which", nargs="?", default="all", choices=["held", "fanout", "upgrades", "api", "scaleout", "all"]
+        "which",
+        nargs="?",
+        default="all",
+        choices=["held", "fanout", "upgrades", "storm", "api", "scaleout", "all"],
     )
+    parser.add_argument("--storm-clients", type=int, default=2000, help="clients of the reconnect storm")
     parser.add_argument("--sockets", type=int, default=10000, help="sockets for the held-sockets benchmark")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
@@ -388,7 +433,7 @@ def main():
     except OSError:
         pass
     workdir = tempfile.mkdtemp(prefix="hearth-bench-")
-    cookies, topic = seed(workdir, users=max(200, args.sockets // 40))
+    cookies, topic, tokens, channel_ids = seed(workdir, users=max(200, args.sockets // 40, args.storm_clients + 1))
     results = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release()},
         "command": " ".join(sys.argv),
@@ -410,6 +455,10 @@ def main():
         if args.which in ("upgrades", "all"):
             results["upgrades"] = side_by_side(
                 "upgrades", upgrades, workdir, kinds=tuple(KINDS), cookies=cookies, topic=topic
+            )
+        if args.which in ("storm", "all"):
+            results["storm"] = side_by_side(
+                "storm", reconnect_storm, workdir, tokens=tokens, channel_ids=channel_ids, clients=args.storm_clients
             )
         if args.which in ("api", "all"):
             results["api"] = side_by_side("api", api, workdir, kinds=("hearth",), cookies=cookies)

@@ -46,7 +46,7 @@ def child_exit(server, worker):
 
 
 def _close_sockets(worker):
-    worker.wsgi.extensions["hearth.sockets"].close_all()
+    worker.wsgi.extensions["hearth.sockets"].go_away()
 
 
 def post_worker_init(worker):

@@ -89,4 +89,4 @@ def close_every_connection(*args, **kwargs):
         socketio.server.eio.disconnect(eio_sid)
 
 
-app.extensions["hearth.sockets"].close_all = close_every_connection
+app.extensions["hearth.sockets"].go_away = close_every_connection

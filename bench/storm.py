@@ -9,7 +9,9 @@ keeps posting (retrying with the same `client_id` while nothing answers).
 Each Hearth client follows the browser client (static/js/socket.js, auth.js,
 backoff.js) step by step: the same backoff schedule, a refresh before
 reconnecting when the last attempt never opened (the browser cannot tell a 401
-from a server that is down) or the token is about to expire, a resume of every
+from a server that is down) unless the server said it was going away, or when
+the token is about to expire, the first wait after a 1001 taken from its
+`retry in N ms`, a resume of every
 topic from the last seq it saw, and a subscribe refused for now sent again after
 2 s. The peer's clients follow socket.io-client's defaults (1 s doubling to 5 s,
 ±50 % jitter) and resume with the same `since`, which the peer answers from the
@@ -26,6 +28,7 @@ import asyncio
 import itertools
 import json
 import random
+import re
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -34,6 +37,8 @@ from websockets.asyncio.client import connect
 
 CHANNELS = 20
 TOPICS_PER_CLIENT = 2
+RESTART_GRACE = 60  # socket.js: after a 1001, a socket that does not open means a server still restarting
+RETRY_HINT = re.compile(r"retry in (\d+) ms")
 
 
 # the browser clients' reconnection schedules
@@ -226,6 +231,7 @@ class StormClient:
         except Exception:
             return False, 1006
         self.opened_at = time.perf_counter()
+        self.gone_away_at = None
         opened_at = time.monotonic()
         self.pending = set(self.since)
         for topic in self.since:
@@ -239,8 +245,12 @@ class StormClient:
             self.backoff.reset()  # socket.js: a connection this old resets the backoff
         return True, self.ws.close_code or 1006
 
+    def restarting(self):
+        return self.gone_away_at is not None and time.monotonic() - self.gone_away_at < RESTART_GRACE
+
     async def run(self):
         """socket.js's onClose → scheduleReconnect → reconnect, until stopped."""
+        self.gone_away_at = None
         while not self.stopped:
             self.tally.attempts += 1
             opened, code = await self.serve_one_socket()
@@ -251,14 +261,22 @@ class StormClient:
                 self.over = True
                 self.tally.sessions_over += 1
                 return
-            if code == 4401 or not opened:
-                self.tally.failed_opens += 0 if opened else 1
+            self.tally.failed_opens += 0 if opened else 1
+            if code == 1001:
+                self.gone_away_at = time.monotonic()
+                hint = RETRY_HINT.search(self.ws.close_reason or "")
+                if hint:
+                    self.backoff.reset()
+                    await self.wait_then_refresh(min(int(hint[1]), 30000) / 1000)
+                    continue
+            if code == 4401 or (not opened and not self.restarting()):
                 self.needs_refresh = True
             await self.wait_then_refresh()
 
-    async def wait_then_refresh(self):
+    async def wait_then_refresh(self, delay=None):
         while not self.stopped:
-            await asyncio.sleep(self.backoff.next())
+            await asyncio.sleep(self.backoff.next() if delay is None else delay)
+            delay = None
             if not (self.needs_refresh or self.expires_soon()):
                 return
             outcome = await self.refresh()
@@ -320,7 +338,7 @@ class PeerStormClient(StormClient):
             ack, (answer,) = int(raw[2:digits]), json.loads(raw[digits:])
             self.subscribed(self.ack_topics.pop(ack), answer["seq"])
 
-    async def wait_then_refresh(self):
+    async def wait_then_refresh(self, delay=None):
         await asyncio.sleep(self.backoff.next())
 
     def expires_soon(self, margin=5):

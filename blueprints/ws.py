@@ -1,6 +1,6 @@
 """`/ws`: the upgrade is checked before the handshake is accepted, then the socket is served.
 
-Order of refusals: a foreign or missing Origin (403), then the access cookie and
+Order of refusals: a worker that is stopping (503), a foreign or missing Origin (403), then the access cookie and
 its session (401), then the user's socket cap (429), then a request that is no
 WebSocket handshake (400) — each a plain HTTP answer with the JSON error body,
 so no frame of an unauthenticated client is ever read.
@@ -23,6 +23,10 @@ bp = Blueprint("ws", __name__)
 
 @bp.before_request
 def check_upgrade():
+    if socket_service().going_away:
+        # this worker is stopping and would hold the socket up (gunicorn waits for it); its successor takes it
+        UPGRADES_REFUSED.labels("going_away").inc()
+        raise ApiError(503, "unavailable", "The server is restarting; connect again in a moment.", {"Retry-After": "1"})
     g.upgrade_checked_at = time.monotonic()  # a session ended after this is caught once the socket is served
     header = bearer_header()
     if header is None and not origin_allowed(request.headers.get("Origin")):

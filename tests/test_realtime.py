@@ -315,3 +315,18 @@ def test_socket_slots_are_capped_and_expire():
     clock.now += 61
     assert registry.claim("sockets:1", "k4", 60, limit=3)
     assert registry.live("sockets:1") == ["k4"]
+
+
+UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}
+
+
+def test_a_stopping_worker_refuses_upgrades_at_once_with_503_and_retry_after(app, client, auth):
+    """After SIGTERM the worker still accepts for up to a second; a socket it took would hold its exit up."""
+    auth.register()
+    headers = {**UPGRADE, "Origin": "http://localhost", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    app.extensions["hearth.sockets"].going_away = True
+    refused = client.get("/ws", headers=headers)
+    assert (refused.status_code, refused.json["error"], refused.headers["Retry-After"]) == (503, "unavailable", "1")
+    # before any other check: a stopping worker spends nothing on a socket it will not keep
+    foreign = client.get("/ws", headers={**headers, "Origin": "https://evil.example"})
+    assert foreign.status_code == 503

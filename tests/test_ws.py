@@ -1,6 +1,7 @@
 """The realtime socket against the real server: gunicorn (gevent worker) on loopback, real WebSocket clients."""
 
 import itertools
+import re
 import signal
 import socket
 import threading
@@ -462,7 +463,8 @@ def test_the_socket_cap_refuses_the_extra_upgrade_and_frees_on_close(hearth_serv
     assert wait_until(lambda: opens(alice), timeout=5).alive()  # its slot is free once the server saw it close
 
 
-def test_sigterm_closes_every_socket_with_1001(hearth_server):
+def test_sigterm_closes_every_socket_with_1001_saying_when_to_come_back(hearth_server):
+    """A restart spreads its sockets' returns: each 1001 names a wait within the worker's window (1 s for a few)."""
     server = hearth_server()
     people = [Person(server.url, f"term{i}") for i in range(3)]
     sockets = [p.socket() for p in people]
@@ -471,7 +473,10 @@ def test_sigterm_closes_every_socket_with_1001(hearth_server):
     for p in people:
         p.http.close()  # an idle keep-alive connection would hold the graceful shutdown to its end
     server.process.send_signal(signal.SIGTERM)
-    assert [s.close_code(timeout=5) for s in sockets] == [1001, 1001, 1001]
+    closes = [s.closing(timeout=5) for s in sockets]
+    assert [code for code, _ in closes] == [1001, 1001, 1001]
+    waits = [re.fullmatch(r"server going away; retry in (\d+) ms", reason) for _, reason in closes]
+    assert all(wait and 0 <= int(wait[1]) < 1000 for wait in waits), closes
     assert server.process.wait(15) == 0
 
 

@@ -170,11 +170,15 @@ class Socket:
 
     def close_code(self, timeout=5):
         """Wait for the server to close the socket; returns the close code."""
+        return self.closing(timeout)[0]
+
+    def closing(self, timeout=5):
+        """Wait for the server to close the socket; returns its Close frame's (code, reason)."""
         try:
             while True:
                 self.ws.recv(timeout)
         except ConnectionClosed as e:
-            return e.rcvd.code if e.rcvd else None
+            return (e.rcvd.code, e.rcvd.reason) if e.rcvd else (None, None)
 
     def close(self):
         self.ws.close()

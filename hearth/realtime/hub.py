@@ -544,7 +544,3 @@ class Hub:
         for sid in session_ids:
             for conn in list(self.by_session.get(sid, ())):
                 conn.close_soon(code, reason)
-
-    def close_all(self, code, reason):
-        for conn in list(self.connections):
-            conn.close_soon(code, reason)

@@ -7,6 +7,7 @@ commit through the broker; what each client frame does is `frames.ClientFrames`.
 import json
 import logging
 import os
+import random
 import threading
 import time
 import uuid
@@ -33,6 +34,7 @@ SLOT_TTL = 60  # seconds a socket-cap entry lives without a heartbeat (a crashed
 HEARTBEAT = 20
 PING_EVERY = 25  # a peer that misses a ping is gone within two intervals
 OUTBOX_FRAMES = 512
+REJOIN_PER_SECOND = 500  # reconnecting sockets (upgrade and resume) one worker takes back per second, with room
 RECENT_KEPT = 30  # seconds a withdrawal or an ending is remembered, for work that was checked just before it
 
 
@@ -82,6 +84,7 @@ class SocketService:
         self.endings = RecentLog()  # ids of sessions ended
         self._started = False
         self._start_lock = threading.Lock()
+        self.going_away = False  # set once the worker is stopping: upgrades are refused from then on
 
     def start(self):
         """Background work starts with the first socket, so the CLI and HTTP-only tests start none."""
@@ -163,8 +166,17 @@ class SocketService:
         topic, user_id, frame = message.split("\n", 2)
         self.hub.broadcast(topic, frame, skip_user=int(user_id))
 
-    def close_all(self, code=GOING_AWAY, reason="server going away"):
-        self.hub.close_all(code, reason)
+    def go_away(self):
+        """The worker is stopping (SIGTERM, a deploy): refuse new sockets, and close each open one with 1001.
+
+        Each close says when to come back (`retry in N ms`), spread over as long as this worker takes to
+        accept its sockets again (REJOIN_PER_SECOND), so that a restart is not met by all of them at once.
+        """
+        self.going_away = True
+        conns = list(self.hub.connections)
+        window_ms = 1000 * max(1, len(conns) / REJOIN_PER_SECOND)
+        for conn in conns:
+            conn.close_soon(GOING_AWAY, f"server going away; retry in {int(random.random() * window_ms)} ms")
 
     # replay
 

@@ -7,6 +7,9 @@ const PROBE_WITHIN_MS = 5000; // after the browser says the network changed, an 
 const STABLE_AFTER_MS = 10000; // a connection this old resets the backoff
 const RETRY_SOON = new Set(["rate_limited", "unavailable"]);
 const RESUBSCRIBE_AFTER_MS = 2000; // a subscribe refused for now (the replay budget, a database blip) is sent again
+const RESTART_GRACE_MS = 60000; // after a 1001, a socket that does not open means a server still restarting
+const RETRY_HINT = /retry in (\d+) ms/; // a 1001's reason says when this socket's server expects it back
+const HINT_CAP_MS = 30000;
 
 let sequence = 0;
 function newId() {
@@ -46,6 +49,7 @@ export class HearthSocket {
     this.reconnectTimer = null;
     this.pingTimer = null;
     this.pongTimer = null;
+    this.goneAwayAt = null; // when the server last closed with 1001, until a socket opens again
     events?.addEventListener?.("online", () => this.onNetworkChange());
     events?.addEventListener?.("offline", () => this.onNetworkChange());
   }
@@ -126,6 +130,7 @@ export class HearthSocket {
     this.everOpened = true;
     this.openedAt = this.now();
     this.needsRefresh = false;
+    this.goneAwayAt = null;
     this.setStatus("open");
     for (const topic of this.subscriptions.keys()) this.sendSubscribe(topic);
     for (const { frame } of this.outbox.values()) this.send(frame);
@@ -236,13 +241,28 @@ export class HearthSocket {
       this.auth.sessionOver();
       return;
     }
-    // A handshake refused before opening is most often a stale token (browsers hide the 401).
-    if (event.code === CLOSE.REVALIDATE || !ws.opened) this.needsRefresh = true;
+    if (event.code === CLOSE.GOING_AWAY) {
+      this.goneAwayAt = this.now();
+      const hint = RETRY_HINT.exec(event.reason ?? "");
+      if (hint) {
+        // the server spreads its sockets' returns over as long as it needs to take them back
+        this.backoff.reset();
+        this.scheduleReconnect(Math.min(Number(hint[1]), HINT_CAP_MS));
+        return;
+      }
+    }
+    // A handshake refused before opening is most often a stale token (browsers hide the 401) — but not
+    // while the server restarts: the token was good at its 1001, and a refresh per tab would only add to
+    // the storm (a token about to expire is still refreshed: see reconnect).
+    if (event.code === CLOSE.REVALIDATE || (!ws.opened && !this.restarting())) this.needsRefresh = true;
     this.scheduleReconnect();
   }
 
-  scheduleReconnect() {
-    const delay = this.backoff.next();
+  restarting() {
+    return this.goneAwayAt !== null && this.now() - this.goneAwayAt < RESTART_GRACE_MS;
+  }
+
+  scheduleReconnect(delay = this.backoff.next()) {
     if (this.isOnline()) this.setStatus("reconnecting", this.now() + delay);
     else this.setStatus("offline");
     this.clearTimeout(this.reconnectTimer);

@@ -82,9 +82,9 @@ export function fakeWebSocketClass() {
     receive(frame) {
       this.onmessage?.({ data: JSON.stringify(frame) });
     }
-    drop(code = 1006) {
+    drop(code = 1006, reason = "") {
       this.readyState = 3;
-      this.onclose?.({ code });
+      this.onclose?.({ code, reason });
     }
   }
   return { FakeWebSocket, sockets };

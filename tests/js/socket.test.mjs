@@ -81,6 +81,44 @@ test("a refused handshake is followed by a refresh before the next attempt", asy
   assert.equal(sockets.length, 2);
 });
 
+test("a restart's 1001 says when to come back: the first attempt waits that long, then backs off from the start", async () => {
+  const { socket, sockets, clock, statuses, auth } = setup();
+  socket.connect();
+  sockets[0].open();
+  sockets[0].drop(1001, "server going away; retry in 2750 ms");
+  assert.equal(statuses.at(-1)[1].reconnectAt - clock.now(), 2750);
+  await clock.advance(2749);
+  assert.equal(sockets.length, 1);
+  await clock.advance(1);
+  assert.equal(sockets.length, 2);
+  sockets[1].drop(1006); // the new server is not up yet
+  assert.equal(statuses.at(-1)[1].reconnectAt - clock.now(), 250); // the backoff's first wait, not a grown one
+});
+
+test("while the server restarts, sockets that do not open cost no refresh; a token about to expire still gets one", async () => {
+  const { socket, sockets, clock, auth, statuses } = setup();
+  socket.connect();
+  sockets[0].open();
+  sockets[0].drop(1001); // an older server: no hint, so the backoff decides
+  for (let i = 0; i < 5; i++) {
+    await clock.advance(statuses.at(-1)[1].reconnectAt - clock.now());
+    sockets.at(-1).drop(1006); // down, or refusing with 503 while it stops: the browser cannot tell
+  }
+  assert.equal(sockets.length, 6);
+  assert.equal(auth.refreshes, 0); // the token was good at the 1001: 2,000 tabs refreshing would be a storm of their own
+  await clock.advance(60000);
+  sockets.at(-1).drop(1006); // a minute on, a refused handshake is taken for a stale token again
+  await clock.advance(30000);
+  assert.equal(auth.refreshes, 1);
+
+  const expiring = setup({ expiresSoon: true });
+  expiring.socket.connect();
+  expiring.sockets[0].open();
+  expiring.sockets[0].drop(1001, "server going away; retry in 100 ms");
+  await expiring.clock.advance(100);
+  assert.equal(expiring.auth.refreshes, 1);
+});
+
 test("4401 refreshes then reconnects; 4403 goes to login and never reconnects", async () => {
   const first = setup();
   first.socket.connect();

@@ -82,9 +82,15 @@ def forget_topic(topic):
     db.session.execute(sa.delete(Event).where(Event.topic == topic))
 
 
+# Built once, as every resume of every socket asks it: no new statement and cache key each time.
+EVENTS_SINCE = (
+    sa.select(Event).where(Event.topic == sa.bindparam("topic"), Event.seq > sa.bindparam("seq")).order_by(Event.seq)
+)
+
+
 def events_since(topic, seq):
     """The topic's events after `seq`, in seq order: what a resuming or catching-up socket is sent."""
-    return db.session.scalars(sa.select(Event).where(Event.topic == topic, Event.seq > seq).order_by(Event.seq)).all()
+    return db.session.scalars(EVENTS_SINCE, {"topic": topic, "seq": seq}).all()
 
 
 def prune_events(keep, batch=5000):

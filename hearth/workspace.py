@@ -14,6 +14,8 @@ member or deleting a channel or board also withdraws topics from the sockets
 that follow them, announced after the commit like the events.
 """
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -61,8 +63,8 @@ def is_member(user_id, workspace_id_column):
     return sa.exists().where(Membership.workspace_id == workspace_id_column, Membership.user_id == user_id)
 
 
-def _visible(query, what):
-    row = db.session.scalar(query)
+def _visible(query, what, params=None):
+    row = db.session.scalar(query, params)
     if row is None:
         raise not_found(what)
     return row
@@ -179,10 +181,21 @@ def _listed_in(model, user_id, workspace_id):
 
 def _one_visible(model, what, user_id, row_id, workspace_id=None):
     """A channel (or board) of a workspace the user is a member of; `workspace_id` pins it to one."""
-    query = sa.select(model).where(model.id == row_id, is_member(user_id, model.workspace_id))
+    params = {"row_id": row_id, "user_id": user_id}
     if workspace_id is not None:
-        query = query.where(model.workspace_id == workspace_id)
-    return _visible(query, what)
+        params["workspace_id"] = workspace_id
+    return _visible(_one_visible_query(model, workspace_id is not None), what, params)
+
+
+@functools.cache
+def _one_visible_query(model, pinned):
+    """Built once per shape: every subscribe asks it, and a statement built anew needs a new cache key."""
+    query = sa.select(model).where(
+        model.id == sa.bindparam("row_id"), is_member(sa.bindparam("user_id"), model.workspace_id)
+    )
+    if pinned:
+        query = query.where(model.workspace_id == sa.bindparam("workspace_id"))
+    return query
 
 
 def channels_of(user_id, workspace_id):

@@ -74,9 +74,7 @@ class LiveSession:
         One Core query: the ORM's identity map and object loading cost more than the query itself, and
         each socket of a reconnect storm brings a session this worker has not seen yet.
         """
-        row = db.session.execute(
-            sa.select(*LIVE_COLUMNS).join(User, User.id == AuthSession.user_id).where(AuthSession.id == sid)
-        ).one_or_none()
+        row = db.session.execute(LIVE_SESSION, {"sid": sid}).one_or_none()
         if row is None or row.revoked_at is not None:
             return None
         user = Caller(row.user_id, row.username, row.display_name)
@@ -86,13 +84,18 @@ class LiveSession:
         return "session_expired" if (now or utcnow()) >= self.expires_at else None
 
 
-LIVE_COLUMNS = (
-    AuthSession.id,
-    AuthSession.user_id,
-    AuthSession.expires_at,
-    AuthSession.revoked_at,
-    User.username,
-    User.display_name,
+# Built once: SQLAlchemy's compiled-statement cache then needs no new cache key per lookup.
+LIVE_SESSION = (
+    sa.select(
+        AuthSession.id,
+        AuthSession.user_id,
+        AuthSession.expires_at,
+        AuthSession.revoked_at,
+        User.username,
+        User.display_name,
+    )
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.id == sa.bindparam("sid"))
 )
 
 

@@ -14,6 +14,7 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -245,21 +246,38 @@ def fanout(server, cookies, topic, subscribers=1000, messages=60):
     }
 
 
-def upgrades(server, cookies, topic, seconds=10, concurrency=32):
-    """Upgrades per second (handshake, then close) and the server CPU each costs.
+def upgrades(workdir, cookies, rounds=5, seconds=4, concurrency=32):
+    """Upgrades per second (handshake, then close) and the server CPU each costs, for every kind.
 
     Hearth and the peer check Origin, cookie, JWT and session before the 101; the bare kinds check nothing.
+    All four servers run at once (each idle while another is measured) and are measured in turns,
+    `rounds` times, so that a drift of the machine falls on all of them alike; the medians are reported.
     """
-    asyncio.run(upgrade_loop(client_class(server.kind), server.url, cookies, 1, concurrency))  # warm up
-    cpu_before = server.cpu_seconds()
-    count = asyncio.run(upgrade_loop(client_class(server.kind), server.url, cookies, seconds, concurrency))
-    cpu = server.cpu_seconds() - cpu_before
-    return {
-        "upgrades_per_s": round(count / seconds),
-        "concurrency": concurrency,
-        "server_cpu_busy_pct": round(cpu / seconds * 100),
-        "cpu_ms_per_upgrade": round(cpu / count * 1000, 3),
-    }
+    servers = {kind: Server(kind, workdir) for kind in KINDS}
+    turns = {kind: [] for kind in KINDS}
+    try:
+        for server in servers.values():  # warm up
+            asyncio.run(upgrade_loop(client_class(server.kind), server.url, cookies, 1, concurrency))
+        for _ in range(rounds):
+            for kind, server in servers.items():
+                cpu_before = server.cpu_seconds()
+                count = asyncio.run(upgrade_loop(client_class(kind), server.url, cookies, seconds, concurrency))
+                turns[kind].append((count / seconds, (server.cpu_seconds() - cpu_before) / count * 1000))
+    finally:
+        for server in servers.values():
+            server.stop()
+    results = {}
+    for kind, measured in turns.items():
+        rates, costs = sorted(r for r, _ in measured), sorted(c for _, c in measured)
+        results[kind] = {
+            "upgrades_per_s": round(statistics.median(rates)),
+            "cpu_ms_per_upgrade": round(statistics.median(costs), 3),
+            "cpu_ms_per_upgrade_range": [round(costs[0], 3), round(costs[-1], 3)],
+            "rounds": rounds,
+            "concurrency": concurrency,
+        }
+        print(f"upgrades {kind}: {results[kind]}", flush=True)
+    return results
 
 
 def reconnect_storm(server, tokens, channel_ids, clients):
@@ -453,9 +471,7 @@ def main():
                 topic=topic,
             )
         if args.which in ("upgrades", "all"):
-            results["upgrades"] = side_by_side(
-                "upgrades", upgrades, workdir, kinds=tuple(KINDS), cookies=cookies, topic=topic
-            )
+            results["upgrades"] = upgrades(workdir, cookies)
         if args.which in ("storm", "all"):
             results["storm"] = side_by_side(
                 "storm", reconnect_storm, workdir, tokens=tokens, channel_ids=channel_ids, clients=args.storm_clients

@@ -11,7 +11,7 @@ backoff.js) step by step: the same backoff schedule, a refresh before
 reconnecting when the last attempt never opened (the browser cannot tell a 401
 from a server that is down) unless the server said it was going away, or when
 the token is about to expire, the first wait after a 1001 taken from its
-`retry in N ms`, a resume of every
+`retry in N ms` and the later ones kept under 5 s while the server restarts, a resume of every
 topic from the last seq it saw, and a subscribe refused for now sent again after
 2 s. The peer's clients follow socket.io-client's defaults (1 s doubling to 5 s,
 ±50 % jitter) and resume with the same `since`, which the peer answers from the
@@ -38,6 +38,7 @@ from websockets.asyncio.client import connect
 CHANNELS = 20
 TOPICS_PER_CLIENT = 2
 RESTART_GRACE = 60  # socket.js: after a 1001, a socket that does not open means a server still restarting
+RESTART_CAP = 5000  # socket.js: and the backoff's waits stay under 5 s meanwhile
 RETRY_HINT = re.compile(r"retry in (\d+) ms")
 
 
@@ -50,8 +51,8 @@ class Backoff:
     def __init__(self, base=500, cap=30000, floor=100):
         self.base, self.cap, self.floor, self.attempt = base, cap, floor, 0
 
-    def next(self, hint=None):
-        ceiling = min(self.cap, self.base * 2**self.attempt)
+    def next(self, cap=None):
+        ceiling = min(cap or self.cap, self.base * 2**self.attempt)
         self.attempt += 1
         return max(self.floor, int(random.random() * ceiling)) / 1000
 
@@ -62,7 +63,7 @@ class Backoff:
 class SocketIOBackoff(Backoff):
     """socket.io-client's defaults: 1 s doubling up to 5 s, each ±50 %."""
 
-    def next(self, hint=None):
+    def next(self, cap=None):
         delay = min(5000, 1000 * 2**self.attempt)
         self.attempt += 1
         return delay * (1 + (random.random() * 2 - 1) * 0.5) / 1000
@@ -275,7 +276,9 @@ class StormClient:
 
     async def wait_then_refresh(self, delay=None):
         while not self.stopped:
-            await asyncio.sleep(self.backoff.next() if delay is None else delay)
+            if delay is None:
+                delay = self.backoff.next(RESTART_CAP if self.restarting() else None)
+            await asyncio.sleep(delay)
             delay = None
             if not (self.needs_refresh or self.expires_soon()):
                 return

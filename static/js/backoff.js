@@ -12,9 +12,9 @@ export class Backoff {
     this.attempt = 0;
   }
 
-  /** The next delay in milliseconds. */
-  next() {
-    const ceiling = Math.min(this.cap, this.base * 2 ** this.attempt);
+  /** The next delay in milliseconds; `cap` lowers the ceiling for this one. */
+  next(cap = this.cap) {
+    const ceiling = Math.min(cap, this.base * 2 ** this.attempt);
     this.attempt += 1;
     return Math.max(this.floor, Math.floor(this.random() * ceiling));
   }

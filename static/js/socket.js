@@ -10,6 +10,7 @@ const RESUBSCRIBE_AFTER_MS = 2000; // a subscribe refused for now (the replay bu
 const RESTART_GRACE_MS = 60000; // after a 1001, a socket that does not open means a server still restarting
 const RETRY_HINT = /retry in (\d+) ms/; // a 1001's reason says when this socket's server expects it back
 const HINT_CAP_MS = 30000;
+const RESTART_CAP_MS = 5000; // while the server restarts, an attempt that fails costs it nothing: waits stay short
 
 let sequence = 0;
 function newId() {
@@ -262,7 +263,7 @@ export class HearthSocket {
     return this.goneAwayAt !== null && this.now() - this.goneAwayAt < RESTART_GRACE_MS;
   }
 
-  scheduleReconnect(delay = this.backoff.next()) {
+  scheduleReconnect(delay = this.backoff.next(this.restarting() ? RESTART_CAP_MS : undefined)) {
     if (this.isOnline()) this.setStatus("reconnecting", this.now() + delay);
     else this.setStatus("offline");
     this.clearTimeout(this.reconnectTimer);

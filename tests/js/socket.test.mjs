@@ -106,6 +106,8 @@ test("while the server restarts, sockets that do not open cost no refresh; a tok
   }
   assert.equal(sockets.length, 6);
   assert.equal(auth.refreshes, 0); // the token was good at the 1001: 2,000 tabs refreshing would be a storm of their own
+  // and the waits stay under 5 s while it restarts (2,500 ms: the middle of [0, 5000] with random() = 0.5)
+  assert.equal(statuses.at(-1)[1].reconnectAt - clock.now(), 2500);
   await clock.advance(60000);
   sockets.at(-1).drop(1006); // a minute on, a refused handshake is taken for a stale token again
   await clock.advance(30000);

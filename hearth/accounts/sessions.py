@@ -71,10 +71,9 @@ class LiveSession:
     def read(cls, sid):
         """The session's row with its user's names, or None when it was revoked or never existed.
 
-        One Core query: the ORM's identity map and object loading cost more than the query itself, and
-        each socket of a reconnect storm brings a session this worker has not seen yet.
+        One Core query: the ORM's identity map and object loading cost more than the query itself.
         """
-        row = db.session.execute(LIVE_SESSION, {"sid": sid}).one_or_none()
+        row = db.session.connection().execute(LIVE_SESSION, {"sid": sid}).one_or_none()
         if row is None or row.revoked_at is not None:
             return None
         user = Caller(row.user_id, row.username, row.display_name)
@@ -84,18 +83,14 @@ class LiveSession:
         return "session_expired" if (now or utcnow()) >= self.expires_at else None
 
 
-# Built once: SQLAlchemy's compiled-statement cache then needs no new cache key per lookup.
+# Built once, from the tables rather than the mapped classes, and run on the session's connection: no ORM
+# compile step and no new cache key per lookup — each socket of a reconnect storm brings an unseen session.
+_session, _user = AuthSession.__table__.c, User.__table__.c
 LIVE_SESSION = (
-    sa.select(
-        AuthSession.id,
-        AuthSession.user_id,
-        AuthSession.expires_at,
-        AuthSession.revoked_at,
-        User.username,
-        User.display_name,
-    )
-    .join(User, User.id == AuthSession.user_id)
-    .where(AuthSession.id == sa.bindparam("sid"))
+    sa.select(_session.id, _session.user_id, _session.expires_at, _session.revoked_at)
+    .add_columns(_user.username, _user.display_name)
+    .join_from(AuthSession.__table__, User.__table__, _user.id == _session.user_id)
+    .where(_session.id == sa.bindparam("sid"))
 )
 
 

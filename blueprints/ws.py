@@ -1,9 +1,9 @@
 """`/ws`: the upgrade is checked before the handshake is accepted, then the socket is served.
 
-Order of refusals: a worker that is stopping (503), a foreign or missing Origin (403), then the access cookie and
-its session (401), then the user's socket cap (429), then a request that is no
-WebSocket handshake (400) — each a plain HTTP answer with the JSON error body,
-so no frame of an unauthenticated client is ever read.
+Order of refusals: a worker that is stopping (503), a foreign or missing Origin
+(403), the access cookie and its session (401), the user's socket cap (429),
+then a request that is no WebSocket handshake (400) — each a plain HTTP answer
+with the JSON error body, so no frame of an unauthenticated client is ever read.
 A program presenting a personal access token (`Authorization: Bearer`) is
 checked by the token alone: no cookie, and no Origin (it is no browser).
 """

@@ -69,10 +69,7 @@ class LiveSession:
 
     @classmethod
     def read(cls, sid):
-        """The session's row with its user's names, or None when it was revoked or never existed.
-
-        One Core query: the ORM's identity map and object loading cost more than the query itself.
-        """
+        """The session's row with its user's names, or None when it was revoked or never existed."""
         row = db.session.connection().execute(LIVE_SESSION, {"sid": sid}).one_or_none()
         if row is None or row.revoked_at is not None:
             return None

@@ -85,6 +85,7 @@ class SocketService:
         self._started = False
         self._start_lock = threading.Lock()
         self.going_away = False  # set once the worker is stopping: upgrades are refused from then on
+        self.rejoin_window_ms = 1000  # the 1001s' waits are drawn from this window
 
     def start(self):
         """Background work starts with the first socket, so the CLI and HTTP-only tests start none."""
@@ -172,11 +173,14 @@ class SocketService:
         Each close says when to come back (`retry in N ms`), spread over as long as this worker takes to
         accept its sockets again (REJOIN_PER_SECOND), so that a restart is not met by all of them at once.
         """
-        self.going_away = True
         conns = list(self.hub.connections)
-        window_ms = 1000 * max(1, len(conns) / REJOIN_PER_SECOND)
+        self.rejoin_window_ms = 1000 * max(1, len(conns) / REJOIN_PER_SECOND)
+        self.going_away = True
         for conn in conns:
-            conn.close_soon(GOING_AWAY, f"server going away; retry in {int(random.random() * window_ms)} ms")
+            self.send_away(conn)
+
+    def send_away(self, conn):
+        conn.close_soon(GOING_AWAY, f"server going away; retry in {int(random.random() * self.rejoin_window_ms)} ms")
 
     # replay
 
@@ -243,6 +247,8 @@ class SocketService:
         self.hub.add(conn)
         if self.ended_since(checked_at, session_id):
             conn.close_soon(REVOKED, "session ended")
+        elif self.going_away:  # accepted just before the worker began to stop: it went by go_away's list
+            self.send_away(conn)
         frames = ClientFrames(self, conn)
         db.session.remove()  # hold no database connection while idle
         opened_at, request_id = time.monotonic(), g.get("request_id")

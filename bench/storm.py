@@ -101,7 +101,7 @@ class Tally:
     def __init__(self):
         self.refreshes = 0
         self.refresh_failures = 0
-        self.attempts = 0  # socket openings tried after the restart
+        self.attempts = 0  # socket openings tried (counted from the restart on)
         self.failed_opens = 0
         self.resyncs = 0
         self.sessions_over = 0
@@ -126,6 +126,7 @@ class StormClient:
         self.ready = asyncio.Event()  # every topic subscribed, on the current socket
         self.opened_at = None  # perf_counter time of the last opening
         self.ready_at = None  # perf_counter time of the last moment every resume had been answered
+        self.gone_away_at = None  # monotonic time of the last 1001, until a socket opens
         self.stopped = False
         self.over = False
 
@@ -251,7 +252,6 @@ class StormClient:
 
     async def run(self):
         """socket.js's onClose → scheduleReconnect → reconnect, until stopped."""
-        self.gone_away_at = None
         while not self.stopped:
             self.tally.attempts += 1
             opened, code = await self.serve_one_socket()

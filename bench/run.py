@@ -250,22 +250,29 @@ def upgrades(workdir, cookies, rounds=5, seconds=4, concurrency=32):
     """Upgrades per second (handshake, then close) and the server CPU each costs, for every kind.
 
     Hearth and the peer check Origin, cookie, JWT and session before the 101; the bare kinds check nothing.
-    All four servers run at once (each idle while another is measured) and are measured in turns,
+    Hearth runs twice when redis-server is there: in-process, and with its socket cap on Redis.
+    All the servers run at once (each idle while another is measured) and are measured in turns,
     `rounds` times, so that a drift of the machine falls on all of them alike; the medians are reported.
     """
     servers = {kind: Server(kind, workdir) for kind in KINDS}
-    turns = {kind: [] for kind in KINDS}
+    redis = None
+    if shutil.which("redis-server"):  # Hearth with its socket cap (and broker) on Redis, as on several workers
+        redis, redis_url = start_redis(workdir)
+        servers["hearth on Redis"] = Server("hearth", workdir, env={"REDIS_URL": redis_url})
+    turns = {kind: [] for kind in servers}
     try:
         for server in servers.values():  # warm up
             asyncio.run(upgrade_loop(client_class(server.kind), server.url, cookies, 1, concurrency))
         for _ in range(rounds):
             for kind, server in servers.items():
                 cpu_before = server.cpu_seconds()
-                count = asyncio.run(upgrade_loop(client_class(kind), server.url, cookies, seconds, concurrency))
+                count = asyncio.run(upgrade_loop(client_class(server.kind), server.url, cookies, seconds, concurrency))
                 turns[kind].append((count / seconds, (server.cpu_seconds() - cpu_before) / count * 1000))
     finally:
         for server in servers.values():
             server.stop()
+        if redis is not None:
+            redis.terminate()
     results = {}
     for kind, measured in turns.items():
         rates, costs = sorted(r for r, _ in measured), sorted(c for _, c in measured)

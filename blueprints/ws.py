@@ -14,6 +14,7 @@ from flask import Blueprint, g, request
 
 from hearth.accounts.guards import authenticate, authenticate_token, bearer_header, origin_allowed
 from hearth.errors import ApiError
+from hearth.extensions import db
 from hearth.observability import UPGRADES_REFUSED
 from hearth.realtime.service import socket_service
 from hearth.realtime.upgrade import VERSION, AcceptedSocket, SocketServed, handshake_problem
@@ -40,6 +41,7 @@ def check_upgrade():
     except ApiError:
         UPGRADES_REFUSED.labels("token").inc()
         raise
+    db.session.remove()  # the pooled connection goes back before the cap's Redis round trip, not after the socket
     key = socket_service().claim_slot(g.user.id)
     if key is None:
         UPGRADES_REFUSED.labels("too_many_connections").inc()

@@ -67,3 +67,38 @@ def test_the_socket_cap_counts_across_workers(hearth_server, redis_server):
         assert refused.value.response.status_code == 429
     held.pop().close()
     assert wait_until(lambda: opens(alice), timeout=5).alive()  # its slot is free once the server saw it close
+
+
+def test_concurrent_socket_cap_claims_share_round_trips_and_each_gets_its_own_answer(redis_server):
+    """Claims and releases made at the same moment go to Redis together; the cap still holds exactly."""
+    import threading
+
+    from hearth.realtime.registry import RedisRegistry
+
+    redis_server.client.flushall()
+    registry = RedisRegistry(redis_server.url)
+    sends = []
+    send = registry.pipelined._send
+    registry.pipelined._send = lambda batch: sends.append(len(batch)) or send(batch)
+    start, answers = threading.Barrier(20), {}
+
+    def claim(i):
+        start.wait()
+        answers[i] = registry.claim("sockets:7", f"tab-{i}", 60, limit=5)
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    won = sorted(i for i, ok in answers.items() if ok)
+    assert len(answers) == 20 and len(won) == 5  # the cap of 5, whatever the batching
+    assert sorted(registry.live("sockets:7")) == sorted(f"tab-{i}" for i in won)
+    assert sum(sends) == 20 and len(sends) < 20, sends  # fewer round trips than callers
+
+    assert registry.release("sockets:7", f"tab-{won[0]}") is True
+    assert registry.release("sockets:7", f"tab-{won[0]}") is False  # each caller its own answer
+    redis_server.client.set("hearth:live:not-a-set", "x")
+    with pytest.raises(Exception, match="WRONGTYPE"):
+        registry.claim("not-a-set", "tab", 60)  # an error reaches its own caller
+    assert registry.claim("sockets:7", f"tab-{won[0]}", 60, limit=5) is True  # and the next calls work

@@ -14,6 +14,31 @@ from websockets.asyncio.client import connect
 counter = itertools.count()
 
 
+async def open_socket(base, path, cookie, **options):
+    """A WebSocket to the server as one of its pages opens it: its Origin, the access cookie; no client pings."""
+    return await connect(
+        base.replace("http", "ws", 1) + path,
+        origin=base,
+        additional_headers={"Cookie": cookie},
+        ping_interval=None,
+        open_timeout=120,
+        max_queue=None,
+        **options,
+    )
+
+
+async def open_socketio(base, cookie, **options):
+    """Socket.IO over a bare WebSocket (Engine.IO 4): the open packet, then the connect packet and its answer."""
+    ws = await open_socket(base, "/socket.io/?EIO=4&transport=websocket", cookie, **options)
+    opening = await ws.recv()
+    assert opening.startswith("0"), opening
+    await ws.send("40")
+    connected = await ws.recv()
+    if not connected.startswith("40"):
+        raise ConnectionRefusedError(connected)
+    return ws
+
+
 class Tracker:
     """Counts arrivals of each published body; resolves when the last subscriber has it."""
 
@@ -44,14 +69,7 @@ class HearthClient:
         self.acks = {}
 
     async def open(self):
-        self.ws = await connect(
-            self.base.replace("http", "ws", 1) + "/ws",
-            origin=self.base,
-            additional_headers={"Cookie": self.cookie},
-            ping_interval=None,
-            open_timeout=120,
-            max_queue=None,
-        )
+        self.ws = await open_socket(self.base, "/ws", self.cookie)
         self.reader = asyncio.create_task(self.read())
 
     async def read(self):
@@ -83,21 +101,7 @@ class PeerClient(HearthClient):
     """Socket.IO over a bare WebSocket (Engine.IO 4): open, connect packet, events, ping answers."""
 
     async def open(self):
-        url = self.base.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-        self.ws = await connect(
-            url,
-            origin=self.base,
-            additional_headers={"Cookie": self.cookie},
-            ping_interval=None,
-            open_timeout=120,
-            max_queue=None,
-        )
-        opening = await self.ws.recv()
-        assert opening.startswith("0"), opening
-        await self.ws.send("40")
-        connected = await self.ws.recv()
-        if not connected.startswith("40"):
-            raise ConnectionRefusedError(connected)
+        self.ws = await open_socketio(self.base, self.cookie)
         self.reader = asyncio.create_task(self.read())
 
     async def read(self):

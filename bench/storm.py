@@ -17,6 +17,9 @@ topic from the last seq it saw, and a subscribe refused for now sent again after
 ±50 % jitter) and resume with the same `since`, which the peer answers from the
 same event log.
 
+The storm's clients offer no permessage-deflate (one load process holds all of
+them); Hearth declines it anyway, the peer would accept it and pay for it.
+
 A client is back and caught up when its socket is open and every topic's
 resume has been answered: the replay and the `subscribed` frame after it,
 so it holds every message up to the topic's head at that moment. Lost and
@@ -33,7 +36,7 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
-from websockets.asyncio.client import connect
+from clients import open_socket, open_socketio
 
 CHANNELS = 20
 TOPICS_PER_CLIENT = 2
@@ -164,15 +167,7 @@ class StormClient:
     # the socket (socket.js)
 
     async def open(self):
-        self.ws = await connect(
-            self.base.replace("http", "ws", 1) + "/ws",
-            origin=self.base,
-            additional_headers={"Cookie": self.cookie_header()},
-            ping_interval=None,
-            open_timeout=120,
-            max_queue=None,
-            compression=None,
-        )
+        self.ws = await open_socket(self.base, "/ws", self.cookie_header(), compression=None)
 
     async def subscribe(self, topic):
         since = self.since[topic]
@@ -306,22 +301,7 @@ class PeerStormClient(StormClient):
     acks = itertools.count(1)
 
     async def open(self):
-        url = self.base.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-        self.ws = await connect(
-            url,
-            origin=self.base,
-            additional_headers={"Cookie": self.cookie_header()},
-            ping_interval=None,
-            open_timeout=120,
-            max_queue=None,
-            compression=None,
-        )
-        opening = await self.ws.recv()
-        assert opening.startswith("0"), opening
-        await self.ws.send("40")
-        connected = await self.ws.recv()
-        if not connected.startswith("40"):
-            raise ConnectionRefusedError(connected)
+        self.ws = await open_socketio(self.base, self.cookie_header(), compression=None)
         self.ack_topics = {}
 
     async def subscribe(self, topic):

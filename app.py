@@ -9,7 +9,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from hearth import cli, errors, observability, security_headers
+from hearth import __version__, cli, errors, observability, security_headers
 from hearth.accounts import personal_tokens, sessions, throttles
 from hearth.config import load_config
 from hearth.extensions import db, jwt, migrate
@@ -42,6 +42,7 @@ def create_app(config=None):
     sockets.init_app(app)
     app.before_request(refuse_early)
     app.session_interface = FlashOnlySessions()
+    app.jinja_env.globals["hearth_version"] = __version__  # the footer of every page
 
     from blueprints import api, auth, health, pages, settings, ws
 

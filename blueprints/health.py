@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
+from hearth import __version__
 from hearth.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -10,7 +11,8 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    return jsonify({"status": "ok"})
+    """Up, and which release: an operator checks a deploy took with one request."""
+    return jsonify({"status": "ok", "version": __version__})
 
 
 @bp.get("/readyz")

@@ -6,6 +6,7 @@ import structlog
 from flask import current_app
 from flask.cli import with_appcontext
 
+from hearth import backup
 from hearth.accounts.personal_tokens import delete_ended_tokens
 from hearth.accounts.sessions import delete_ended_sessions
 from hearth.accounts.users import register_user, reset_password
@@ -123,3 +124,5 @@ def init_app(app):
     app.cli.add_command(create_user)
     app.cli.add_command(reset_password_command)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(backup.backup)
+    app.cli.add_command(backup.restore)

@@ -77,7 +77,9 @@ def test_auth_responses_are_never_cached(client, auth):
 
 
 def test_health_and_readiness(client):
-    assert client.get("/healthz").json == {"status": "ok"}
+    from hearth import __version__
+
+    assert client.get("/healthz").json == {"status": "ok", "version": __version__}
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json == {"status": "ok", "database": "ok", "broker": "ok"}

@@ -48,6 +48,7 @@ def upgrade():
 
 
 def downgrade():
+    """Loses data: drops the users and auth_sessions tables, every account and session with them."""
     with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auth_sessions_user_id'))
 

@@ -23,6 +23,8 @@ def upgrade():
 
 
 def downgrade():
+    """Loses data: drops messages.edited_at and messages.deleted_at. Deleted messages are not removed,
+    so after this downgrade they show in history again, and edits are no longer marked as edited."""
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_column('deleted_at')
         batch_op.drop_column('edited_at')

@@ -73,6 +73,8 @@ def named_subject(row, current):
 
 
 def downgrade():
+    """Loses data: drops events.subject_id. The rewritten event data stays as it is: the text of deleted
+    cards and cards' old titles, taken out of the log by the upgrade, does not come back."""
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_topic_subject_id')
         batch_op.drop_column('subject_id')

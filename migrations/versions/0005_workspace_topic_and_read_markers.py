@@ -33,6 +33,8 @@ def upgrade():
 
 
 def downgrade():
+    """Loses data: drops every read marker (unread counts start over from nothing read) and the workspace
+    topic's head (workspaces.seq); the workspace topic's events stay in the event log."""
     with op.batch_alter_table('read_markers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_read_markers_channel_id'))
 

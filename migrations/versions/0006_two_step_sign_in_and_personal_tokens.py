@@ -55,6 +55,8 @@ def upgrade():
 
 
 def downgrade():
+    """Loses data: drops personal access tokens, recovery codes, the sessions' kind and every two-step
+    secret: two-step sign-in is off for everyone, and programs' tokens stop working for good."""
     with op.batch_alter_table('personal_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_personal_tokens_user_id'))
     op.drop_table('personal_tokens')

@@ -128,18 +128,11 @@ def fill_as_a_team_did(url):
             for table, values in rows.items():
                 connection.execute(metadata.tables[table].insert(), values)
             if engine.dialect.name == "postgresql":  # explicit ids leave the sequences behind
-                for table in ("users", "auth_sessions", "workspaces", "channels", "messages", "boards", "cards"):
+                serial = ("users", "auth_sessions", "workspaces", "channels", "messages", "boards", "cards")
+                for table in (*serial, "board_columns", "events"):
                     connection.execute(
                         sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
                     )
-                connection.execute(
-                    sa.text("SELECT setval(pg_get_serial_sequence('events', 'id'), (SELECT max(id) FROM events))")
-                )
-                connection.execute(
-                    sa.text(
-                        "SELECT setval(pg_get_serial_sequence('board_columns', 'id'), (SELECT max(id) FROM board_columns))"
-                    )
-                )
     finally:
         engine.dispose()
     return messages

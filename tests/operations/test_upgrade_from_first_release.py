@@ -130,9 +130,8 @@ def fill_as_a_team_did(url):
             if engine.dialect.name == "postgresql":  # explicit ids leave the sequences behind
                 serial = ("users", "auth_sessions", "workspaces", "channels", "messages", "boards", "cards")
                 for table in (*serial, "board_columns", "events"):
-                    connection.execute(
-                        sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-                    )
+                    highest = f"(SELECT max(id) FROM {table})"
+                    connection.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {highest})"))
     finally:
         engine.dispose()
     return messages

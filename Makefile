@@ -14,7 +14,7 @@ export HEARTH_ENV ?= development
 LOCK_VENV := .venv-lock
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 
-.PHONY: run seed-demo test lint install install-test lock
+.PHONY: run seed-demo test lint install install-test lock node-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +25,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed node_modules/.package-lock.json
+$(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed node_modules/.package-lock.json | node-check
 	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
 	touch $@
 
 # axe-core, the accessibility engine the browser tests inject into every page
-node_modules/.package-lock.json: package.json package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json | node-check
 	npm ci --no-audit --no-fund --quiet
 
 lock:
@@ -55,6 +55,11 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
-	node --test tests/js/
+# Node runs the client's unit tests (and npm installs axe-core); CI installs it, elsewhere say how.
+node-check:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		echo "make test needs Node.js and npm: apt-get install -y nodejs npm (or https://nodejs.org)" >&2; exit 1; }
+
+test: node-check lint
+	node --test tests/js/*.test.mjs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

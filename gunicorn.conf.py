@@ -24,6 +24,8 @@ access_log_format = "%(m)s %(U)s %(s)s"  # no query string or referrer, which ma
 errorlog = "-"
 # gunicorn's runtime control socket is unused here, and one fixed path would clash between instances on a host.
 control_socket_disable = True
+# deploy/hearth-restart (a restart without a gap: USR2, then TERM to the old master) finds the masters by it
+pidfile = os.environ.get("HEARTH_PIDFILE") or None
 
 
 def on_starting(server):
@@ -76,6 +78,9 @@ def post_worker_init(worker):
         worker.handle_exit(sig, frame)
 
     signal.signal(signal.SIGTERM, on_term)
+    if worker.cfg.pidfile:  # this master serves now: deploy/hearth-restart may stop the one before it
+        with open(f"{worker.cfg.pidfile}.ready", "w") as ready:
+            ready.write(str(worker.ppid))
 
 
 def worker_int(worker):

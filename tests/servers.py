@@ -65,6 +65,10 @@ def hearth_on_its_database(database_kind, request, env):
 class Hearth:
     """Hearth served by gunicorn (gevent worker) as `make run` serves it, on its own database."""
 
+    # a re-exec (USR2) needs the `gunicorn` script: `python -m` would re-run gunicorn/__main__.py by path,
+    # with the gunicorn package's own folder (and its `http`) first on sys.path
+    gunicorn = (sys.executable, "-m", "gunicorn")
+
     def __init__(self, env=None, workers=1, database=None, app="app:app"):
         self.app = app  # another module under tests/ (e.g. crashing_app:app) serves a variant of Hearth
         self.port = free_port()
@@ -99,7 +103,7 @@ class Hearth:
     def start(self, wait=True):
         self.migrate()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", *self.pythonpath(), self.app],
+            [*self.gunicorn, "--config", "gunicorn.conf.py", *self.pythonpath(), self.app],
             cwd=ROOT,
             env=self.env,
             stdout=self.log,

@@ -6,7 +6,7 @@ import { Http } from "./http.js";
 import { MemberList } from "./members.js";
 import { PresenceList } from "./presence.js";
 import { Sidebar } from "./sidebar.js";
-import { HearthSocket } from "./socket.js";
+import { HearthSocket } from "./socket/socket.js";
 import { ConnectionStatus } from "./status.js";
 import { localizeTimes } from "./times.js";
 

@@ -4,8 +4,8 @@ import { clockText, dateTimeText, markDays } from "../times.js";
  * The `<ol id="messages">` of a chat page. A message built here is a clone of
  * the page's `<template id="message-template">`, the markup the server renders
  * stored messages with, so both look and read the same (`id="message-N"`,
- * `data-seq`). Messages stay in seq order; ours, before the server has them
- * (no seq yet), stay at the end.
+ * `data-seq`). Stored messages go in seq order; ours, before the server has
+ * them (no seq yet), go at the end and stay where they were written.
  */
 export class MessageList {
   constructor({ list, template, userId, documentRef = globalThis.document }) {
@@ -126,7 +126,8 @@ export class MessageList {
 /**
  * Where a message with `seq` goes among the messages shown, given their seqs
  * in page order (null for ours not yet stored): before the first stored one
- * with a higher seq, else at the end. One without a seq goes at the end.
+ * with a higher seq, else at the end (after ours not yet stored, as they
+ * arrived). One without a seq goes at the end.
  */
 export function insertionIndex(seqs, seq) {
   if (seq === null || seq === undefined) return seqs.length;

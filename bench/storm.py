@@ -6,7 +6,7 @@ deploy does it (SIGTERM: Hearth closes each socket with 1001; a new server
 starts on the same port as soon as the old one has exited), while the publisher
 keeps posting (retrying with the same `client_id` while nothing answers).
 
-Each Hearth client follows the browser client (static/js/socket.js, auth.js,
+Each Hearth client follows the browser client (static/js/socket/socket.js, auth.js,
 backoff.js) step by step: the same backoff schedule, a refresh before
 reconnecting when the last attempt never opened (the browser cannot tell a 401
 from a server that is down) unless the server said it was going away, or when

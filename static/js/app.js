@@ -1,12 +1,12 @@
 // The client's entry point on every signed-in page: the session, the socket, and the live parts of this page.
 import { Auth } from "./auth.js";
 import { BoardView } from "./board.js";
-import { Chat } from "./chat.js";
+import { Chat } from "./chat/chat.js";
 import { Http } from "./http.js";
 import { MemberList } from "./members.js";
 import { PresenceList } from "./presence.js";
 import { Sidebar } from "./sidebar.js";
-import { HearthSocket } from "./socket.js";
+import { HearthSocket } from "./socket/socket.js";
 import { ConnectionStatus } from "./status.js";
 import { localizeTimes } from "./times.js";
 

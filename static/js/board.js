@@ -33,7 +33,7 @@ export class BoardView {
     });
     this.details = new CardDetails({ board: this, documentRef, ask });
     this.drag = new CardDrag({ board: this });
-    socket.subscribe(this.topic, { since: Number(root.dataset.seq), handler: (frame) => this.onFrame(frame) });
+    this.channel = socket.channel(this.topic, { since: Number(root.dataset.seq) }).on("event", (frame) => this.onEvent(frame)).join();
   }
 
   cardPath(id) {
@@ -46,16 +46,14 @@ export class BoardView {
 
   move(card, direction) {
     const columns = this.columns();
-    const from = columns.indexOf(card.closest("[data-column-id]"));
-    const to = columns[from + (direction === "prev" ? -1 : 1)];
+    const to = columns[moveTarget(columns.indexOf(card.closest("[data-column-id]")), direction, columns.length)];
     if (!to) return;
-    const position = to.querySelectorAll("[data-card-id]").length;
-    this.publishMove(card, Number(to.dataset.columnId), position).then(() => this.keepFocus(card, direction));
+    const position = to.querySelectorAll("[data-card-id]").length; // a moved card goes to the end
+    this.publishMove(card, Number(to.dataset.columnId), position).settled.then(() => this.keepFocus(card, direction));
   }
 
-  /** Move a card to a 0-based position among the other cards of a column; resolves once settled. */
+  /** Move a card to a 0-based position among the other cards of a column; the card is pending until answered. */
   publishMove(card, columnId, position) {
-    card.dataset.pending = "";
     const data = {
       op: "card.move",
       card_id: Number(card.dataset.cardId),
@@ -63,10 +61,10 @@ export class BoardView {
       column_id: columnId,
       position,
     };
-    return this.socket.publish(this.topic, data).then(
-      (ack) => this.place(ack.card),
-      (error) => this.refused(card, error),
-    );
+    return this.channel
+      .push(data, { pending: card })
+      .receive("ok", (ack) => this.place(ack.card))
+      .receive("error", (error) => this.refused(card, error));
   }
 
   /** After a keyboard move, focus stays on the card: on the button pressed, or its other one at the board's edge. */
@@ -83,20 +81,17 @@ export class BoardView {
     if (!title) return;
     field.value = "";
     const data = { op: "card.create", column_id: Number(form.closest("[data-column-id]").dataset.columnId), title };
-    this.socket.publish(this.topic, data).then((ack) => this.place(ack.card), (error) => this.say(error.message));
+    this.channel
+      .push(data)
+      .receive("ok", (ack) => this.place(ack.card))
+      .receive("error", (error) => this.say(error.message));
   }
 
   refused(card, error) {
-    delete card.dataset.pending;
-    if (error.code === "conflict" && error.frame?.current) {
-      this.place(error.frame.current);
-      this.say("Someone else changed that card first; it now shows where it really is.");
-    } else if (error.code === "not_found") {
-      card.remove();
-      this.say("That card no longer exists.");
-    } else {
-      this.say(`Could not move the card: ${error.message}`);
-    }
+    const outcome = moveRefused(error);
+    if (outcome.place) this.place(outcome.place);
+    if (outcome.remove) card.remove();
+    this.say(outcome.say);
   }
 
   say(text) {
@@ -104,11 +99,7 @@ export class BoardView {
     this.notice.hidden = false;
   }
 
-  onFrame(frame) {
-    if (frame.type === "resync_required") {
-      this.documentRef.defaultView?.location.reload();
-      return;
-    }
+  onEvent(frame) {
     const change = cardChange(frame, (id) => {
       const shown = this.find(id);
       return shown ? Number(shown.dataset.version) : undefined;
@@ -130,7 +121,7 @@ export class BoardView {
   /** Put a card where the server says it is (an event, an ack or a conflict's current card). */
   place(card) {
     const existing = this.find(card.id);
-    if (existing && Number(existing.dataset.version) > card.version) return; // already newer here
+    if (existing && !replacesShown(card, Number(existing.dataset.version))) return;
     const element = existing ?? this.renderCard(card);
     element.dataset.version = card.version;
     delete element.dataset.pending;
@@ -145,7 +136,7 @@ export class BoardView {
     if (!column) return;
     const focused = element.contains(this.documentRef.activeElement) ? this.documentRef.activeElement : null;
     const siblings = [...column.querySelectorAll("[data-card-id]")].filter((other) => other !== element);
-    const before = siblings[card.position] ?? null;
+    const before = siblings[slotIndex(card.position, siblings.length)] ?? null;
     if (element.parentNode !== column || element.nextElementSibling !== before) column.insertBefore(element, before);
     focused?.focus(); // moving an element drops its focus: a keyboard user keeps their place
     this.refreshButtons();
@@ -182,12 +173,45 @@ export class BoardView {
     const names = columns.map((column) => column.querySelector("h2")?.textContent.trim() ?? "");
     columns.forEach((column, index) => {
       for (const button of column.querySelectorAll("button[data-move]")) {
-        const target = index + (button.dataset.move === "prev" ? -1 : 1);
         const title = button.closest("[data-card-id]")?.querySelector(".title")?.textContent ?? "";
-        button.disabled = target < 0 || target >= columns.length;
-        const where = button.disabled ? (button.dataset.move === "prev" ? "left" : "right") : `to ${names[target]}`;
-        button.setAttribute("aria-label", `Move “${title}” ${where}`);
+        const { disabled, label } = moveButton(names, index, button.dataset.move, title);
+        button.disabled = disabled;
+        button.setAttribute("aria-label", label);
       }
     });
   }
+}
+
+// The board's decisions, on plain data: the view above applies them to the page.
+
+/** The column index a move button sends a card to, or null at the board's edge. */
+export function moveTarget(from, direction, columnCount) {
+  const to = from + (direction === "prev" ? -1 : 1);
+  return from >= 0 && to >= 0 && to < columnCount ? to : null;
+}
+
+/** A move button's state: disabled at the edge, and labelled with the card and where it goes ("Move “Fix login” to Done"). */
+export function moveButton(columnNames, index, direction, title) {
+  const target = moveTarget(index, direction, columnNames.length);
+  const where = target === null ? (direction === "prev" ? "left" : "right") : `to ${columnNames[target]}`;
+  return { disabled: target === null, label: `Move “${title}” ${where}` };
+}
+
+/** A card from the server replaces the one shown unless the one shown is already newer (an ack arriving after a later event). */
+export function replacesShown(card, shownVersion) {
+  return !(shownVersion > card.version);
+}
+
+/** The index among a column's other cards before which a card at `position` goes (the end when past it). */
+export function slotIndex(position, otherCount) {
+  return Math.min(position, otherCount);
+}
+
+/** What a refused move does: a conflict shows the card where it really is, a deleted card goes. */
+export function moveRefused(error) {
+  if (error.code === "conflict" && error.frame?.current) {
+    return { place: error.frame.current, say: "Someone else changed that card first; it now shows where it really is." };
+  }
+  if (error.code === "not_found") return { remove: true, say: "That card no longer exists." };
+  return { say: `Could not move the card: ${error.message}` };
 }

@@ -79,38 +79,28 @@ export class CardDetails {
       return;
     }
     const data = { op: "card.update", card_id: this.cardId, version: this.version, title, description };
-    this.busy(true);
-    this.board.socket.publish(this.board.topic, data).then(
-      (ack) => {
-        this.busy(false);
+    this.board.channel
+      .push(data, { busy: (on) => this.busy(on) })
+      .receive("ok", (ack) => {
         this.board.place(ack.card);
         this.close();
-      },
-      (error) => {
-        this.busy(false);
-        this.lost(error, { title, description });
-      },
-    );
+      })
+      .receive("error", (error) => this.lost(error, { title, description }));
   }
 
   delete() {
     if (!this.ask("Delete this card for everyone?")) return;
     const data = { op: "card.delete", card_id: this.cardId, version: this.version };
     const id = this.cardId;
-    this.busy(true);
-    this.board.socket.publish(this.board.topic, data).then(
-      () => {
-        this.busy(false);
+    this.board.channel
+      .push(data, { busy: (on) => this.busy(on) })
+      .receive("ok", () => {
         this.board.remove(id);
         this.board.refreshButtons();
         this.close();
         this.board.say("The card was deleted.");
-      },
-      (error) => {
-        this.busy(false);
-        this.lost(error, null);
-      },
-    );
+      })
+      .receive("error", (error) => this.lost(error, null));
   }
 
   /** A refused save or delete: on a conflict, the card as it now is, and what was typed kept beside it. */

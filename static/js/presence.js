@@ -6,7 +6,14 @@ export class PresenceList {
   constructor({ root, socket, documentRef = globalThis.document, onChange = () => {} }) {
     Object.assign(this, { root, socket, documentRef, onChange });
     this.topic = `presence:${root.dataset.workspaceId}`;
-    socket.subscribe(this.topic, { handler: (frame) => this.onFrame(frame) });
+    const onFrame = (frame) => this.onFrame(frame);
+    socket
+      .channel(this.topic)
+      .on("presence_state", onFrame)
+      .on("presence_diff", onFrame)
+      .on("unsubscribed", onFrame)
+      .onResync(() => {}) // presence has no log to replay: every join is answered with the whole state
+      .join();
   }
 
   onFrame(frame) {

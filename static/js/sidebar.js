@@ -28,10 +28,11 @@ export class Sidebar {
     this.boards = root.querySelector("#boards");
     this.refreshTimer = null;
     this.opened = false;
-    socket.subscribe(`workspace:${this.workspaceId}`, {
-      since: Number(root.dataset.seq),
-      handler: (frame) => this.onWorkspaceFrame(frame),
-    });
+    socket
+      .channel(`workspace:${this.workspaceId}`, { since: Number(root.dataset.seq), reload })
+      .on("event", (frame) => this.onWorkspaceFrame(frame))
+      .on("unsubscribed", (frame) => this.onWorkspaceFrame(frame))
+      .join();
     for (const item of this.channels.querySelectorAll("[data-channel-id]")) {
       this.follow(Number(item.dataset.channelId), Number(item.dataset.seq));
     }
@@ -52,12 +53,11 @@ export class Sidebar {
   /** Count a channel's new messages (the one on screen is the chat's own, and read as it is seen). */
   follow(channelId, since) {
     if (channelId === this.currentChannel) return;
-    this.socket.subscribe(`chat:${channelId}`, {
-      since,
-      handler: (frame) => {
-        if (frame.type === "event" || frame.type === "resync_required") this.refreshSoon();
-      },
-    });
+    this.socket
+      .channel(`chat:${channelId}`, { since })
+      .on("event", () => this.refreshSoon())
+      .onResync(() => this.refreshSoon()) // the counts are refetched, not the page reloaded
+      .join();
   }
 
   channelItem(id) {
@@ -69,41 +69,28 @@ export class Sidebar {
   }
 
   onWorkspaceFrame(frame) {
-    if (frame.type === "resync_required") {
-      this.reload();
-      return;
-    }
-    if (frame.type === "unsubscribed" && frame.reason === "removed") {
-      if (!this.leaving) this.goTo("/");
-      return;
-    }
-    if (frame.type !== "event") return;
-    const data = frame.data;
-    switch (frame.event) {
-      case "channel.created":
-      case "channel.updated":
-        this.placeChannel(data, frame.event === "channel.created");
+    const change = workspaceChange(frame, this);
+    switch (change.op) {
+      case "removed":
+        if (!this.leaving) this.goTo("/");
         break;
-      case "channel.deleted":
-        this.channelItem(data.id)?.remove();
-        if (data.id === this.currentChannel) this.withdrawn("This channel was deleted by the workspace's owner.");
-        else this.socket.unsubscribe(`chat:${data.id}`); // the chat on screen hears the server's own unsubscribed
+      case "place-channel":
+        this.placeChannel(change.channel, change.isNew);
         break;
-      case "board.created":
-      case "board.updated":
-        this.placeBoard(data);
+      case "remove-channel":
+        this.channelItem(change.id)?.remove();
+        if (change.withdrawn) this.withdrawn(change.withdrawn);
+        else this.socket.leave(`chat:${change.id}`); // the chat on screen hears the server's own unsubscribed
         break;
-      case "board.deleted":
-        this.boardItem(data.id)?.remove();
-        if (data.id === this.currentBoard) this.withdrawn("This board was deleted by the workspace's owner.");
+      case "place-board":
+        this.placeBoard(change.board);
         break;
-      case "member.added":
-      case "member.removed":
-        if (frame.event === "member.removed" && data.user.id === this.userId) {
-          if (!this.leaving) this.goTo("/");
-          return;
-        }
-        this.onMembers(frame.event, data.user);
+      case "remove-board":
+        this.boardItem(change.id)?.remove();
+        if (change.withdrawn) this.withdrawn(change.withdrawn);
+        break;
+      case "members":
+        this.onMembers(change.kind, change.user);
         break;
       default:
     }
@@ -147,7 +134,8 @@ export class Sidebar {
   /** Lists are in name order, as the server renders them. */
   insertSorted(list, item, name) {
     item.dataset.name = name;
-    const next = [...list.children].find((other) => other !== item && compareNames(other.dataset.name ?? "", name) > 0);
+    const others = [...list.children].filter((other) => other !== item);
+    const next = others[sortedIndex(others.map((other) => other.dataset.name ?? ""), name)];
     if (next) list.insertBefore(item, next);
     else list.append(item);
   }
@@ -170,10 +158,11 @@ export class Sidebar {
   }
 
   showUnread(item, count) {
-    item.dataset.unread = String(count);
+    const shown = unreadBadge(count);
+    item.dataset.unread = shown.text;
     const badge = item.querySelector(".unread");
-    badge.hidden = count === 0;
-    badge.textContent = String(count);
+    badge.hidden = shown.hidden;
+    badge.textContent = shown.text;
     const spoken = this.documentRef.createElement("span");
     spoken.className = "visually-hidden";
     spoken.textContent = " unread";
@@ -186,6 +175,48 @@ export class Sidebar {
     note.textContent = text;
     note.hidden = false;
   }
+}
+
+// The sidebar's decisions, on plain data: the Sidebar above applies them to the page.
+
+/**
+ * A workspace frame → what the sidebar does: {op: "removed"} (this user is out of the workspace),
+ * "place-channel"/"place-board" (created or renamed), "remove-channel"/"remove-board" (with the
+ * note to show when it is the one on screen), "members" (someone joined or left), or "ignore".
+ */
+export function workspaceChange(frame, { userId, currentChannel = 0, currentBoard = 0 }) {
+  if (frame.type === "unsubscribed") return frame.reason === "removed" ? { op: "removed" } : { op: "ignore" };
+  if (frame.type !== "event") return { op: "ignore" };
+  const data = frame.data;
+  switch (frame.event) {
+    case "channel.created":
+    case "channel.updated":
+      return { op: "place-channel", channel: data, isNew: frame.event === "channel.created" };
+    case "channel.deleted":
+      return { op: "remove-channel", id: data.id, withdrawn: data.id === currentChannel ? "This channel was deleted by the workspace's owner." : null };
+    case "board.created":
+    case "board.updated":
+      return { op: "place-board", board: data };
+    case "board.deleted":
+      return { op: "remove-board", id: data.id, withdrawn: data.id === currentBoard ? "This board was deleted by the workspace's owner." : null };
+    case "member.added":
+    case "member.removed":
+      if (frame.event === "member.removed" && data.user.id === userId) return { op: "removed" };
+      return { op: "members", kind: frame.event, user: data.user };
+    default:
+      return { op: "ignore" };
+  }
+}
+
+/** A channel's unread badge: hidden at zero. */
+export function unreadBadge(count) {
+  return { hidden: count === 0, text: String(count) };
+}
+
+/** Where `name` goes in a list of names already in order: before the first that sorts after it. */
+export function sortedIndex(names, name) {
+  const index = names.findIndex((other) => compareNames(other, name) > 0);
+  return index === -1 ? names.length : index;
 }
 
 function compareNames(a, b) {

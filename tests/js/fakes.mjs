@@ -1,5 +1,8 @@
 // Test doubles for the browser pieces the client modules take as parameters.
 
+import { Backoff } from "../../static/js/backoff.js";
+import { HearthSocket } from "../../static/js/socket/socket.js";
+
 /** Timers driven by hand: advance(ms) runs what falls due, in order. */
 export class FakeClock {
   constructor(start = 1_000_000) {
@@ -111,4 +114,38 @@ export class FakeLocation {
   assign(url) {
     this.assigned.push(url);
   }
+}
+
+/** A HearthSocket on fake WebSockets, timers and auth; `sockets` are the connections it opened. */
+export function socketSetup({ refreshOutcomes = [], expiresSoon = false } = {}) {
+  const clock = new FakeClock();
+  const { FakeWebSocket, sockets } = fakeWebSocketClass();
+  const auth = {
+    refreshes: 0,
+    over: 0,
+    expiresSoon: () => expiresSoon,
+    refresh: async () => {
+      auth.refreshes += 1;
+      return refreshOutcomes.shift() ?? "ok";
+    },
+    sessionOver: () => { auth.over += 1; },
+  };
+  const statuses = [];
+  const events = new EventTarget();
+  let online = true;
+  const socket = new HearthSocket({
+    url: "ws://hearth.test/ws",
+    auth,
+    WebSocketClass: FakeWebSocket,
+    backoff: new Backoff({ base: 500, cap: 30000, floor: 100, random: () => 0.5 }),
+    onStatus: (state, details) => statuses.push([state, details]),
+    events,
+    isOnline: () => online,
+    now: clock.now,
+    setTimeout: clock.setTimeout,
+    clearTimeout: clock.clearTimeout,
+    setInterval: clock.setInterval,
+    clearInterval: clock.clearInterval,
+  });
+  return { socket, sockets, clock, auth, statuses, events, setOnline: (value) => { online = value; } };
 }

@@ -1,59 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { Backoff } from "../../static/js/backoff.js";
-import { HearthSocket } from "../../static/js/socket.js";
-import { FakeClock, fakeWebSocketClass, settle } from "./fakes.mjs";
-
-function setup({ refreshOutcomes = [], expiresSoon = false } = {}) {
-  const clock = new FakeClock();
-  const { FakeWebSocket, sockets } = fakeWebSocketClass();
-  const auth = {
-    refreshes: 0,
-    over: 0,
-    expiresSoon: () => expiresSoon,
-    refresh: async () => {
-      auth.refreshes += 1;
-      return refreshOutcomes.shift() ?? "ok";
-    },
-    sessionOver: () => { auth.over += 1; },
-  };
-  const statuses = [];
-  const events = new EventTarget();
-  let online = true;
-  const socket = new HearthSocket({
-    url: "ws://hearth.test/ws",
-    auth,
-    WebSocketClass: FakeWebSocket,
-    backoff: new Backoff({ base: 500, cap: 30000, floor: 100, random: () => 0.5 }),
-    onStatus: (state, details) => statuses.push([state, details]),
-    events,
-    isOnline: () => online,
-    now: clock.now,
-    setTimeout: clock.setTimeout,
-    clearTimeout: clock.clearTimeout,
-    setInterval: clock.setInterval,
-    clearInterval: clock.clearInterval,
-  });
-  return { socket, sockets, clock, auth, statuses, events, setOnline: (value) => { online = value; } };
-}
-
-test("subscriptions are sent on open and resumed from the last seq after a drop", async () => {
-  const { socket, sockets, clock } = setup();
-  const seen = [];
-  socket.subscribe("chat:1", { since: 10, handler: (frame) => seen.push(frame) });
-  socket.connect();
-  sockets[0].open();
-  assert.deepEqual(sockets[0].sent, [{ type: "subscribe", topic: "chat:1", since: 10, ref: "sub:chat:1" }]);
-  sockets[0].receive({ type: "subscribed", topic: "chat:1", seq: 12 });
-  sockets[0].receive({ type: "event", topic: "chat:1", seq: 13, event: "message.created", data: {} });
-  assert.deepEqual(seen.map((f) => f.seq), [13]);
-  sockets[0].drop(1006);
-  await clock.advance(30000);
-  assert.equal(sockets.length, 2);
-  sockets[1].open();
-  assert.equal(sockets[1].sent[0].since, 13);
-});
+import { settle, socketSetup as setup } from "./fakes.mjs";
 
 test("backoff grows with each failed attempt and the status counts down", async () => {
   const { socket, sockets, clock, statuses } = setup();
@@ -265,29 +213,4 @@ test("a publish while offline updates the count the status shows", () => {
   socket.publish("chat:1", { body: "one", client_id: "c-1" });
   socket.publish("chat:1", { body: "two", client_id: "c-2" });
   assert.deepEqual(statuses.at(-1), ["offline", { reconnectAt: null, pending: 2 }]);
-});
-
-test("resync_required forgets the seq and tells the page", () => {
-  const { socket, sockets } = setup();
-  const seen = [];
-  socket.subscribe("board:4", { since: 99, handler: (frame) => seen.push(frame.type) });
-  socket.connect();
-  sockets[0].open();
-  sockets[0].receive({ type: "resync_required", topic: "board:4" });
-  assert.deepEqual(seen, ["resync_required"]);
-  assert.equal(socket.subscriptions.get("board:4").since, null);
-});
-
-test("a subscribe refused for now (the replay budget) is sent again later, from the same seq", async () => {
-  const { socket, sockets, clock } = setup();
-  socket.subscribe("chat:1", { since: 10, handler: () => {} });
-  socket.connect();
-  sockets[0].open();
-  sockets[0].receive({ type: "error", ref: "sub:chat:1", code: "rate_limited", message: "later" });
-  assert.equal(sockets[0].sent.length, 1);
-  await clock.advance(2000);
-  assert.deepEqual(sockets[0].sent.at(-1), { type: "subscribe", topic: "chat:1", since: 10, ref: "sub:chat:1" });
-  sockets[0].receive({ type: "error", ref: "sub:chat:1", code: "not_found", message: "gone" });
-  await clock.advance(10000);
-  assert.equal(sockets[0].sent.filter((f) => f.type === "subscribe").length, 2); // a final answer is not retried
 });

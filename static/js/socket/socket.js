@@ -1,28 +1,24 @@
-import { Backoff } from "./backoff.js";
-import { CLOSE } from "./protocol.js";
+import { Backoff } from "../backoff.js";
+import { CLOSE } from "../protocol.js";
+import { Channel } from "./channel.js";
+import { newId } from "./push.js";
+import { RETRY_SOON, RetryTimer } from "./timer.js";
 
 const PING_EVERY_MS = 25000;
 const PONG_WITHIN_MS = 10000;
 const PROBE_WITHIN_MS = 5000; // after the browser says the network changed, an open socket must answer this fast
 const STABLE_AFTER_MS = 10000; // a connection this old resets the backoff
-const RETRY_SOON = new Set(["rate_limited", "unavailable"]);
-const RESUBSCRIBE_AFTER_MS = 2000; // a subscribe refused for now (the replay budget, a database blip) is sent again
 const RESTART_GRACE_MS = 60000; // after a 1001, a socket that does not open means a server still restarting
 const RETRY_HINT = /retry in (\d+) ms/; // a 1001's reason says when this socket's server expects it back
 const HINT_CAP_MS = 30000;
 const RESTART_CAP_MS = 5000; // while the server restarts, an attempt that fails costs it nothing: waits stay short
 
-let sequence = 0;
-function newId() {
-  sequence += 1;
-  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${sequence}-${Math.random().toString(36).slice(2)}`;
-}
-
 /**
- * The tab's one WebSocket: subscriptions resumed from the last seq seen after
- * every reconnect, an outbox of publishes resent until acked, backoff with
- * jitter, a refresh before reconnecting when the token is (or may be) stale,
- * and an app-level ping to notice half-open connections.
+ * The tab's one WebSocket: the connection, its heartbeat (an app-level ping to
+ * notice half-open connections), reconnects with jittered backoff and a
+ * refresh first when the token is (or may be) stale, and an outbox of
+ * publishes resent until acked. Each topic is a Channel (channel.js) that
+ * rejoins from its own last seq after every reconnect.
  */
 export class HearthSocket {
   constructor({
@@ -40,14 +36,14 @@ export class HearthSocket {
     clearInterval = globalThis.clearInterval.bind(globalThis),
   }) {
     Object.assign(this, { url, auth, WebSocketClass, backoff, onStatus, isOnline, now, setTimeout, clearTimeout, setInterval, clearInterval });
-    this.subscriptions = new Map(); // topic -> { since, handler }
+    this.channels = new Map(); // topic -> Channel, joined
     this.outbox = new Map(); // ref -> { frame, resolve, reject }
     this.listeners = new Map(); // frame type -> [callback]
     this.ws = null;
     this.status = "connecting";
     this.stopped = false;
     this.needsRefresh = false;
-    this.reconnectTimer = null;
+    this.reconnectTimer = new RetryTimer({ callback: () => this.reconnect(), backoff, setTimeout, clearTimeout });
     this.pingTimer = null;
     this.pongTimer = null;
     this.goneAwayAt = null; // when the server last closed with 1001, until a socket opens again
@@ -55,20 +51,26 @@ export class HearthSocket {
     events?.addEventListener?.("offline", () => this.onNetworkChange());
   }
 
-  /**
-   * Follow a topic; `handler(frame)` gets its events, presence and typing frames, resync requests,
-   * and an `unsubscribed` frame with a `reason` when the server takes the topic away (the user was
-   * removed, or the channel or board deleted): the topic is then forgotten, not resumed on reconnect.
-   */
-  subscribe(topic, { since = null, handler }) {
-    this.subscriptions.set(topic, { since, handler });
-    if (this.isOpen()) this.sendSubscribe(topic);
+  /** A topic of this socket, not yet joined: see Channel. */
+  channel(topic, options = {}) {
+    return new Channel({ socket: this, topic, ...options });
+  }
+
+  /** Follow a channel's topic, now if open and again after every reconnect. */
+  join(channel) {
+    this.channels.set(channel.topic, channel);
+    if (this.isOpen()) channel.rejoin();
   }
 
   /** Stop following a topic. */
-  unsubscribe(topic) {
-    if (!this.subscriptions.delete(topic)) return;
+  leave(topic) {
+    if (!this.channels.delete(topic)) return;
     if (this.isOpen()) this.send({ type: "unsubscribe", topic, ref: `unsub:${topic}` });
+  }
+
+  /** The server took a topic away: it is not resumed on reconnect. */
+  forget(topic) {
+    this.channels.delete(topic);
   }
 
   /** Frames of one type whatever their topic (`read`), or `open` after every (re)connect. */
@@ -89,8 +91,7 @@ export class HearthSocket {
    * offline and is resent after every reconnect until acked: a chat message's
    * client_id lets the server store it once however often it arrives.
    */
-  publish(topic, data) {
-    const ref = data.client_id ?? newId();
+  publish(topic, data, ref = data.client_id ?? newId()) {
     const frame = { type: "publish", topic, ref, data };
     return new Promise((resolve, reject) => {
       this.outbox.set(ref, { frame, resolve, reject });
@@ -99,10 +100,14 @@ export class HearthSocket {
     });
   }
 
+  /** Stop resending a publish nobody waits for any more; its promise never settles. */
+  withdraw(ref) {
+    if (this.outbox.delete(ref)) this.setStatus(this.status, this.reconnectAt);
+  }
+
   connect() {
     this.stopped = false;
-    this.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    this.reconnectTimer.cancel();
     this.setStatus(this.everOpened ? "reconnecting" : "connecting");
     const ws = new this.WebSocketClass(this.url);
     this.ws = ws;
@@ -133,16 +138,11 @@ export class HearthSocket {
     this.needsRefresh = false;
     this.goneAwayAt = null;
     this.setStatus("open");
-    for (const topic of this.subscriptions.keys()) this.sendSubscribe(topic);
+    for (const channel of this.channels.values()) channel.rejoin();
     for (const { frame } of this.outbox.values()) this.send(frame);
     this.clearInterval(this.pingTimer);
     this.pingTimer = this.setInterval(() => this.ping(), PING_EVERY_MS);
     for (const callback of this.listeners.get("open") ?? []) callback();
-  }
-
-  sendSubscribe(topic) {
-    const { since } = this.subscriptions.get(topic);
-    this.send({ type: "subscribe", topic, since, ref: `sub:${topic}` });
   }
 
   onMessage(raw) {
@@ -154,7 +154,7 @@ export class HearthSocket {
     }
     if (frame.type === "pong") {
       this.clearTimeout(this.pongTimer);
-      if (this.now() - this.openedAt >= STABLE_AFTER_MS) this.backoff.reset();
+      if (this.now() - this.openedAt >= STABLE_AFTER_MS) this.reconnectTimer.reset();
       if (this.status !== "open") this.setStatus("open");
       return;
     }
@@ -163,31 +163,11 @@ export class HearthSocket {
       return;
     }
     if (frame.type === "error" && typeof frame.ref === "string" && frame.ref.startsWith("sub:")) {
-      this.retrySubscribe(frame.ref.slice(4), frame.code);
+      this.channels.get(frame.ref.slice(4))?.refused(frame.code);
       return;
     }
     for (const callback of this.listeners.get(frame.type) ?? []) callback(frame);
-    const sub = this.subscriptions.get(frame.topic);
-    if (!sub) return;
-    if (frame.type === "unsubscribed") {
-      if (!frame.reason) return; // the answer to our own unsubscribe
-      this.subscriptions.delete(frame.topic);
-    }
-    if (frame.type === "event" || frame.type === "subscribed") {
-      if (typeof frame.seq === "number" && (sub.since === null || frame.seq > sub.since)) sub.since = frame.seq;
-      if (frame.type === "subscribed") return;
-    }
-    if (frame.type === "resync_required") sub.since = null;
-    sub.handler(frame);
-  }
-
-  /** A subscribe refused for now is sent again a little later, from the seq it still holds. */
-  retrySubscribe(topic, code) {
-    if (!RETRY_SOON.has(code) || !this.subscriptions.has(topic)) return;
-    const ws = this.ws;
-    this.setTimeout(() => {
-      if (ws === this.ws && this.isOpen() && this.subscriptions.has(topic)) this.sendSubscribe(topic);
-    }, RESUBSCRIBE_AFTER_MS);
+    this.channels.get(frame.topic)?.receive(frame);
   }
 
   settle(frame) {
@@ -247,7 +227,7 @@ export class HearthSocket {
       const hint = RETRY_HINT.exec(event.reason ?? "");
       if (hint) {
         // the server spreads its sockets' returns over as long as it needs to take them back
-        this.backoff.reset();
+        this.reconnectTimer.reset();
         this.scheduleReconnect(Math.min(Number(hint[1]), HINT_CAP_MS));
         return;
       }
@@ -263,22 +243,20 @@ export class HearthSocket {
     return this.goneAwayAt !== null && this.now() - this.goneAwayAt < RESTART_GRACE_MS;
   }
 
-  scheduleReconnect(delay = this.backoff.next(this.restarting() ? RESTART_CAP_MS : undefined)) {
-    if (this.isOnline()) this.setStatus("reconnecting", this.now() + delay);
+  scheduleReconnect(delay = null) {
+    const wait = this.reconnectTimer.schedule({ delay, cap: this.restarting() ? RESTART_CAP_MS : undefined });
+    if (this.isOnline()) this.setStatus("reconnecting", this.now() + wait);
     else this.setStatus("offline");
-    this.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = this.setTimeout(() => this.reconnect(), delay);
   }
 
   reconnectNow() {
     if (this.stopped || this.isOpen()) return;
-    this.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer.cancel();
     this.reconnect();
   }
 
   /** Reconnect; first refresh if the last attempt was refused or the token is about to run out. */
   async reconnect() {
-    this.reconnectTimer = null;
     if (this.needsRefresh || this.auth.expiresSoon()) {
       const outcome = await this.auth.refresh();
       if (outcome === "over") {
@@ -303,8 +281,8 @@ export class HearthSocket {
   clearTimers() {
     this.clearInterval(this.pingTimer);
     this.clearTimeout(this.pongTimer);
-    this.clearTimeout(this.reconnectTimer);
-    this.pingTimer = this.pongTimer = this.reconnectTimer = null;
+    this.reconnectTimer.cancel();
+    this.pingTimer = this.pongTimer = null;
   }
 
   setStatus(state, reconnectAt = null) {

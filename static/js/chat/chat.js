@@ -1,0 +1,205 @@
+import { messageChange } from "../changes.js";
+import { ChannelKeep } from "../keep.js";
+import { HISTORY_DEFAULT } from "../protocol.js";
+import { ReadTracker } from "../reading.js";
+import { markDays } from "../times.js";
+import { TypingIndicator } from "../typing.js";
+import { Composer } from "./composer.js";
+import { MessageEditor } from "./message_editor.js";
+import { MessageList } from "./message_list.js";
+
+/**
+ * A chat channel page: messages arrive live, a sent message shows greyed
+ * (data-pending) until acked, and scrolling to the top loads older history.
+ * Authors edit and delete their own messages; others see both live. A message
+ * typed here is kept until acked, so one sent from a tab that closed first is
+ * sent again by the next.
+ */
+export class Chat {
+  constructor({
+    root,
+    socket,
+    http,
+    documentRef = globalThis.document,
+    newId = () => globalThis.crypto.randomUUID(),
+    ask = (question) => globalThis.confirm(question),
+    storage = globalThis.localStorage,
+  }) {
+    Object.assign(this, { root, http, documentRef });
+    this.userId = Number(root.dataset.userId);
+    this.channelId = Number(root.dataset.channelId);
+    this.keep = new ChannelKeep({ userId: this.userId, channelId: this.channelId, storage });
+    this.list = root.querySelector("#messages");
+    this.loadingOlder = false;
+    this.noOlder = false;
+    this.messages = new MessageList({
+      list: this.list,
+      template: documentRef.getElementById("message-template"),
+      userId: this.userId,
+      documentRef,
+    });
+    this.channel = socket
+      .channel(`chat:${this.channelId}`, { since: Number(root.dataset.seq) })
+      .on("event", (frame) => this.onEvent(frame))
+      .on("typing", (frame) => this.typists?.show(frame.user))
+      .on("unsubscribed", () => this.composer.close());
+    this.composer = new Composer({
+      form: root.querySelector("#composer"),
+      channel: this.channel,
+      keep: this.keep,
+      newId,
+      onSend: (message) => {
+        this.keep.keepUnsent(message);
+        this.reading.replied();
+        this.publish(message);
+      },
+    });
+    this.editor = new MessageEditor({ messages: this.messages, channel: this.channel, composer: this.composer, documentRef, ask });
+    this.list.addEventListener("scroll", () => {
+      if (this.list.scrollTop === 0) this.loadOlder();
+    });
+    this.list.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-action]");
+      const item = button?.closest("[data-message-id]");
+      if (!item || item.dataset.pending !== undefined) return;
+      if (button.dataset.action === "edit") this.editor.start(item);
+      else if (button.dataset.action === "delete") this.editor.delete(item);
+    });
+    this.messages.enableActions();
+    const typingRoot = root.querySelector("#typing");
+    this.typists = typingRoot ? new TypingIndicator({ root: typingRoot }) : null;
+    this.reading = new ReadTracker({
+      channelId: this.channelId,
+      http,
+      list: this.list,
+      headSeq: Number(root.dataset.seq),
+      readSeq: Number(root.dataset.readSeq ?? root.dataset.seq),
+      documentRef,
+    });
+    this.channel.join();
+    markDays(this.list, { documentRef });
+    this.resendUnsent();
+    this.messages.scrollToEnd();
+  }
+
+  /** Show a message of ours as pending and send it until it is acked or refused. */
+  publish(message, item = null) {
+    if (!item) {
+      const me = { id: this.userId, display_name: this.root.dataset.userName || "You" };
+      item = this.messages.render({ ...message, author: me }, { pending: true });
+      this.messages.add(item);
+    }
+    this.channel
+      .push({ body: message.body, client_id: message.client_id }, { pending: item })
+      .receive("ok", (ack) => {
+        this.keep.forget(message.client_id);
+        this.confirm(item, ack.id, ack.seq);
+      })
+      .receive("error", (error) => {
+        this.keep.forget(message.client_id);
+        this.refused(item, message, error);
+      });
+  }
+
+  /** Messages this channel sent from a tab that closed or reloaded before they were acked. */
+  resendUnsent() {
+    for (const message of this.keep.unsent()) {
+      const shown = this.messages.findByClientId(message.client_id);
+      if (shown?.dataset.messageId !== undefined) {
+        this.keep.forget(message.client_id); // it arrived after all
+      } else {
+        this.publish(message);
+      }
+    }
+  }
+
+  onEvent(frame) {
+    const change = messageChange(frame);
+    if (change.op === "add") {
+      this.receive(change.message, frame.seq);
+      if (change.message.author?.id !== this.userId) {
+        this.typists?.stop(change.message.author?.id);
+        const item = this.messages.find(change.message.id);
+        if (item) this.reading.arrived(item);
+      }
+    } else if (change.op === "update") {
+      const item = this.messages.find(change.message.id);
+      if (item) this.messages.fill(item, change.message);
+    } else if (change.op === "remove") {
+      this.messages.remove(this.messages.find(change.id));
+    }
+    this.reading.seen(frame.seq);
+  }
+
+  /** A stored message: confirm our own pending copy, or show someone else's once. */
+  receive(message, seq) {
+    if (this.messages.find(message.id)) return;
+    const stored = { seq, ...message };
+    const pending = message.client_id && this.messages.findByClientId(message.client_id);
+    if (pending) {
+      this.keep.forget(message.client_id);
+      this.messages.fill(pending, stored);
+      this.confirm(pending, message.id, stored.seq);
+      return;
+    }
+    this.messages.add(this.messages.render(stored));
+  }
+
+  confirm(item, id, seq) {
+    const shown = this.messages.find(id);
+    if (shown && shown !== item) {
+      this.messages.remove(item); // a resent message that the page already had from the server
+      return;
+    }
+    this.messages.identify(item, id, seq);
+    delete item.dataset.pending;
+    item.classList.remove("failed");
+  }
+
+  /** A message the server refused: it stays in view with its text, the reason, a retry, and an edit. */
+  refused(item, message, error) {
+    item.classList.add("failed");
+    item.querySelector(".refusal")?.remove();
+    const doc = this.documentRef;
+    const note = doc.createElement("div");
+    note.className = "refusal";
+    note.setAttribute("role", "alert");
+    const reason = doc.createElement("span");
+    reason.className = "error-note";
+    reason.textContent = `Not sent: ${error.message}`;
+    const retry = doc.createElement("button");
+    retry.type = "button";
+    retry.className = "secondary";
+    retry.textContent = "Retry";
+    retry.addEventListener("click", () => {
+      note.remove();
+      item.classList.remove("failed");
+      this.keep.keepUnsent(message);
+      this.publish(message, item);
+    });
+    const edit = doc.createElement("button");
+    edit.type = "button";
+    edit.className = "secondary";
+    edit.textContent = "Edit before sending";
+    edit.addEventListener("click", () => {
+      this.messages.remove(item);
+      this.composer.restore(message.body);
+    });
+    note.append(reason, " ", retry, " ", edit);
+    item.append(note);
+    note.scrollIntoView({ block: "nearest" });
+  }
+
+  async loadOlder() {
+    const oldest = this.messages.oldestId();
+    if (this.loadingOlder || this.noOlder || oldest === null) return;
+    this.loadingOlder = true;
+    try {
+      const older = await this.http.json(`/api/channels/${this.channelId}/messages?before=${oldest}&limit=${HISTORY_DEFAULT}`);
+      if (older.length === 0) this.noOlder = true;
+      this.messages.addOlder(older);
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { clockText, dateTimeText, markDays } from "../times.js";
+
+/**
+ * The `<ol id="messages">` of a chat page. A message built here is a clone of
+ * the page's `<template id="message-template">`, the markup the server renders
+ * stored messages with, so both look and read the same (`id="message-N"`,
+ * `data-seq`). Stored messages go in seq order; ours, before the server has
+ * them (no seq yet), go at the end and stay where they were written.
+ */
+export class MessageList {
+  constructor({ list, template, userId, documentRef = globalThis.document }) {
+    Object.assign(this, { list, template, userId, documentRef });
+  }
+
+  /** The server rendered the author's Edit and Delete hidden: they work once this script runs. */
+  enableActions() {
+    for (const actions of this.list.querySelectorAll(".actions[hidden]")) actions.hidden = false;
+  }
+
+  find(id) {
+    return this.list.querySelector(`[data-message-id="${id}"]`);
+  }
+
+  /** Our own message by its client_id: the copy shown before the server had it. */
+  findByClientId(clientId) {
+    return this.messages().find((item) => item.dataset.clientId === clientId) ?? null;
+  }
+
+  messages() {
+    return [...this.list.querySelectorAll(":scope > li[data-author-id]")];
+  }
+
+  /** The oldest message shown, where older history continues. */
+  oldestId() {
+    return this.list.querySelector("[data-message-id]")?.dataset.messageId ?? null;
+  }
+
+  render(message, { pending = false } = {}) {
+    const item = this.documentRef.createElement("li");
+    if (pending) item.dataset.pending = "";
+    this.fill(item, message);
+    return item;
+  }
+
+  /** Show a message in an element, new or already shown (an edit); an edit form open in it stays. */
+  fill(item, message) {
+    const view = messageView(message, this.userId);
+    const fresh = this.template.content.querySelector("li").cloneNode(true);
+    fresh.querySelector(".author").textContent = view.author;
+    const time = fresh.querySelector("time");
+    time.setAttribute("datetime", view.at.toISOString());
+    time.textContent = clockText(view.at);
+    time.title = dateTimeText(view.at);
+    fresh.querySelector(".body").textContent = view.body;
+    const edited = fresh.querySelector(".edited");
+    if (view.edited) edited.title = view.editedTitle;
+    else edited.remove();
+    const actions = fresh.querySelector(".actions");
+    if (view.own) actions.hidden = false;
+    else actions.remove();
+    const editing = item.querySelector(".edit-form");
+    if (editing) {
+      fresh.querySelector(".body").hidden = true;
+      fresh.querySelector(".body").after(editing);
+    }
+    if (view.id) this.identify(item, view.id, view.seq);
+    if (view.clientId) item.dataset.clientId = view.clientId;
+    item.dataset.authorId = view.authorId;
+    item.replaceChildren(...fresh.childNodes);
+  }
+
+  /** A message the server stored: its id and its place in the channel's log, as server-rendered ones have. */
+  identify(item, id, seq) {
+    item.id = `message-${id}`;
+    item.dataset.messageId = id;
+    if (typeof seq === "number") item.dataset.seq = seq;
+  }
+
+  /** Put a message in its place by seq; the view follows it if the reader was at the end, or if it is ours. */
+  add(item) {
+    const stick = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 40;
+    this.insert(item);
+    markDays(this.list, { documentRef: this.documentRef });
+    if (stick || item.dataset.pending !== undefined) this.scrollToEnd();
+  }
+
+  /** Older history above what is shown, the reader's view kept where it was. */
+  addOlder(messages) {
+    const height = this.list.scrollHeight;
+    for (const message of messages) {
+      if (!this.find(message.id)) this.insert(this.render(message));
+    }
+    markDays(this.list, { documentRef: this.documentRef });
+    this.list.scrollTop = this.list.scrollHeight - height;
+  }
+
+  insert(item) {
+    this.list.querySelector(".empty")?.remove();
+    const shown = this.messages();
+    const seq = item.dataset.seq === undefined ? null : Number(item.dataset.seq);
+    const next = shown[insertionIndex(shown.map((other) => (other.dataset.seq === undefined ? null : Number(other.dataset.seq))), seq)];
+    if (!next) {
+      this.list.append(item);
+      return;
+    }
+    // a day separator or the "New messages" line above the next message stays with it
+    let anchor = next;
+    while (anchor.previousElementSibling && anchor.previousElementSibling.dataset.authorId === undefined) anchor = anchor.previousElementSibling;
+    anchor.before(item);
+  }
+
+  /** Take a message out, and the day separator it leaves alone. */
+  remove(item) {
+    if (!item) return;
+    item.remove();
+    markDays(this.list, { documentRef: this.documentRef });
+  }
+
+  scrollToEnd() {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+}
+
+// The list's decisions, on plain data.
+
+/**
+ * Where a message with `seq` goes among the messages shown, given their seqs
+ * in page order (null for ours not yet stored): before the first stored one
+ * with a higher seq, else at the end (after ours not yet stored, as they
+ * arrived). One without a seq goes at the end.
+ */
+export function insertionIndex(seqs, seq) {
+  if (seq === null || seq === undefined) return seqs.length;
+  const index = seqs.findIndex((other) => other !== null && other > seq);
+  return index === -1 ? seqs.length : index;
+}
+
+/** What a message shows, from the server's JSON (or ours before it is stored). */
+export function messageView(message, userId) {
+  const at = message.created_at ? new Date(message.created_at) : new Date();
+  return {
+    id: message.id ?? null,
+    seq: message.seq ?? null,
+    clientId: message.client_id ?? null,
+    authorId: String(message.author?.id ?? ""),
+    author: message.author?.display_name ?? "",
+    at,
+    body: message.body,
+    edited: Boolean(message.edited_at),
+    editedTitle: message.edited_at ? `Edited ${new Date(message.edited_at).toLocaleString()}` : null,
+    own: message.author?.id === userId,
+  };
+}

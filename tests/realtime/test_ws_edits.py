@@ -4,17 +4,14 @@ import itertools
 import uuid
 
 import pytest
-from servers import hearth_on_its_database
+from servers import live_server
 from support import team_of, workspace_of
 from wsclient import Person, socket_on
 
 names = (f"editor{i}" for i in itertools.count())
 
 
-@pytest.fixture(scope="module")
-def server(database_kind, request):
-    with hearth_on_its_database(database_kind, request, {"HEARTH_PRESENCE_GRACE": "1"}) as hearth:
-        yield hearth
+server = live_server({"HEARTH_PRESENCE_GRACE": "1"}, each_database=True)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import time
 import requests
 from servers import live_server
 from support import PASSWORD
-from wsclient import Person
+from wsclient import Person, login
 
 accounts = (f"account{i}" for i in itertools.count())
 
@@ -83,14 +83,6 @@ def test_a_users_live_sessions_are_capped_and_those_used_longest_ago_end(real_ha
     assert all(p.api("GET", "/api/me").status_code == 200 for p in later)
     # a personal access token is no login: logins never end it
     assert requests.get(real_hashing.url + "/api/me", headers={"Authorization": f"Bearer {bot}"}).status_code == 200
-
-
-def login(server, username, password, address):
-    return requests.post(
-        server.url + "/auth/login",
-        json={"username": username, "password": password},
-        headers={"X-Forwarded-For": address},
-    )
 
 
 def test_correct_logins_of_one_username_are_limited(server, person):

@@ -189,12 +189,6 @@ def test_a_member_resuming_from_zero_never_receives_text_taken_back(team):
     assert final_state(replayed) == {kept["id"]: "tidy"}
 
 
-@pytest.fixture
-def two_workers(hearth_server, redis_server):
-    redis_server.client.flushall()
-    return hearth_server({"REDIS_URL": redis_server.url, "HEARTH_PRESENCE_GRACE": "1"}, workers=2)
-
-
 def test_edits_and_deletions_cross_workers_live_and_on_resume(two_workers):
     server = two_workers
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")

@@ -1,5 +1,7 @@
 """Fixtures: an app on a throwaway database (SQLite, then PostgreSQL), its test client, and an `auth` helper."""
 
+from contextlib import ExitStack
+
 import pytest
 from flask_migrate import upgrade
 from servers import require_binary
@@ -90,19 +92,17 @@ def new_client(app):
 @pytest.fixture
 def hearth_server(database_kind, request):
     """Start Hearth under gunicorn with extra environment, each on its own database; all are stopped after the test."""
-    from servers import Hearth
+    from servers import running_hearth
 
-    started = []
+    with ExitStack() as started:
 
-    def start(env=None, workers=1, wait=True, app="app:app"):
-        server = Hearth(env=env, workers=workers, database=new_database(database_kind, request), app=app)
-        started.append(server)
-        return server.start(wait=wait)
+        def start(env=None, workers=1, wait=True, app="app:app"):
+            hearth = running_hearth(
+                env, workers=workers, app=app, database_kind=database_kind, request=request, wait=wait
+            )
+            return started.enter_context(hearth)
 
-    yield start
-    for server in started:
-        server.stop()
-        drop_database(database_kind, request, server.env["DATABASE_URL"])
+        yield start
 
 
 @pytest.fixture(scope="session")

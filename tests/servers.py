@@ -50,16 +50,41 @@ def end_process(process, sig=signal.SIGTERM, timeout=20):
 
 
 @contextmanager
-def hearth_on_its_database(database_kind, request, env):
-    """A started Hearth on a database of its own (SQLite or a throwaway PostgreSQL one), dropped afterwards."""
-    database = new_database(database_kind, request)
-    hearth = Hearth(env=env, database=database)
-    hearth.start()
+def running_hearth(env=None, *, workers=1, app="app:app", database_kind=None, request=None, wait=True):
+    """A started Hearth with these settings, stopped afterwards. With a `database_kind` (and the asking fixture's
+    `request`) it runs on a database of its own of that kind, dropped afterwards; without, on SQLite in its folder."""
+    database = new_database(database_kind, request) if database_kind else None
+    hearth = Hearth(env=env, workers=workers, database=database, app=app)
     try:
-        yield hearth
+        yield hearth.start(wait=wait)
     finally:
         hearth.stop()
-        drop_database(database_kind, request, database)
+        if database:
+            drop_database(database_kind, request, database)
+
+
+def live_server(env=None, *, scope="module", workers=1, app="app:app", each_database=False):
+    """A module's `server` fixture: Hearth under gunicorn with the settings the module tests.
+
+    Assign it to the name the tests ask for (`server = live_server({...})`). One server is shared by the
+    module's tests (scope="module", or "package" for a conftest), or each test gets its own (scope="function");
+    with `each_database` it runs on SQLite and then on PostgreSQL, like the test client's tests.
+    """
+    if each_database:
+
+        @pytest.fixture(scope=scope)
+        def server(database_kind, request):
+            with running_hearth(env, workers=workers, app=app, database_kind=database_kind, request=request) as hearth:
+                yield hearth
+
+    else:
+
+        @pytest.fixture(scope=scope)
+        def server():
+            with running_hearth(env, workers=workers, app=app) as hearth:
+                yield hearth
+
+    return server
 
 
 class Hearth:

@@ -14,7 +14,7 @@ def viewport(request):
 def tabs(chromium, server, viewport):
     """Open a signed-in tab for a person on a path, at this test's viewport; all are closed afterwards.
 
-    `server` is the suite's own fixture: each suite starts Hearth with the settings it needs."""
+    `server` is the suite's own fixture: each suite asks `servers.live_server` for the settings it needs."""
     opened = []
 
     def open_tab(person, path, javascript=True):

@@ -9,7 +9,7 @@ import time
 import pyotp
 import pytest
 import requests
-from servers import Hearth
+from servers import live_server
 from support import PASSWORD
 from tabs import VIEWPORTS, axe_violations
 from wsclient import Person
@@ -18,12 +18,7 @@ FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/201
 names = (f"person{i}" for i in itertools.count())
 
 
-@pytest.fixture(scope="module")
-def server():
-    hearth = Hearth()
-    hearth.start()
-    yield hearth
-    hearth.stop()
+server = live_server()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from servers import SECRET, Hearth
+from servers import SECRET, live_server
 from support import expired, workspace_of
 from tabs import Tab, new_tab
 from wsclient import Person
@@ -22,12 +22,7 @@ def shots(tmp_path):
     return DOCS if os.environ.get("HEARTH_SCREENSHOTS") else tmp_path
 
 
-@pytest.fixture
-def server():
-    hearth = Hearth(env={"HEARTH_ACCESS_TTL": str(ACCESS_TTL), "HEARTH_PRESENCE_GRACE": "1"})
-    hearth.start()
-    yield hearth
-    hearth.stop()
+server = live_server({"HEARTH_ACCESS_TTL": str(ACCESS_TTL), "HEARTH_PRESENCE_GRACE": "1"}, scope="function")
 
 
 @pytest.fixture

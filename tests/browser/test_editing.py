@@ -7,7 +7,7 @@ import itertools
 from pathlib import Path
 
 import pytest
-from servers import Hearth
+from servers import live_server
 from support import workspace_of
 from tabs import axe_summary
 from wsclient import Person
@@ -16,12 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 numbers = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def server():
-    hearth = Hearth(env={"HEARTH_PRESENCE_GRACE": "1"})
-    hearth.start()
-    yield hearth
-    hearth.stop()
+server = live_server({"HEARTH_PRESENCE_GRACE": "1"})
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from servers import Hearth
+from servers import live_server
 from support import PASSWORD, workspace_of
 from tabs import VIEWPORTS as PHONE_AND_DESKTOP
 from tabs import Tab, axe_violations
@@ -21,11 +21,12 @@ LONG = "Supercalifragilisticexpialidocious" * 2  # a name without a place to bre
 VIEWPORTS = {**PHONE_AND_DESKTOP, "zoomed": (320, 640)}  # 320 px: 400 % zoom
 
 
+server = live_server({"HEARTH_PRESENCE_GRACE": "1"})
+
+
 @pytest.fixture(scope="module")
-def site():
+def site(server):
     """A workspace full of what widens pages: long unbroken names, titles and messages."""
-    server = Hearth(env={"HEARTH_PRESENCE_GRACE": "1"})
-    server.start()
     alice = Person(server.url, "alice", display_name=LONG)
     bob = Person(server.url, "bob")
     team = workspace_of(alice, bob, name=LONG, channels=(LONG,), boards=(LONG,))
@@ -50,8 +51,7 @@ def site():
         "tokens": "/settings/tokens",
         "not found": f"/w/{ws['id']}/c/999999",
     }
-    yield server, pages
-    server.stop()
+    return server, pages
 
 
 @pytest.fixture(scope="module")

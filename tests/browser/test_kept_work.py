@@ -4,7 +4,7 @@ import os
 import re
 
 import pytest
-from servers import Hearth
+from servers import live_server
 from support import PASSWORD, workspace_of
 from tabs import Tab
 from wsclient import Person
@@ -12,12 +12,7 @@ from wsclient import Person
 ACCESS_TTL = 4
 
 
-@pytest.fixture
-def server():
-    hearth = Hearth(env={"HEARTH_ACCESS_TTL": str(ACCESS_TTL), "HEARTH_PRESENCE_GRACE": "1"})
-    hearth.start()
-    yield hearth
-    hearth.stop()
+server = live_server({"HEARTH_ACCESS_TTL": str(ACCESS_TTL), "HEARTH_PRESENCE_GRACE": "1"}, scope="function")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from servers import Hearth
+from servers import live_server
 from support import workspace_of
 from tabs import Tab
 from wsclient import Person
@@ -15,12 +15,7 @@ from wsclient import Person
 NEW_YORK = "America/New_York"
 
 
-@pytest.fixture
-def server():
-    hearth = Hearth(env={"HEARTH_PRESENCE_GRACE": "1"})
-    hearth.start()
-    yield hearth
-    hearth.stop()
+server = live_server({"HEARTH_PRESENCE_GRACE": "1"}, scope="function")
 
 
 @pytest.fixture

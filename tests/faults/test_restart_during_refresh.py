@@ -4,7 +4,7 @@ never signed out by the accident. Real Chromium, the real client, a real gunicor
 import signal
 
 import pytest
-from servers import Hearth
+from servers import live_server
 from support import workspace_of
 from tabs import new_tab
 from wsclient import Person
@@ -12,12 +12,7 @@ from wsclient import Person
 ACCESS_TTL = 8  # the client refreshes at about 6 s
 
 
-@pytest.fixture
-def server():
-    hearth = Hearth(env={"HEARTH_ACCESS_TTL": str(ACCESS_TTL)})
-    hearth.start()
-    yield hearth
-    hearth.stop()
+server = live_server({"HEARTH_ACCESS_TTL": str(ACCESS_TTL)}, scope="function")
 
 
 def restart(server):

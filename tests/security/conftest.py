@@ -8,7 +8,7 @@ import itertools
 from types import SimpleNamespace
 
 import pytest
-from servers import Hearth
+from servers import live_server
 from support import workspace_of
 from wsclient import Person
 
@@ -16,11 +16,7 @@ REUSE_GRACE = 1
 names = (f"user{i}" for i in itertools.count())
 
 
-@pytest.fixture(scope="package")
-def server():
-    hearth = Hearth(env={"HEARTH_REUSE_GRACE": str(REUSE_GRACE), "HEARTH_TRUSTED_PROXIES": "1"}).start()
-    yield hearth
-    hearth.stop()
+server = live_server({"HEARTH_REUSE_GRACE": str(REUSE_GRACE), "HEARTH_TRUSTED_PROXIES": "1"}, scope="package")
 
 
 @pytest.fixture

@@ -6,28 +6,23 @@ import statistics
 import threading
 import time
 
-import pytest
 import requests
-from servers import Hearth
+from servers import live_server
 from support import PASSWORD
-from wsclient import Person
+from wsclient import Person, login
 
 accounts = (f"account{i}" for i in itertools.count())
 
 
-@pytest.fixture(scope="module")
-def real_hashing():
-    """Hearth with the production password hash (argon2id, 64 MiB: about 160 ms of CPU), successful logins
-    not limited (so that every login in the test hashes) and at most 5 live sessions per user."""
-    hearth = Hearth(
-        env={
-            "HEARTH_PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
-            "HEARTH_LOGIN_SUCCESS_LIMIT": "100000/minute",
-            "HEARTH_MAX_SESSIONS_PER_USER": "5",
-        }
-    ).start()
-    yield hearth
-    hearth.stop()
+# Hearth with the production password hash (argon2id, 64 MiB: about 160 ms of CPU), successful logins
+# not limited (so that every login in the test hashes) and at most 5 live sessions per user
+real_hashing = live_server(
+    {
+        "HEARTH_PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
+        "HEARTH_LOGIN_SUCCESS_LIMIT": "100000/minute",
+        "HEARTH_MAX_SESSIONS_PER_USER": "5",
+    }
+)
 
 
 def ping_times(sock, seconds, every=0.05):
@@ -88,14 +83,6 @@ def test_a_users_live_sessions_are_capped_and_those_used_longest_ago_end(real_ha
     assert all(p.api("GET", "/api/me").status_code == 200 for p in later)
     # a personal access token is no login: logins never end it
     assert requests.get(real_hashing.url + "/api/me", headers={"Authorization": f"Bearer {bot}"}).status_code == 200
-
-
-def login(server, username, password, address):
-    return requests.post(
-        server.url + "/auth/login",
-        json={"username": username, "password": password},
-        headers={"X-Forwarded-For": address},
-    )
 
 
 def test_correct_logins_of_one_username_are_limited(server, person):

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from servers import Hearth, wait_until
+from servers import running_hearth, wait_until
 from support import settings_for, workspace_of
 from wsclient import Person
 
@@ -24,9 +24,8 @@ def limited_server(request):
         redis = request.getfixturevalue("redis_server")
         redis.client.flushall()
         env["REDIS_URL"] = redis.url
-    hearth = Hearth(env=env, workers=workers).start()
-    yield hearth
-    hearth.stop()
+    with running_hearth(env, workers=workers) as hearth:
+        yield hearth
 
 
 def test_http_writes_are_limited_per_user_like_socket_publishes(limited_server):

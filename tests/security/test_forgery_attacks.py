@@ -225,7 +225,7 @@ def test_the_same_requests_with_the_right_csrf_value_go_through(team):
         if endpoint in ("api.remove_member", "pages.remove_member"):  # Bob comes back to be removed again
             alice.api("POST", f"/api/workspaces/{team.ours.workspace['id']}/members", {"username": team.bob.username})
         if endpoint in ("auth.logout", "auth.logout_all", "auth.end_session", "settings.end_session"):
-            continue  # they would end the session the rest of the table runs in; tests/test_logout.py has them
+            continue  # they would end the session the rest of the table runs in; tests/accounts/test_logout.py has them
         csrf = alice.http.cookies.get(f"csrf_{kind}_token")
         if form:
             response = alice.http.request(

@@ -7,6 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 from support import PASSWORD, workspace_of
+from wsclient import login
 
 SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
 
@@ -199,14 +200,6 @@ def test_binary_frames_are_refused_and_the_socket_stays_open(person):
     sock.ws.send(b'{"type":"ping","ref":"x"}')
     assert sock.recv()["type"] == "error"
     assert sock.alive()
-
-
-def login(server, username, password, address):
-    return requests.post(
-        server.url + "/auth/login",
-        json={"username": username, "password": password},
-        headers={"X-Forwarded-For": address},
-    )
 
 
 def test_guessing_one_users_password_locks_that_username_only(server, person):

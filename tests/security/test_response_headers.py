@@ -3,7 +3,7 @@ and in production, cookies that never travel over plain HTTP."""
 
 import pytest
 import requests
-from servers import Hearth
+from servers import live_server
 
 
 def policy(response):
@@ -36,11 +36,7 @@ def test_json_responses_are_not_sniffed_and_auth_answers_are_not_cached(server, 
     assert "no-store" in someone.api("POST", "/auth/refresh").headers["Cache-Control"]
 
 
-@pytest.fixture(scope="module")
-def production():
-    hearth = Hearth(env={"HEARTH_ENV": "production"}).start()
-    yield hearth
-    hearth.stop()
+production = live_server({"HEARTH_ENV": "production"})
 
 
 def test_production_cookies_are_secure_httponly_and_same_site(production):

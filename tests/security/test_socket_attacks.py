@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from servers import Hearth
+from servers import running_hearth
 from websockets.exceptions import InvalidStatus
 from wsclient import Person
 
@@ -26,9 +26,8 @@ def racing_server(request):
         redis = request.getfixturevalue("redis_server")
         redis.client.flushall()
         env = {"REDIS_URL": redis.url}
-    hearth = Hearth(env=env, workers=workers).start()
-    yield hearth
-    hearth.stop()
+    with running_hearth(env, workers=workers) as hearth:
+        yield hearth
 
 
 def sockets_opened_during_logout(server):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 import requests
-from servers import hearth_on_its_database
+from servers import live_server
 from support import team_of, wait_until
 from websockets.exceptions import InvalidStatus
 from wsclient import Person, opens
@@ -19,14 +19,9 @@ from hearth.realtime.frames import ABUSE_LIMIT
 names = (f"user{i}" for i in itertools.count())
 
 
-@pytest.fixture(scope="module")
-def server(database_kind, request):
-    with hearth_on_its_database(
-        database_kind,
-        request,
-        {"HEARTH_ACCESS_TTL": "2", "HEARTH_PRESENCE_GRACE": "1", "HEARTH_MAX_SOCKETS_PER_USER": "20"},
-    ) as hearth:
-        yield hearth
+server = live_server(
+    {"HEARTH_ACCESS_TTL": "2", "HEARTH_PRESENCE_GRACE": "1", "HEARTH_MAX_SOCKETS_PER_USER": "20"}, each_database=True
+)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import time
 
 import pytest
 from rawframes import CLOSE, CONTINUATION, TEXT, RawSocket, close_code, close_frame, frame
-from servers import Hearth, wait_until
+from servers import live_server, wait_until
 from support import workspace_of
 from wsclient import Person
 
@@ -34,12 +34,7 @@ CLOSING_FRAMES = {
 }
 
 
-@pytest.fixture(scope="module")
-def server():
-    hearth = Hearth()
-    hearth.start()
-    yield hearth
-    hearth.stop()
+server = live_server()
 
 
 @pytest.fixture

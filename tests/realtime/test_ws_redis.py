@@ -7,12 +7,6 @@ from support import wait_until, workspace_of
 from wsclient import Person, opens, socket_on, worker_of
 
 
-@pytest.fixture
-def two_workers(hearth_server, redis_server):
-    redis_server.client.flushall()
-    return hearth_server({"REDIS_URL": redis_server.url, "HEARTH_PRESENCE_GRACE": "1"}, workers=2)
-
-
 def test_messages_presence_and_logout_cross_workers(two_workers):
     server = two_workers
     alice, bob = Person(server.url, "alice"), Person(server.url, "bob")

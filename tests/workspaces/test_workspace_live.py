@@ -4,19 +4,14 @@ import itertools
 import time
 
 import pytest
-from servers import hearth_on_its_database
+from servers import live_server
 from support import team_of
 from wsclient import Person
 
 names = (f"live{i}" for i in itertools.count())
 
 
-@pytest.fixture(scope="module")
-def server(database_kind, request):
-    with hearth_on_its_database(
-        database_kind, request, {"HEARTH_PRESENCE_GRACE": "5", "HEARTH_MAX_SOCKETS_PER_USER": "20"}
-    ) as hearth:
-        yield hearth
+server = live_server({"HEARTH_PRESENCE_GRACE": "5", "HEARTH_MAX_SOCKETS_PER_USER": "20"}, each_database=True)
 
 
 @pytest.fixture

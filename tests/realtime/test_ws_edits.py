@@ -4,17 +4,14 @@ import itertools
 import uuid
 
 import pytest
-from servers import hearth_on_its_database
+from servers import live_server
 from support import team_of, workspace_of
 from wsclient import Person, socket_on
 
 names = (f"editor{i}" for i in itertools.count())
 
 
-@pytest.fixture(scope="module")
-def server(database_kind, request):
-    with hearth_on_its_database(database_kind, request, {"HEARTH_PRESENCE_GRACE": "1"}) as hearth:
-        yield hearth
+server = live_server({"HEARTH_PRESENCE_GRACE": "1"}, each_database=True)
 
 
 @pytest.fixture
@@ -190,12 +187,6 @@ def test_a_member_resuming_from_zero_never_receives_text_taken_back(team):
     assert "typo" not in str(replayed) and "4711" not in str(replayed)
     assert replayed[1]["data"] == {"id": gone["id"], "channel_id": channel["id"], "redacted": True}
     assert final_state(replayed) == {kept["id"]: "tidy"}
-
-
-@pytest.fixture
-def two_workers(hearth_server, redis_server):
-    redis_server.client.flushall()
-    return hearth_server({"REDIS_URL": redis_server.url, "HEARTH_PRESENCE_GRACE": "1"}, workers=2)
 
 
 def test_edits_and_deletions_cross_workers_live_and_on_resume(two_workers):

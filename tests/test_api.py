@@ -204,7 +204,7 @@ def test_a_message_and_its_event_are_one_transaction(app, team, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("event log unavailable")
 
-    monkeypatch.setattr("hearth.workspace.append_event", broken)
+    monkeypatch.setattr("hearth.workspaces.messages.append_event", broken)
     response = post(team, "must not be half-stored")
     assert response.status_code == 500
     monkeypatch.undo()

@@ -1,13 +1,23 @@
 """What channels and boards share: a row named uniquely in its workspace, whose coming and going are events
 of the workspace's own topic (`workspace:<id>`, its head the workspace row's `seq`), as members' are.
 
-Deleting one takes its own topic from whoever follows it, announced after the commit like the events.
+Renaming or deleting one rewrites its earlier events there (same seq, same kind), as message edits do:
+they carry the new name, or for one deleted only its ids and `"redacted": true`, so no replay hands a
+later member a name that was taken back. Deleting one also takes its own topic from whoever follows
+it, announced after the commit like the events.
 """
 
 import sqlalchemy as sa
 
 from hearth.errors import DomainError
-from hearth.event_log import announce_withdrawal, append_event, claim_seq, commit_and_announce, forget_topic
+from hearth.event_log import (
+    announce_withdrawal,
+    append_event,
+    claim_seq,
+    commit_and_announce,
+    forget_topic,
+    rewrite_earlier_events,
+)
 from hearth.extensions import db
 from hearth.models import Workspace
 from hearth.validation import name, parse
@@ -16,6 +26,12 @@ from hearth.workspaces import topics
 
 def append_workspace_event(workspace_id, seq, kind, data):
     return append_event(topics.workspace(workspace_id), seq, kind, data)
+
+
+def _rewrite_earlier(row, what, rewrite):
+    """Rewrite the earlier `<what>.created` and `<what>.updated` events of a channel or board."""
+    topic = topics.workspace(row.workspace_id)
+    rewrite_earlier_events(topic, row.id, rewrite, kinds=(f"{what}.created", f"{what}.updated"))
 
 
 def rows_in(model, workspace_id):
@@ -52,6 +68,7 @@ def rename(row, what, data):
     seq = claim_seq(Workspace, row.workspace_id)
     row.name = new_name
     _flush_named(what)
+    _rewrite_earlier(row, what, lambda earlier: {**earlier, "name": new_name})
     commit_and_announce(append_workspace_event(row.workspace_id, seq, f"{what}.updated", row.to_dict()))
     return row
 
@@ -64,6 +81,7 @@ def delete(row, what):
     workspace_id, topic, was = row.workspace_id, row.topic, row.to_dict()
     seq = claim_seq(Workspace, workspace_id)
     gone = {"id": row.id, "workspace_id": workspace_id}
+    _rewrite_earlier(row, what, lambda earlier: {**gone, "redacted": True})
     forget_topic(topic)
     db.session.delete(row)
     db.session.flush()

@@ -84,7 +84,7 @@ def seed_demo():
         (ada, "Then the board needs a card for it."),
     ]:
         messages.post_message(author, general.id, {"body": body})
-    board = boards.board_state(ada, boards.create_board(ada, team.id, {"name": "Roadmap"}).id)
+    board = boards.state_of(boards.create_board(ada, team.id, {"name": "Roadmap"}))
     todo, doing, done = (column["id"] for column in board["columns"])
     for column, title in [
         (todo, "Debug relay #70"),

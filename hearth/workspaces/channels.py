@@ -8,11 +8,6 @@ from hearth.workspaces import workspace_topics
 from hearth.workspaces.access import owned, workspace_for
 
 
-def channels_of(user_id, workspace_id):
-    workspace_for(user_id, workspace_id)
-    return workspace_topics.rows_in(Channel, workspace_id)
-
-
 def channel_list(user_id, workspace_id):
     """The channels as the sidebar shows them: each with its head `seq`, the user's `read_seq` and `unread`."""
     workspace_for(user_id, workspace_id)

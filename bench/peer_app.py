@@ -13,11 +13,12 @@ from flask import g, request
 from flask_socketio import SocketIO, join_room
 
 from app import create_app
-from hearth import workspace
 from hearth.accounts.guards import auth_required, authenticate, origin_allowed
-from hearth.errors import DomainError
+from hearth.errors import ApiError
 from hearth.event_log import events_since
 from hearth.extensions import db
+from hearth.workspaces import access, messages
+from hearth.workspaces.topics import Topic
 
 app = create_app()
 socketio = SocketIO(app, async_mode="gevent", cors_allowed_origins=lambda origin: True, transports=["websocket"])
@@ -33,7 +34,7 @@ def connect(auth=None):
 
         users[request.sid] = g.user.id
         return True
-    except DomainError:
+    except ApiError:
         return False
     finally:
         db.session.remove()
@@ -48,7 +49,7 @@ def disconnect(*args):
 def subscribe(frame):
     topic, since = (frame, None) if isinstance(frame, str) else (frame["topic"], frame.get("since"))
     try:
-        head = workspace.channel_for(users[request.sid], int(topic.split(":", 1)[1])).seq
+        head = access.channel_for(users[request.sid], Topic.parse(topic).id).seq
         join_room(topic)
         for e in events_since(topic, since) if since is not None else ():
             socketio.emit("event", {"topic": topic, "seq": e.seq, "event": e.kind, "data": e.data}, to=request.sid)
@@ -59,7 +60,7 @@ def subscribe(frame):
 
 
 def post_and_emit(user_id, topic, data):
-    message, created = workspace.post_message(user_id, int(topic.split(":", 1)[1]), data)
+    message, created = messages.post_message(user_id, Topic.parse(topic).id, data)
     if created:
         socketio.emit(
             "event",

@@ -1,12 +1,14 @@
-"""`/api`: the JSON API. Views parse, call the domain in workspace.py, and answer."""
+"""`/api`: the JSON API. Views read the request, call the domain in hearth/workspaces/, and answer."""
 
 from flask import Blueprint, g, jsonify, request
 
-from hearth import openapi, workspace
+from blueprints.request_bodies import json_body
+from hearth import openapi
 from hearth.accounts.guards import auth_required
 from hearth.accounts.two_factor import two_factor_on
 from hearth.errors import DomainError
-from hearth.validation import MAX_ID, json_body
+from hearth.validation import MAX_ID
+from hearth.workspaces import boards, cards, channels, members, messages, read_markers
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -61,121 +63,121 @@ def me():
 
 @bp.get("/workspaces")
 def workspaces():
-    return listed(workspace.workspaces_of(g.user.id))
+    return listed(members.workspaces_of(g.user.id))
 
 
 @bp.post("/workspaces")
 def create_workspace():
-    return created(workspace.create_workspace(g.user.id, json_body))
+    return created(members.create_workspace(g.user.id, json_body))
 
 
-@bp.get("/workspaces/<int:workspace_id>/members")
-def members(workspace_id):
-    return listed(workspace.members_of(g.user.id, workspace_id))
+@bp.get("/workspaces/<int:workspace_id>/members", endpoint="members")
+def list_members(workspace_id):
+    return listed(members.members_of(g.user.id, workspace_id))
 
 
 @bp.post("/workspaces/<int:workspace_id>/members")
 def add_member(workspace_id):
-    return created(workspace.add_member(g.user.id, workspace_id, json_body))
+    return created(members.add_member(g.user.id, workspace_id, json_body))
 
 
 @bp.delete("/workspaces/<int:workspace_id>/members/<int:user_id>")
 def remove_member(workspace_id, user_id):
-    workspace.remove_member(g.user.id, workspace_id, user_id)
+    members.remove_member(g.user.id, workspace_id, user_id)
     return "", 204
 
 
-@bp.get("/workspaces/<int:workspace_id>/channels")
-def channels(workspace_id):
-    return jsonify(workspace.channel_list(g.user.id, workspace_id))
+@bp.get("/workspaces/<int:workspace_id>/channels", endpoint="channels")
+def list_channels(workspace_id):
+    return jsonify(channels.channel_list(g.user.id, workspace_id))
 
 
 @bp.post("/workspaces/<int:workspace_id>/channels")
 def create_channel(workspace_id):
-    return created(workspace.create_channel(g.user.id, workspace_id, json_body))
+    return created(channels.create_channel(g.user.id, workspace_id, json_body))
 
 
 @bp.patch("/channels/<int:channel_id>")
 def rename_channel(channel_id):
-    return created(workspace.rename_channel(g.user.id, channel_id, json_body), 200)
+    return created(channels.rename_channel(g.user.id, channel_id, json_body), 200)
 
 
 @bp.delete("/channels/<int:channel_id>")
 def delete_channel(channel_id):
-    workspace.delete_channel(g.user.id, channel_id)
+    channels.delete_channel(g.user.id, channel_id)
     return "", 204
 
 
 @bp.post("/channels/<int:channel_id>/read")
 def mark_read(channel_id):
-    workspace.mark_read(g.user.id, channel_id, json_body)
+    read_markers.mark_read(g.user.id, channel_id, json_body)
     return "", 204
 
 
-@bp.get("/channels/<int:channel_id>/messages")
-def messages(channel_id):
+@bp.get("/channels/<int:channel_id>/messages", endpoint="messages")
+def list_messages(channel_id):
     paging = lambda: {name: query_int(name) for name in ("before", "after", "limit")}  # noqa: E731 (read after the 404)
-    return listed(workspace.history(g.user.id, channel_id, paging))
+    return listed(messages.history(g.user.id, channel_id, paging))
 
 
 @bp.post("/channels/<int:channel_id>/messages")
 def post_message(channel_id):
-    message, is_new = workspace.post_message(g.user.id, channel_id, json_body)
+    message, is_new = messages.post_message(g.user.id, channel_id, json_body)
     return created(message, 201 if is_new else 200)
 
 
 @bp.patch("/messages/<int:message_id>")
 def edit_message(message_id):
-    message, _seq = workspace.edit_message(g.user.id, message_id, json_body)
+    message, _seq = messages.edit_message(g.user.id, message_id, json_body)
     return created(message, 200)
 
 
 @bp.delete("/messages/<int:message_id>")
 def delete_message(message_id):
-    workspace.delete_message(g.user.id, message_id)
+    messages.delete_message(g.user.id, message_id)
     return "", 204
 
 
-@bp.get("/workspaces/<int:workspace_id>/boards")
-def boards(workspace_id):
-    return listed(workspace.boards_of(g.user.id, workspace_id))
+@bp.get("/workspaces/<int:workspace_id>/boards", endpoint="boards")
+def list_boards(workspace_id):
+    return listed(boards.boards_of(g.user.id, workspace_id))
 
 
 @bp.post("/workspaces/<int:workspace_id>/boards")
 def create_board(workspace_id):
-    board = workspace.create_board(g.user.id, workspace_id, json_body)
-    return jsonify(workspace.board_state(g.user.id, board.id)), 201
+    board = boards.create_board(g.user.id, workspace_id, json_body)
+    return jsonify(boards.state_of(board)), 201
 
 
 @bp.get("/boards/<int:board_id>")
 def board(board_id):
-    return jsonify(workspace.board_state(g.user.id, board_id))
+    return jsonify(boards.board_state(g.user.id, board_id))
 
 
 @bp.patch("/boards/<int:board_id>")
 def rename_board(board_id):
-    return created(workspace.rename_board(g.user.id, board_id, json_body), 200)
+    return created(boards.rename_board(g.user.id, board_id, json_body), 200)
 
 
 @bp.delete("/boards/<int:board_id>")
 def delete_board(board_id):
-    workspace.delete_board(g.user.id, board_id)
+    boards.delete_board(g.user.id, board_id)
     return "", 204
 
 
 @bp.post("/boards/<int:board_id>/cards")
 def create_card(board_id):
-    card, _seq = workspace.create_card(g.user.id, board_id, json_body)
+    card, _seq = cards.create_card(g.user.id, board_id, json_body)
     return created(card)
 
 
 @bp.patch("/cards/<int:card_id>")
 def update_card(card_id):
-    card, _seq = workspace.update_card(g.user.id, card_id, json_body)
+    card, _seq = cards.update_card(g.user.id, card_id, json_body)
     return created(card, 200)
 
 
 @bp.delete("/cards/<int:card_id>")
 def delete_card(card_id):
-    workspace.delete_card(g.user.id, card_id, json_body)
+    cards.delete_card(g.user.id, card_id, json_body)
     return "", 204

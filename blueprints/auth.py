@@ -6,6 +6,8 @@ from urllib.parse import quote
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request
 from flask_jwt_extended import get_jwt, unset_jwt_cookies
 
+from blueprints.errors import REFUSALS, headers_of, json_error, status_of
+from blueprints.request_bodies import form_or_json, json_body
 from hearth.accounts import personal_tokens, two_factor
 from hearth.accounts.carry import SEAL_FIELD, sealed_path
 from hearth.accounts.guards import (
@@ -35,8 +37,8 @@ from hearth.accounts.users import (
     find_user,
     register_user,
 )
-from hearth.errors import ApiError, DomainError
-from hearth.validation import display_name, form_or_json, json_body, parse, password, password_attempt, text, username
+from hearth.errors import ApiError
+from hearth.validation import display_name, parse, password, password_attempt, text, username
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -74,7 +76,7 @@ def form_page(template, error):
     """Show the form again with the error, keeping what the person typed (but never the password)."""
     values = {k: v for k, v in request.form.items() if "password" not in k}
     page = render_template(template, error=error.message, values=values, next=next_path())
-    return page, error.status, error.headers
+    return page, status_of(error), headers_of(error)
 
 
 def signed_in_already():
@@ -86,7 +88,7 @@ def signed_in_already():
     try:
         authenticate()
         authenticate(refresh=True)
-    except DomainError:
+    except REFUSALS:
         for name in ("user", "auth_session", "access_expires_at"):
             g.pop(name, None)  # the form is shown signed out: no client to keep a half session alive
         return False
@@ -109,7 +111,7 @@ def login():
             return login_code_step(data)
         fields = parse(data, required=login_fields, optional=login_code)
         user = check_login(fields["username"], fields["password"], request.remote_addr, fields.get("totp"))
-    except DomainError as e:
+    except REFUSALS as e:
         if is_form() and e.code == "totp_required":
             return code_step_page(find_user(fields["username"]))
         if is_form():
@@ -143,9 +145,9 @@ def login_code_step(data):
     try:
         fields = parse(data, required=login_code)
         check_login_code(user, fields["totp"], request.remote_addr)
-    except DomainError as e:
-        response = code_step_page(user, e.message, e.status)
-        response.headers.update(e.headers)
+    except REFUSALS as e:
+        response = code_step_page(user, e.message, status_of(e))
+        response.headers.update(headers_of(e))
         return response
     response = signed_in(user, 200)
     response.delete_cookie(two_factor.TICKET_COOKIE, path="/auth/login")
@@ -170,7 +172,7 @@ def register():
             optional={"display_name": display_name},
         )
         user = register_user(fields["username"], fields["password"], fields.get("display_name"))
-    except DomainError as e:
+    except REFUSALS as e:
         if is_form():
             return form_page("auth/register.html", e)
         raise
@@ -204,9 +206,9 @@ def refresh():
     try:
         session, _outcome = refreshed_session()
         pair = issue_tokens(session)
-    except DomainError as e:
-        if e.status == 401:  # the session is over: its cookies go with it
-            return signed_out(e.json_response())
+    except REFUSALS as e:
+        if status_of(e) == 401:  # the session is over: its cookies go with it
+            return signed_out(json_error(e))
         raise
     return set_token_cookies(jsonify({"access_expires_at": pair.access_expires_at}), pair)
 
@@ -225,8 +227,8 @@ def resume():
     try:
         session, outcome = refreshed_session()
         pair = issue_tokens(session)
-    except DomainError as e:
-        if e.status == 401:  # the session is over: log in again, then come back
+    except REFUSALS as e:
+        if status_of(e) == 401:  # the session is over: log in again, then come back
             return signed_out(redirect(login_url(next_path()), 303))
         raise
     # A carried form is posted again (307 keeps the method and the body with its seal), only after a real
@@ -240,7 +242,7 @@ def resume():
 def logout_response(e=None):
     if is_form():
         return signed_out(redirect(login_url(), 303))
-    return signed_out(e.json_response() if e else make_response("", 204))
+    return signed_out(json_error(e) if e else make_response("", 204))
 
 
 @bp.post("/logout")
@@ -257,7 +259,7 @@ def end_and_sign_out(end):
     """Logout works with an expired access token: it shows the refresh cookie instead."""
     try:
         claims = authenticate(refresh=True)
-    except DomainError as e:
+    except REFUSALS as e:
         return logout_response(e)  # no live session to end: just drop the cookies
     check_csrf(claims, refresh=True)
     check_origin("csrf_failed")

@@ -4,13 +4,14 @@ import functools
 import uuid
 from datetime import UTC
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request
+from flask import Blueprint, flash, g, redirect, render_template, request
 
-from hearth import workspace
+from blueprints.errors import REFUSALS
 from hearth.accounts.guards import page_login_required
 from hearth.errors import DomainError
 from hearth.models import isoformat
-from hearth.protocol import HISTORY_DEFAULT
+from hearth.workspaces import boards, cards, channels, members, messages, overview
+from hearth.workspaces.access import card_with_its_board
 
 bp = Blueprint("pages", __name__)
 
@@ -31,7 +32,7 @@ def form_action(page):
         def wrapped(**kwargs):
             try:
                 return redirect(view(**kwargs), 303)
-            except DomainError as e:
+            except REFUSALS as e:
                 if e.code == "not_found":
                     raise
                 flash(e.message, "error")
@@ -45,43 +46,33 @@ def form_action(page):
 @bp.get("/")
 @page_login_required
 def index():
-    return render_template("pages/index.html", workspaces=workspace.workspaces_of(g.user.id))
+    return render_template("pages/index.html", workspaces=members.workspaces_of(g.user.id))
 
 
 @bp.post("/w")
 @page_login_required
 @form_action("/")
 def create_workspace():
-    return f"/w/{workspace.create_workspace(g.user.id, request.form).id}"
+    return f"/w/{members.create_workspace(g.user.id, request.form).id}"
 
 
-def shell(workspace_id, **page):
-    """What every workspace page shows around its own content: the workspace and the sidebar's lists.
-
-    The workspace (and its topic's head) is read before the lists, so that the sidebar, resuming
-    the workspace topic from that head, can only see a change twice, never miss one.
-    """
-    uid = g.user.id
-    return {
-        "workspace": workspace.workspace_for(uid, workspace_id),
-        "sidebar_channels": workspace.channel_list(uid, workspace_id),
-        "sidebar_boards": workspace.boards_of(uid, workspace_id),
-        **page,
-    }
+def shell(page, **current):
+    """What every workspace page shows around its own content: the workspace and the sidebar's lists."""
+    page = dict(page)
+    return {"sidebar_channels": page.pop("channels"), "sidebar_boards": page.pop("boards"), **page, **current}
 
 
 @bp.get("/w/<int:workspace_id>")
 @page_login_required
 def workspace_page(workspace_id):
-    page = shell(workspace_id)
-    return render_template("pages/workspace.html", members=workspace.members_of(g.user.id, workspace_id), **page)
+    return render_template("pages/workspace.html", **shell(overview.workspace_overview(g.user.id, workspace_id)))
 
 
 @bp.post("/w/<int:workspace_id>/channels")
 @page_login_required
 @form_action("/w/{workspace_id}")
 def create_channel(workspace_id):
-    channel = workspace.create_channel(g.user.id, workspace_id, request.form)
+    channel = channels.create_channel(g.user.id, workspace_id, request.form)
     return f"/w/{workspace_id}/c/{channel.id}"
 
 
@@ -89,7 +80,7 @@ def create_channel(workspace_id):
 @page_login_required
 @form_action("/w/{workspace_id}")
 def create_board(workspace_id):
-    board = workspace.create_board(g.user.id, workspace_id, request.form)
+    board = boards.create_board(g.user.id, workspace_id, request.form)
     return f"/w/{workspace_id}/b/{board.id}"
 
 
@@ -97,7 +88,7 @@ def create_board(workspace_id):
 @page_login_required
 @form_action("/w/{workspace_id}")
 def add_member(workspace_id):
-    user = workspace.add_member(g.user.id, workspace_id, request.form)
+    user = members.add_member(g.user.id, workspace_id, request.form)
     flash(f"{user.display_name} can now see this workspace.", "info")
     return f"/w/{workspace_id}"
 
@@ -107,10 +98,9 @@ def add_member(workspace_id):
 @form_action("/w/{workspace_id}")
 def remove_member(workspace_id, user_id):
     """The owner's Remove beside a member, and everyone's Leave beside themself."""
-    name = workspace.workspace_for(g.user.id, workspace_id).name
-    workspace.remove_member(g.user.id, workspace_id, user_id)
+    left = members.remove_member(g.user.id, workspace_id, user_id)
     if user_id == g.user.id:
-        flash(f"You left {name}.", "info")
+        flash(f"You left {left.name}.", "info")
         return "/"
     flash("The member was removed; their open pages of this workspace closed.", "info")
     return f"/w/{workspace_id}"
@@ -121,12 +111,8 @@ def remove_member(workspace_id, user_id):
 @form_action("/w/{workspace_id}")
 def rename(workspace_id, kind, row_id):
     """The owner's Rename beside a channel or board on the workspace page."""
-    if kind == "c":
-        workspace.channel_for(g.user.id, row_id, workspace_id)
-        workspace.rename_channel(g.user.id, row_id, request.form)
-    else:
-        workspace.board_for(g.user.id, row_id, workspace_id)
-        workspace.rename_board(g.user.id, row_id, request.form)
+    rename_one = channels.rename_channel if kind == "c" else boards.rename_board
+    rename_one(g.user.id, row_id, request.form, workspace_id)
     return f"/w/{workspace_id}"
 
 
@@ -135,31 +121,17 @@ def rename(workspace_id, kind, row_id):
 @form_action("/w/{workspace_id}")
 def delete(workspace_id, kind, row_id):
     """The owner's Delete beside a channel or board: everything in it goes, for everyone."""
-    if kind == "c":
-        name = workspace.channel_for(g.user.id, row_id, workspace_id).name
-        workspace.delete_channel(g.user.id, row_id)
-    else:
-        name = workspace.board_for(g.user.id, row_id, workspace_id).name
-        workspace.delete_board(g.user.id, row_id)
-    flash(f"{name} was deleted.", "info")
+    delete_one = channels.delete_channel if kind == "c" else boards.delete_board
+    deleted = delete_one(g.user.id, row_id, workspace_id)
+    flash(f"{deleted['name']} was deleted.", "info")
     return f"/w/{workspace_id}"
 
 
 @bp.get("/w/<int:workspace_id>/c/<int:channel_id>")
 @page_login_required
 def chat(workspace_id, channel_id):
-    uid = g.user.id
-    channel = workspace.channel_for(uid, channel_id, workspace_id)
-    page = shell(workspace_id, current_channel=channel.id)
-    read_seq = next(c["read_seq"] for c in page["sidebar_channels"] if c["id"] == channel.id)
-    return render_template(
-        "pages/chat.html",
-        channel=channel,
-        read_seq=read_seq,
-        messages=workspace.history(uid, channel.id, {"limit": HISTORY_DEFAULT}),
-        **page,
-        client_id=uuid.uuid4(),
-    )
+    page = overview.channel_overview(g.user.id, workspace_id, channel_id)
+    return render_template("pages/chat.html", **shell(page, current_channel=channel_id), client_id=uuid.uuid4())
 
 
 @bp.post("/w/<int:workspace_id>/c/<int:channel_id>")
@@ -167,24 +139,23 @@ def chat(workspace_id, channel_id):
 @form_action("/w/{workspace_id}/c/{channel_id}")
 def send_message(workspace_id, channel_id):
     """The composer without JavaScript: its client_id, drawn when the page was rendered, makes a resend harmless."""
-    workspace.channel_for(g.user.id, channel_id, workspace_id)
-    message, _created = workspace.post_message(g.user.id, channel_id, request.form)
+    message, _created = messages.post_message(g.user.id, channel_id, request.form, workspace_id)
     return f"{request.path}#message-{message.id}"  # the page opens scrolled to what was just sent
 
 
 @bp.get("/w/<int:workspace_id>/b/<int:board_id>")
 @page_login_required
 def board(workspace_id, board_id):
-    board = workspace.board_state(g.user.id, board_id, workspace_id)
-    return render_template("pages/board.html", board=board, **shell(workspace_id, current_board=board["id"]))
+    page = overview.board_overview(g.user.id, workspace_id, board_id)
+    return render_template("pages/board.html", **shell(page, current_board=board_id))
 
 
 @bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards")
 @page_login_required
 @form_action("/w/{workspace_id}/b/{board_id}")
 def create_card(workspace_id, board_id):
-    workspace.board_for(g.user.id, board_id, workspace_id)
-    workspace.create_card(g.user.id, board_id, {**request.form, "column_id": form_int("column_id")})
+    data = lambda: {**request.form, "column_id": form_int("column_id")}  # noqa: E731 (read after the 404)
+    cards.create_card(g.user.id, board_id, data, workspace_id)
     return f"/w/{workspace_id}/b/{board_id}"
 
 
@@ -193,65 +164,42 @@ def create_card(workspace_id, board_id):
 @form_action("/w/{workspace_id}/b/{board_id}")
 def move_card(workspace_id, board_id, card_id):
     """The buttons of a card: one column to the left or to the right."""
-    column_ids = [column.id for column in workspace.board_for(g.user.id, board_id, workspace_id).columns]
-    card = workspace.card_for(g.user.id, card_id)
-    if card.board_id != board_id:
-        abort(404)
     step = {"prev": -1, "next": 1}.get(request.form.get("direction"))
-    index = column_ids.index(card.column_id) + (step or 0)
-    if step is None or not 0 <= index < len(column_ids):
-        raise DomainError("invalid_input", "The card cannot move that way.")
-    workspace.update_card(g.user.id, card_id, {"version": form_int("version"), "column_id": column_ids[index]})
+    version = lambda: {"version": form_int("version")}  # noqa: E731 (read after the 404)
+    cards.move_card_beside(g.user.id, card_id, step, version, board_id, workspace_id)
     return f"/w/{workspace_id}/b/{board_id}"
 
 
-def _card_on_board(workspace_id, board_id, card_id):
-    """A card of this board of this workspace, or 404: the URL names all three."""
-    workspace.board_for(g.user.id, board_id, workspace_id)
-    card = workspace.card_for(g.user.id, card_id)
-    if card.board_id != board_id:
-        abort(404)
-    return card
-
-
-def _card_details(workspace_id, board_id, card, status=200, note=None, yours=None):
-    return (
-        render_template(
-            "pages/card.html",
-            workspace=workspace.workspace_for(g.user.id, workspace_id),
-            board=workspace.board_for(g.user.id, board_id, workspace_id),
-            card=card,
-            note=note,
-            yours=yours,
-        ),
-        status,
-    )
+def _card_details(workspace_id, board_id, card_id, status=200, note=None, yours=None, current=None, typed=None):
+    """The card's own page: the card as stored, or `current` (as a refused change found it), with `typed` over it."""
+    workspace, board, card = card_with_its_board(g.user.id, workspace_id, board_id, card_id)
+    shown = {**(current or card.to_dict()), **(typed or {})}
+    context = {"workspace": workspace, "board": board, "card": shown, "note": note, "yours": yours}
+    return render_template("pages/card.html", **context), status
 
 
 @bp.get("/w/<int:workspace_id>/b/<int:board_id>/cards/<int:card_id>")
 @page_login_required
 def card_details(workspace_id, board_id, card_id):
-    return _card_details(workspace_id, board_id, _card_on_board(workspace_id, board_id, card_id).to_dict())
+    return _card_details(workspace_id, board_id, card_id)
 
 
 @bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards/<int:card_id>")
 @page_login_required
 def edit_card(workspace_id, board_id, card_id):
     """The details form: a stale version shows the card as it now is, with what the person typed kept beside it."""
-    _card_on_board(workspace_id, board_id, card_id)
     typed = {"title": request.form.get("title", ""), "description": request.form.get("description", "")}
     try:
-        workspace.update_card(g.user.id, card_id, {**typed, "version": form_int("version")})
+        cards.update_card(g.user.id, card_id, lambda: {**typed, "version": form_int("version")}, board_id, workspace_id)
     except DomainError as e:
         if e.code == "conflict":
             note = (
                 "Someone else changed this card while you were editing it. "
                 "This is the card as it is now; your text was not saved and is shown below."
             )
-            return _card_details(workspace_id, board_id, e.extra["current"], 409, note, typed)
+            return _card_details(workspace_id, board_id, card_id, 409, note, typed, current=e.extra["current"])
         if e.code == "invalid_input":
-            current = workspace.card_for(g.user.id, card_id).to_dict()
-            return _card_details(workspace_id, board_id, {**current, **typed}, 400, e.message)
+            return _card_details(workspace_id, board_id, card_id, 400, e.message, typed=typed)
         raise
     return redirect(f"/w/{workspace_id}/b/{board_id}", 303)
 
@@ -259,9 +207,8 @@ def edit_card(workspace_id, board_id, card_id):
 @bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards/<int:card_id>/delete")
 @page_login_required
 def delete_card(workspace_id, board_id, card_id):
-    _card_on_board(workspace_id, board_id, card_id)
     try:
-        workspace.delete_card(g.user.id, card_id, {"version": form_int("version")})
+        cards.delete_card(g.user.id, card_id, lambda: {"version": form_int("version")}, board_id, workspace_id)
     except DomainError as e:
         if e.code != "conflict":
             raise
@@ -269,7 +216,7 @@ def delete_card(workspace_id, board_id, card_id):
             "Someone else changed this card before you deleted it. "
             "This is the card as it is now: delete it again if you still want it gone."
         )
-        return _card_details(workspace_id, board_id, e.extra["current"], 409, note)
+        return _card_details(workspace_id, board_id, card_id, 409, note, current=e.extra["current"])
     flash("The card was deleted.", "info")
     return redirect(f"/w/{workspace_id}/b/{board_id}", 303)
 

@@ -9,6 +9,7 @@ stored where a page could show them again.
 from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_jwt_extended import get_jwt
 
+from blueprints.errors import REFUSALS, headers_of, status_of
 from hearth.accounts import personal_tokens, two_factor
 from hearth.accounts.devices import current_first, device_name
 from hearth.accounts.guards import page_login_required
@@ -23,7 +24,7 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 def refused(page, error, **context):
     """The page again, with the reason the form was refused, and the error's status."""
-    return render_template(page, error=error.message, **context), error.status, error.headers
+    return render_template(page, error=error.message, **context), status_of(error), headers_of(error)
 
 
 @bp.get("/sessions")
@@ -71,7 +72,7 @@ def change_password():
         if fields["new_password"] != fields["confirm_password"]:
             raise DomainError("invalid_input", "The two new passwords differ.", fields=["confirm_password"])
         set_new_password(g.user.id, fields["current_password"], fields["new_password"], get_jwt()["sid"])
-    except DomainError as e:
+    except REFUSALS as e:
         return refused("settings/password.html", e)
     flash("Password changed. Every other device and token was signed out.", "info")
     return redirect("/settings/password", 303)
@@ -101,7 +102,7 @@ def security():
 def begin_two_factor():
     try:
         two_factor.begin_setup(g.user.id)
-    except DomainError as e:
+    except REFUSALS as e:
         flash(e.message, "error")
     return redirect("/settings/security", 303)
 
@@ -111,8 +112,8 @@ def begin_two_factor():
 def enable_two_factor():
     try:
         codes = two_factor.enable(g.user.id, request.form.get("code", ""))
-    except DomainError as e:
-        return security_page(error=e.message), e.status
+    except REFUSALS as e:
+        return security_page(error=e.message), status_of(e)
     return security_page(recovery_codes=codes)
 
 
@@ -122,8 +123,8 @@ def disable_two_factor():
     try:
         fields = parse(request.form.to_dict(), required={"password": password_attempt})
         confirm_password(g.user.id, fields["password"], g.auth_session.id)
-    except DomainError as e:
-        return security_page(error=e.message), e.status, e.headers
+    except REFUSALS as e:
+        return security_page(error=e.message), status_of(e), headers_of(e)
     two_factor.disable(g.user.id)
     flash("Two-step sign-in is off.", "info")
     return redirect("/settings/security", 303)
@@ -144,8 +145,8 @@ def tokens():
 def create_token():
     try:
         token, secret = personal_tokens.create_token(g.user.id, request.form.to_dict())
-    except DomainError as e:
-        return tokens_page(error=e.message), e.status
+    except REFUSALS as e:
+        return tokens_page(error=e.message), status_of(e)
     return tokens_page(new_token=secret, new_token_name=token.name), 201
 
 

@@ -69,23 +69,23 @@ DEMO_PASSWORD = "hearth-demo"
 @with_appcontext
 def seed_demo():
     """Two users, a workspace with a channel of messages and a board of cards, to try Hearth out."""
-    from hearth import workspace
+    from hearth.workspaces import boards, cards, channels, members, messages
 
     names = {"ada": "Ada Lovelace", "grace": "Grace Hopper"}
     if db.session.scalar(sa.select(User).where(User.username.in_(names))):
         raise click.ClickException("the demo users already exist; use a fresh database to seed again")
     ada, grace = (register_user(username, DEMO_PASSWORD, display_name).id for username, display_name in names.items())
 
-    team = workspace.create_workspace(ada, {"name": "Analytical Engines"})
-    workspace.add_member(ada, team.id, {"username": "grace"})
-    general = workspace.create_channel(ada, team.id, {"name": "general"})
+    team = members.create_workspace(ada, {"name": "Analytical Engines"})
+    members.add_member(ada, team.id, {"username": "grace"})
+    general = channels.create_channel(ada, team.id, {"name": "general"})
     for author, body in [
         (ada, "Welcome to Hearth! This channel is live: open it in two windows."),
         (grace, "Found a moth in relay #70. Taping it into the log book."),
         (ada, "Then the board needs a card for it."),
     ]:
-        workspace.post_message(author, general.id, {"body": body})
-    board = workspace.board_state(ada, workspace.create_board(ada, team.id, {"name": "Roadmap"}).id)
+        messages.post_message(author, general.id, {"body": body})
+    board = boards.state_of(boards.create_board(ada, team.id, {"name": "Roadmap"}))
     todo, doing, done = (column["id"] for column in board["columns"])
     for column, title in [
         (todo, "Debug relay #70"),
@@ -93,7 +93,7 @@ def seed_demo():
         (doing, "Compile the first compiler"),
         (done, "Design the difference engine"),
     ]:
-        workspace.create_card(ada, board["id"], {"column_id": column, "title": title})
+        cards.create_card(ada, board["id"], {"column_id": column, "title": title})
     click.echo(f"seeded: log in as ada or grace with the password {DEMO_PASSWORD!r}")
 
 

@@ -1,111 +1,31 @@
-"""Errors in the shape of docs/protocol.md: `{"error": code, "message": text}` for JSON clients, a page for people."""
+"""Refusals raised below the views: what a rule said no to, and the HTTP-level ones the account guards raise.
 
-import sqlalchemy as sa
-from flask import current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
-
-from hearth.extensions import db
-
-# The code a client branches on for each HTTP status Werkzeug raises by itself.
-STATUS_CODES = {
-    400: "invalid_input",
-    401: "token_missing",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    415: "invalid_input",
-    429: "rate_limited",
-}
+How either is answered (status, JSON or a page, a socket's error frame) is the edge's business:
+blueprints/errors.py for HTTP, hearth/realtime/frames.py for the socket.
+"""
 
 
 class DomainError(Exception):
-    """A rule refused the request; HTTP answers it with the status below, the socket with an error frame."""
-
-    STATUS = {"invalid_input": 400, "forbidden": 403, "not_found": 404, "conflict": 409}
+    """A rule refused: `code` is what a client branches on (`invalid_input`, `forbidden`, `not_found`, `conflict`),
+    `extra` the fields the answer carries besides the message (`fields`, `current`)."""
 
     def __init__(self, code, message, **extra):
         super().__init__(message)
         self.code = code
         self.message = message
         self.extra = extra
-        self.status = self.STATUS.get(code, 400)
-        self.headers = {}
-
-    def json_response(self):
-        return error_response(self.status, self.code, self.message, self.headers, **self.extra)
 
 
-class ApiError(DomainError):
-    """An HTTP-level refusal with its own status (401, 413, 429…), raised anywhere below a view."""
+class ApiError(Exception):
+    """An HTTP-level refusal with its own status (401, 413, 429…): a missing token, an ended session, a limit.
+
+    Not a DomainError: catching what a rule refused never catches a signed-out request.
+    """
 
     def __init__(self, status, code, message, headers=None, **extra):
-        super().__init__(code, message, **extra)
+        super().__init__(message)
         self.status = status
+        self.code = code
+        self.message = message
         self.headers = headers or {}
-
-
-def error_response(status, code, message, headers=None, **extra):
-    body = {"error": code, "message": message, **extra}
-    response = jsonify(body)
-    response.status_code = status
-    response.headers.update(headers or {})
-    return response
-
-
-def wants_json():
-    """JSON unless the client is a browser: a form post, or a request that prefers HTML."""
-    if request.path.startswith(("/api/", "/ws")) or request.path == "/api" or request.is_json:
-        return True
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return False
-    accept = request.accept_mimetypes
-    return accept["application/json"] >= accept["text/html"]
-
-
-def _render(status, code, message, headers=None, **extra):
-    if wants_json():
-        return error_response(status, code, message, headers, **extra)
-    page = render_template("error.html", status=status, code=code, message=message)
-    return page, status, headers or {}
-
-
-def handle_api_error(e):
-    return _render(e.status, e.code, e.message, e.headers, **e.extra)
-
-
-def handle_http_exception(e):
-    if e.code is None or e.code < 400:
-        return e  # redirects raised by routing pass through untouched
-    code = STATUS_CODES.get(e.code, "internal_error" if e.code >= 500 else "invalid_input")
-    messages = {
-        404: "No such resource.",
-        405: f"{request.method} is not allowed here.",
-        413: f"The request body is over {current_app.config['MAX_CONTENT_LENGTH'] // 1024} KiB.",
-    }
-    return _render(e.code, code, messages.get(e.code, e.description or e.name))
-
-
-def handle_database_unavailable(e):
-    """The database cannot be reached (down, restarting, failing over): a 503 to retry, not a bug to log in full."""
-    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, e.orig or e)
-    db.session.rollback()
-    return _render(
-        503,
-        "unavailable",
-        "The database cannot be reached just now; nothing was changed. Try again.",
-        {"Retry-After": "2"},
-    )
-
-
-def handle_unexpected(e):
-    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-    return _render(500, "internal_error", "Something went wrong on our side; it has been logged.")
-
-
-def init_app(app):
-    app.register_error_handler(DomainError, handle_api_error)
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
-    app.register_error_handler(Exception, handle_unexpected)
+        self.extra = extra

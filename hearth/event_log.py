@@ -51,13 +51,17 @@ def append_event(topic, seq, kind, data):
     return event
 
 
-def rewrite_earlier_events(topic, subject_id, rewrite):
-    """Replace what earlier events of one message or card say, keeping their seq and kind.
+def rewrite_earlier_events(topic, subject_id, rewrite, kinds=None):
+    """Replace what earlier events of one message, card, channel or board say, keeping their seq and kind.
 
     `rewrite(data)` gets each event's data as a dict and returns what the event carries from now on,
-    so that no replay hands out text its author has since changed or deleted.
+    so that no replay hands out text its author has since changed or deleted. `kinds` limits it to
+    events of those kinds: a workspace's topic holds events of channels and boards whose ids can be equal.
     """
-    for event in db.session.scalars(sa.select(Event).where(Event.topic == topic, Event.subject_id == subject_id)):
+    query = sa.select(Event).where(Event.topic == topic, Event.subject_id == subject_id)
+    if kinds is not None:
+        query = query.where(Event.kind.in_(kinds))
+    for event in db.session.scalars(query):
         event.data = dumps(rewrite(json.loads(event.data)))
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hearth.accounts.passwords import hash_password, password_needs_rehash, verify_password
 from hearth.extensions import db
+from hearth.workspaces import topics
 
 
 def utcnow():
@@ -169,7 +170,7 @@ class Workspace(db.Model):
 
     @property
     def topic(self):
-        return f"workspace:{self.id}"
+        return topics.workspace(self.id)
 
     def to_dict(self):
         return {"id": self.id, "name": self.name, "owner_id": self.owner_id}
@@ -201,7 +202,7 @@ class Channel(WorkspaceTopic, db.Model):
 
     @property
     def topic(self):
-        return f"chat:{self.id}"
+        return topics.chat(self.id)
 
     def to_dict(self):
         return {"id": self.id, "workspace_id": self.workspace_id, "name": self.name}
@@ -268,7 +269,7 @@ class Board(WorkspaceTopic, db.Model):
 
     @property
     def topic(self):
-        return f"board:{self.id}"
+        return topics.board(self.id)
 
     def to_dict(self):
         return {"id": self.id, "workspace_id": self.workspace_id, "name": self.name, "seq": self.seq}

@@ -8,6 +8,12 @@ ROOT = Path(__file__).resolve().parent.parent
 FIRST_PARTY = ("hearth", "blueprints", "app")
 # realtime's core runs without Flask: the hub, broker and registry are driven by the socket service
 FLASK_FREE = ("hearth.protocol", "hearth.realtime.hub", "hearth.realtime.broker", "hearth.realtime.registry")
+TOPIC_PREFIXES = ("chat:", "board:", "workspace:", "presence:")
+TOPICS_MODULE = "hearth.workspaces.topics"
+# Modules still spelling topics by hand until the realtime side builds and parses them with TOPICS_MODULE:
+# empty this when it does.
+NOT_YET_ON_TOPICS = {"hearth.realtime.frames", "hearth.realtime.presence", "hearth.realtime.service"}
+REQUEST_GLOBALS = {"request", "g", "session"}
 
 
 def module_name(path):
@@ -39,6 +45,7 @@ def imports_of(path):
 
 FILES = [ROOT / "app.py", *sorted((ROOT / "hearth").rglob("*.py")), *sorted((ROOT / "blueprints").glob("*.py"))]
 MODULES = {module_name(p) for p in FILES}
+PATHS = {module_name(p): p for p in FILES}
 GRAPH = {module_name(p): imports_of(p) for p in FILES}
 
 
@@ -53,15 +60,62 @@ def test_the_package_imports_no_view_and_not_the_app():
     assert upward == set()
 
 
+DOMAIN = (
+    "hearth.models",
+    "hearth.event_log",
+    "hearth.validation",
+    "hearth.errors",
+    *sorted(m for m in MODULES if m.startswith("hearth.workspaces")),
+)
+
+
 def test_the_domain_knows_nothing_of_sockets_or_requests():
-    domain = ("hearth.models", "hearth.workspace", "hearth.event_log", "hearth.validation", "hearth.errors")
+    assert {"hearth.workspaces.access", "hearth.workspaces.messages", TOPICS_MODULE} <= set(DOMAIN)
     leaks = {
         (module, target)
-        for module in domain
+        for module in DOMAIN
         for target in GRAPH[module][0]
-        if target.startswith(("hearth.realtime", "hearth.accounts.guards", "hearth.accounts.sessions"))
+        if target.startswith(("hearth.realtime", "hearth.accounts.guards", "hearth.accounts.sessions", "blueprints"))
     }
     assert leaks == set()
+
+
+def request_globals_of(path):
+    """Flask's per-request globals a file reaches for: `from flask import request`, or `flask.g`."""
+    used = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module == "flask":
+            used |= {a.name for a in node.names} & REQUEST_GLOBALS
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "flask":
+            used |= {node.attr} & REQUEST_GLOBALS
+    return used
+
+
+def test_the_domain_reads_no_request_globals():
+    """What the domain needs of a request it is handed as arguments, so a socket frame or the CLI can call it."""
+    assert {m: request_globals_of(PATHS[m]) for m in DOMAIN if request_globals_of(PATHS[m])} == {}
+
+
+def topic_literals_of(path):
+    """String constants and f-strings that begin like a topic: a topic spelled by hand."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+            text = node.values[0].value
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        else:
+            continue
+        if text.startswith(TOPIC_PREFIXES):
+            found.add(text)
+    return found
+
+
+def test_topics_are_spelled_only_by_the_topics_module():
+    spelled = {m: topic_literals_of(p) for m, p in PATHS.items() if m != TOPICS_MODULE}
+    assert {m: found for m, found in spelled.items() if found and m not in NOT_YET_ON_TOPICS} == {}
+    assert topic_literals_of(PATHS[TOPICS_MODULE]) == set()  # even there, through Topic's one __str__
+    assert {m for m in NOT_YET_ON_TOPICS if m.startswith("hearth.realtime")} == NOT_YET_ON_TOPICS
 
 
 def test_the_realtime_core_runs_without_flask():

@@ -9,13 +9,13 @@ import time
 
 import sqlalchemy as sa
 
-from hearth import workspace
 from hearth.errors import DomainError
 from hearth.extensions import db
 from hearth.models import Board, Channel, Workspace
 from hearth.protocol import POLICY, REPLAY_LIMIT
 from hearth.realtime.hub import SlidingBudget, TokenBucket, parse_topic
 from hearth.validation import MAX_ID, parse_json
+from hearth.workspaces import access, cards, messages
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ class ClientFrames:
             raise FrameError("invalid_message", f"At most {MAX_SUBSCRIPTIONS} subscriptions per socket.")
         uid, hub, conn = self.conn.user_id, self.service.hub, self.conn
         if kind == "presence":
-            workspace.workspace_for(uid, ident)
+            access.workspace_for(uid, ident)
             sub = hub.subscribe(conn, topic)
             if self.withdrawn(started, topic, ref):
                 return
@@ -127,7 +127,7 @@ class ClientFrames:
             for _, frame in sub.release():
                 conn.send(frame)
             return
-        row = {"chat": workspace.channel_for, "board": workspace.board_for, "workspace": workspace.workspace_for}[kind](
+        row = {"chat": access.channel_for, "board": access.board_for, "workspace": access.workspace_for}[kind](
             uid, ident
         )
         head = row.seq
@@ -173,7 +173,7 @@ class ClientFrames:
         if kind != "chat":
             raise FrameError("invalid_message", "Typing is only shown in chat topics.")
         if topic not in self.conn.subscriptions:
-            workspace.channel_for(self.conn.user_id, ident)  # a subscription was checked already; else check now
+            access.channel_for(self.conn.user_id, ident)  # a subscription was checked already; else check now
         if self.user is None:
             self.user = self.service.users_by_id([self.conn.user_id])[self.conn.user_id]
         self.service.typing(self.user, topic)
@@ -211,15 +211,15 @@ class ClientFrames:
         if op not in ("message.create", "message.update", "message.delete"):
             raise FrameError("invalid_message", "op must be message.create, message.update or message.delete.")
         if op == "message.create":
-            stored, _ = workspace.post_message(uid, channel_id, {k: v for k, v in data.items() if k != "op"})
+            stored, _ = messages.post_message(uid, channel_id, {k: v for k, v in data.items() if k != "op"})
             self.conn.send({"type": "ack", "ref": ref, "id": stored.id, "seq": stored.seq})
             return
         message_id = row_id(data, "message_id", "No such message in this channel.")
         if op == "message.delete":
-            seq = workspace.delete_message(uid, message_id, channel_id)
+            seq = messages.delete_message(uid, message_id, channel_id)
             self.conn.send({"type": "ack", "ref": ref, "id": message_id, "seq": seq})
             return
-        message, seq = workspace.edit_message(uid, message_id, {"body": data.get("body")}, channel_id)
+        message, seq = messages.edit_message(uid, message_id, {"body": data.get("body")}, channel_id)
         self.conn.send({"type": "ack", "ref": ref, "id": message.id, "seq": seq, "message": message.to_dict()})
 
     def publish_card_op(self, uid, board_id, data, ref):
@@ -238,15 +238,15 @@ class ClientFrames:
             raise FrameError("invalid_message", "op must be card.create, card.update, card.move or card.delete.")
         body = {f: data[f] for f in fields if f in data}
         if op == "card.create":
-            card, seq = workspace.create_card(uid, board_id, body)
+            card, seq = cards.create_card(uid, board_id, body)
             self.conn.send({"type": "ack", "ref": ref, "id": card.id, "seq": seq, "card": card.to_dict()})
             return
         card_id = row_id(data, "card_id", "No such card on this board.")
         if op == "card.delete":
-            seq = workspace.delete_card(uid, card_id, body, board_id)
+            seq = cards.delete_card(uid, card_id, body, board_id)
             self.conn.send({"type": "ack", "ref": ref, "id": card_id, "seq": seq})
             return
-        card, seq = workspace.update_card(uid, card_id, body, board_id)
+        card, seq = cards.update_card(uid, card_id, body, board_id)
         self.conn.send({"type": "ack", "ref": ref, "id": card.id, "seq": seq, "card": card.to_dict()})
 
     # helpers

@@ -204,7 +204,7 @@ def test_a_message_and_its_event_are_one_transaction(app, team, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("event log unavailable")
 
-    monkeypatch.setattr("hearth.workspace.append_event", broken)
+    monkeypatch.setattr("hearth.workspaces.messages.append_event", broken)
     response = post(team, "must not be half-stored")
     assert response.status_code == 500
     monkeypatch.undo()
@@ -462,3 +462,20 @@ def test_the_board_costs_the_same_queries_for_3_or_60_cards(app, team):
         counts[total] = (api, page)
     assert counts[3] == counts[60], counts
     assert counts[60][0] <= 5, counts
+
+
+def test_renaming_or_deleting_a_channel_or_board_rewrites_only_its_own_workspace_events(app, team):
+    """A channel and a board can share an id (one table each): each keeps what its own events say."""
+    channel, board = team.channel, team.board
+    assert channel["id"] == board["id"]  # the case this is about
+    assert team.alice.call("PATCH", f"/api/channels/{channel['id']}", {"name": "renamed"}).status_code == 200
+    assert team.alice.call("DELETE", f"/api/boards/{board['id']}").status_code == 204
+
+    def created(kind):
+        with app.app_context():
+            topic = f"workspace:{team.workspace['id']}"
+            event = db.session.query(Event).filter_by(topic=topic, kind=kind, subject_id=channel["id"]).one()
+            return json.loads(event.data)
+
+    assert created("channel.created")["name"] == "renamed"
+    assert created("board.created") == {"id": board["id"], "workspace_id": team.workspace["id"], "redacted": True}

@@ -13,10 +13,10 @@ from servers import ROOT, wait_until
 from support import Auth, workspace_of
 from wsclient import Person
 
-from hearth import workspace
 from hearth.extensions import db
 from hearth.models import AuthSession, Event, PersonalToken, User, utcnow
 from hearth.realtime.hub import Connection, event_frame
+from hearth.workspaces import boards, cards, channels, members, messages
 
 
 def seqs(topic):
@@ -35,16 +35,16 @@ def test_prune_keeps_the_newest_events_of_every_topic_and_nothing_else(make_app,
         user.set_password("long enough pw")
         db.session.add(user)
         db.session.commit()
-        team = workspace.create_workspace(user.id, {"name": "team"})
-        busy, quiet = (workspace.create_channel(user.id, team.id, {"name": n}) for n in ("busy", "quiet"))
+        team = members.create_workspace(user.id, {"name": "team"})
+        busy, quiet = (channels.create_channel(user.id, team.id, {"name": n}) for n in ("busy", "quiet"))
         for n in range(10):
-            workspace.post_message(user.id, busy.id, {"body": f"busy {n}"})
+            messages.post_message(user.id, busy.id, {"body": f"busy {n}"})
         for n in range(4):
-            workspace.post_message(user.id, quiet.id, {"body": f"quiet {n}"})
-        board = workspace.create_board(user.id, team.id, {"name": "plan"})
-        column = workspace.board_state(user.id, board.id)["columns"][0]["id"]
+            messages.post_message(user.id, quiet.id, {"body": f"quiet {n}"})
+        board = boards.create_board(user.id, team.id, {"name": "plan"})
+        column = boards.board_state(user.id, board.id)["columns"][0]["id"]
         for n in range(6):
-            workspace.create_card(user.id, board.id, {"column_id": column, "title": f"card {n}"})
+            cards.create_card(user.id, board.id, {"column_id": column, "title": f"card {n}"})
 
         prune(app)  # HEARTH_KEEP_EVENTS
         assert seqs(busy.topic) == [7, 8, 9, 10]
@@ -54,9 +54,9 @@ def test_prune_keeps_the_newest_events_of_every_topic_and_nothing_else(make_app,
         prune(app, "--keep-events", "2")
         assert seqs(busy.topic) == [9, 10] and seqs(quiet.topic) == [3, 4] and seqs(f"board:{board.id}") == [5, 6]
         # the messages themselves stay: only the replay log is shortened
-        assert len(workspace.history(user.id, busy.id, {"limit": 100})) == 10
+        assert len(messages.history(user.id, busy.id, {"limit": 100})) == 10
         # new events carry on from the head
-        message, _ = workspace.post_message(user.id, busy.id, {"body": "after"})
+        message, _ = messages.post_message(user.id, busy.id, {"body": "after"})
         assert message.seq == 11 and seqs(busy.topic) == [9, 10, 11]
 
 
@@ -164,10 +164,10 @@ def test_a_live_gap_reaching_before_the_kept_events_asks_the_client_to_reload(ma
         user.set_password("long enough pw")
         db.session.add(user)
         db.session.commit()
-        team = workspace.create_workspace(user.id, {"name": "team"})
-        channel = workspace.create_channel(user.id, team.id, {"name": "general"})
+        team = members.create_workspace(user.id, {"name": "team"})
+        channel = channels.create_channel(user.id, team.id, {"name": "general"})
         for n in range(10):
-            workspace.post_message(user.id, channel.id, {"body": f"m{n}"})
+            messages.post_message(user.id, channel.id, {"body": f"m{n}"})
         prune(app, "--keep-events", str(keep))
         topic = channel.topic
 

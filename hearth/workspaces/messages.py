@@ -1,0 +1,121 @@
+"""Chat messages: read a page at a time, posted (a retried send finds the first), edited and deleted by their author.
+
+An edit or a deletion also rewrites the earlier events of the message (same seq, same kind): they
+carry the current text, or for a deleted message only its ids and `"redacted": true`, so no replay
+hands out words their author took back.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from hearth.errors import DomainError
+from hearth.event_log import append_event, claim_seq, commit_and_announce, rewrite_earlier_events
+from hearth.extensions import db
+from hearth.models import Channel, Message, utcnow
+from hearth.protocol import HISTORY_DEFAULT, HISTORY_MAX
+from hearth.validation import parse, text
+from hearth.workspaces import topics
+from hearth.workspaces.access import channel_for, not_found, own_message
+
+MESSAGE_BODY = text(1, 4000)
+CLIENT_ID = text(1, 64)
+
+
+def history(user_id, channel_id, paging=None):
+    """A page of messages, oldest first: the newest ones, those before an id, or those after it.
+
+    `paging` holds `before`, `after` and `limit` (None: not given), or is a function that reads
+    them, so that membership (404) is checked before the query string (400).
+    """
+    channel_for(user_id, channel_id)
+    return page_of(channel_id, paging)
+
+
+def page_of(channel_id, paging=None):
+    """`history` of a channel the caller has checked the user may read.
+
+    Ids rise in commit order within a channel (the seq lock is taken before the
+    insert), so an `after` cursor never skips a message that commits later.
+    """
+    paging = paging() if callable(paging) else paging or {}
+    before, after, limit = paging.get("before"), paging.get("after"), paging.get("limit")
+    limit = HISTORY_DEFAULT if limit is None else limit
+    if before is not None and after is not None:
+        raise DomainError("invalid_input", "Give before or after, not both.", fields=["after", "before"])
+    if not 1 <= limit <= HISTORY_MAX:
+        raise DomainError("invalid_input", f"limit must be 1–{HISTORY_MAX}.", fields=["limit"])
+    query = (
+        sa.select(Message)
+        .where(Message.channel_id == channel_id, Message.deleted_at.is_(None))
+        .options(joinedload(Message.author))
+    )
+    if after is not None:
+        return db.session.scalars(query.where(Message.id > after).order_by(Message.id).limit(limit)).all()
+    if before is not None:
+        query = query.where(Message.id < before)
+    newest_first = db.session.scalars(query.order_by(Message.id.desc()).limit(limit)).all()
+    return newest_first[::-1]
+
+
+def post_message(user_id, channel_id, data, workspace_id=None):
+    """Store a message and its event; returns (message, created). A repeated client_id finds the first."""
+    channel = channel_for(user_id, channel_id, workspace_id)
+    fields = parse(data, required={"body": MESSAGE_BODY}, optional={"client_id": CLIENT_ID})
+    client_id = fields.get("client_id")
+    if client_id and (earlier := _sent_before(channel.id, user_id, client_id)):
+        if earlier.deleted:  # the retry of a send its author has since deleted: nothing to show
+            raise not_found("message")
+        return earlier, False
+    seq = claim_seq(Channel, channel.id)
+    message = Message(channel_id=channel.id, author_id=user_id, seq=seq, body=fields["body"], client_id=client_id)
+    db.session.add(message)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # the same client_id won a race: answer with that one
+        return _sent_before(channel.id, user_id, client_id), False
+    event = append_event(channel.topic, seq, "message.created", message.to_dict())
+    commit_and_announce(event)
+    return message, True
+
+
+def _locked_message(message):
+    """Take the channel's seq (and its lock), then re-read the message: a deletion may have won the race."""
+    seq = claim_seq(Channel, message.channel_id)
+    db.session.refresh(message)
+    if message.deleted:
+        db.session.rollback()
+        raise not_found("message")
+    return seq
+
+
+def edit_message(user_id, message_id, data, channel_id=None):
+    """Change a message's body; returns (message, seq of its message.updated event)."""
+    message = own_message(user_id, message_id, channel_id)
+    fields = parse(data, required={"body": MESSAGE_BODY})
+    seq = _locked_message(message)
+    message.body, message.edited_at = fields["body"], utcnow()
+    db.session.flush()
+    topic, current = topics.chat(message.channel_id), message.to_dict()
+    rewrite_earlier_events(topic, message.id, lambda earlier: current)
+    commit_and_announce(append_event(topic, seq, "message.updated", current))
+    return message, seq
+
+
+def delete_message(user_id, message_id, channel_id=None):
+    """Delete a message: its text goes from the row and from every earlier event. Returns its event's seq."""
+    message = own_message(user_id, message_id, channel_id)
+    seq = _locked_message(message)
+    message.body, message.deleted_at = "", utcnow()
+    topic, gone = topics.chat(message.channel_id), {"id": message.id, "channel_id": message.channel_id}
+    rewrite_earlier_events(topic, message.id, lambda earlier: {**gone, "redacted": True})
+    commit_and_announce(append_event(topic, seq, "message.deleted", gone))
+    return seq
+
+
+def _sent_before(channel_id, author_id, client_id):
+    return db.session.scalar(
+        sa.select(Message).where(
+            Message.channel_id == channel_id, Message.author_id == author_id, Message.client_id == client_id
+        )
+    )

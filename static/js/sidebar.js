@@ -188,6 +188,9 @@ export function workspaceChange(frame, { userId, currentChannel = 0, currentBoar
   if (frame.type === "unsubscribed") return frame.reason === "removed" ? { op: "removed" } : { op: "ignore" };
   if (frame.type !== "event") return { op: "ignore" };
   const data = frame.data;
+  // the earlier events of a channel or board deleted since are replayed without their name: its
+  // `.deleted` event follows, so there is nothing to show in between
+  if (data.redacted) return { op: "ignore" };
   switch (frame.event) {
     case "channel.created":
     case "channel.updated":

@@ -30,6 +30,13 @@ test("created and renamed channels and boards are placed; a new channel's unread
   assert.deepEqual(workspaceChange(event("board.created", board), viewer), { op: "place-board", board });
 });
 
+test("a deleted channel's or board's earlier events, replayed without their names, place nothing", () => {
+  const gone = { id: 5, workspace_id: 1, redacted: true };
+  assert.deepEqual(workspaceChange(event("channel.created", gone), viewer), { op: "ignore" });
+  assert.deepEqual(workspaceChange(event("channel.updated", gone), viewer), { op: "ignore" });
+  assert.deepEqual(workspaceChange(event("board.created", gone), viewer), { op: "ignore" });
+});
+
 test("a deleted channel or board goes; the one on screen says so", () => {
   assert.deepEqual(workspaceChange(event("channel.deleted", { id: 5 }), viewer), { op: "remove-channel", id: 5, withdrawn: null });
   assert.deepEqual(workspaceChange(event("channel.deleted", { id: 4 }), viewer), {

@@ -48,6 +48,7 @@ def upgrade():
 
 
 def downgrade():
+    """Loses every user and session: the tables go."""
     with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auth_sessions_user_id'))
 

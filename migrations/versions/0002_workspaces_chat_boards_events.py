@@ -122,6 +122,7 @@ def upgrade():
 
 
 def downgrade():
+    """Loses every workspace, channel, message, board, card and event: the tables go."""
     with op.batch_alter_table('cards', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cards_column_id'))
         batch_op.drop_index(batch_op.f('ix_cards_board_id'))

@@ -23,6 +23,7 @@ def upgrade():
 
 
 def downgrade():
+    """Loses when messages were edited and deleted; a deleted message's row stays, without its mark."""
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_column('deleted_at')
         batch_op.drop_column('edited_at')

@@ -73,6 +73,7 @@ def named_subject(row, current):
 
 
 def downgrade():
+    """Loses which message or card each event is about; the old text the upgrade took out of the log stays out."""
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_topic_subject_id')
         batch_op.drop_column('subject_id')

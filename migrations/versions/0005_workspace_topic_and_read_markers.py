@@ -33,6 +33,7 @@ def upgrade():
 
 
 def downgrade():
+    """Loses read markers and the workspace topic's head."""
     with op.batch_alter_table('read_markers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_read_markers_channel_id'))
 

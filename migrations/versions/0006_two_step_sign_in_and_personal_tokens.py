@@ -55,6 +55,7 @@ def upgrade():
 
 
 def downgrade():
+    """Loses two-step sign-in (secrets, recovery codes), personal access tokens, and which sessions were tokens: those rows stay as sessions."""
     with op.batch_alter_table('personal_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_personal_tokens_user_id'))
     op.drop_table('personal_tokens')

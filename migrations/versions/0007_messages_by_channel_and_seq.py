@@ -22,5 +22,6 @@ def upgrade():
 
 
 def downgrade():
+    """Loses only an index: every row stays."""
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_channel_id_seq')

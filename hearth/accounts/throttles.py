@@ -5,7 +5,7 @@ so a burst of guesses cannot all pass a limit that only some of them fit; a righ
 password gives its attempt back and a complete sign-in clears the username's
 count, so in effect failures count. Registers count every attempt. All use moving
 windows, so a lock lifts gradually. Writes to `/api` and adding members are limited per user: writes
-by a token bucket (a steady rate with bursts, as socket publishes are), adding
+by a token bucket that socket publishes count toward too, adding
 members by a moving window, since each attempt tells whether a username exists.
 """
 
@@ -18,7 +18,11 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from hearth.errors import ApiError
-from hearth.realtime.limits import make_attempt_windows, make_token_buckets
+from hearth.realtime.limits import SlidingBudgets, make_attempt_windows, make_token_buckets
+
+# Events replayed to one user's sockets in any window: a subscribe-from-0 loop would otherwise turn a few
+# bytes sent into megabytes read from the database and written out, and many sockets as many times over.
+REPLAY_BUDGET, REPLAY_WINDOW = 5000, 10
 
 
 class Throttle:
@@ -33,6 +37,7 @@ class Throttle:
         self.register_by_address = parse(cfg["REGISTER_LIMIT"])
         self.member_additions = parse(cfg["MEMBER_ADD_LIMIT"])
         self.writes = make_token_buckets(cfg["REDIS_URL"], cfg["API_WRITE_RATE"], cfg["API_WRITE_BURST"])
+        self.replays = SlidingBudgets(REPLAY_BUDGET, REPLAY_WINDOW)
 
     def count_login(self, username, address):
         """Count one guess (a password or a two-step code) for this username and address before it is checked,
@@ -73,9 +78,17 @@ class Throttle:
 
     def check_write(self, user_id):
         """One write to the API by this user, whichever worker or host serves it."""
-        wait = self.writes.take(f"writes:{user_id}")
+        wait = self.write_wait(user_id)
         if wait:
             raise too_many("Too many changes at once; slow down.", wait)
+
+    def write_wait(self, user_id):
+        """Count one write (over HTTP or a socket publish) of this user: 0, or the seconds to wait."""
+        return self.writes.take(f"writes:{user_id}")
+
+    def replay_allowed(self, user_id, events):
+        """Spend `events` of the user's replay budget, shared by all their sockets in this process."""
+        return self.replays.take(str(user_id), events)
 
     def check_member_addition(self, user_id):
         """Every attempt counts, found or not: the answer tells whether a username exists."""

@@ -33,7 +33,7 @@ def password_unless_recent(what, back):
             reauthenticate(g.user.id, request.form["reauth_password"], sid, field="reauth_password")
             return None
         except DomainError as e:
-            error = e.message
+            error = "That is not your password." if e.code == "invalid_credentials" else e.message
     carried = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "reauth_password")]
     page = render_template(
         "settings/reauthenticate.html",

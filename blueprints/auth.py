@@ -19,6 +19,7 @@ from hearth.accounts.guards import (
     origin_allowed,
     safe_next,
 )
+from hearth.accounts.recent_auth import reauthenticate, require_recent_authentication
 from hearth.accounts.sessions import (
     end_all_sessions,
     end_session,
@@ -33,7 +34,6 @@ from hearth.accounts.users import (
     change_password,
     check_login,
     check_login_code,
-    confirm_password,
     find_user,
     register_user,
 )
@@ -275,6 +275,15 @@ def password_change():
     return "", 204
 
 
+@bp.post("/reauthenticate")
+@auth_required
+def reauthenticate_session():
+    """The password again, for the changes that need it recent (hearth/accounts/recent_auth.py)."""
+    fields = parse(json_body(), required={"password": password_attempt})
+    reauthenticate(g.user.id, fields["password"], get_jwt()["sid"])
+    return "", 204
+
+
 @bp.get("/sessions")
 @auth_required
 def sessions():
@@ -285,6 +294,8 @@ def sessions():
 @bp.delete("/sessions/<int:session_id>", endpoint="end_session")
 @auth_required
 def revoke_session(session_id):
+    if session_id != get_jwt()["sid"]:  # ending one's own session is signing out; another's, a takeover's tool
+        require_recent_authentication(get_jwt()["sid"])
     if not end_session(g.user.id, session_id, reason="revoked"):
         raise ApiError(404, "not_found", "No such session.")
     return "", 204
@@ -299,6 +310,7 @@ def two_factor_setup():
 @bp.post("/2fa/enable")
 @auth_required
 def two_factor_enable():
+    require_recent_authentication(get_jwt()["sid"])
     fields = parse(json_body(), required={"code": text(1, 64)})
     return jsonify({"recovery_codes": two_factor.enable(g.user.id, fields["code"])})
 
@@ -307,7 +319,7 @@ def two_factor_enable():
 @auth_required
 def two_factor_disable():
     fields = parse(json_body(), required={"password": password_attempt})
-    confirm_password(g.user.id, fields["password"], g.auth_session.id)
+    reauthenticate(g.user.id, fields["password"], g.auth_session.id)
     two_factor.disable(g.user.id)
     return "", 204
 
@@ -321,6 +333,7 @@ def tokens():
 @bp.post("/tokens")
 @auth_required
 def create_token():
+    require_recent_authentication(get_jwt()["sid"])
     token, secret = personal_tokens.create_token(g.user.id, json_body)
     shown = {key: value for key, value in token.to_dict().items() if key != "last_used_at"}
     return jsonify({**shown, "token": secret}), 201

@@ -6,20 +6,46 @@ token, the recovery codes) are rendered into the answer to the post and never
 stored where a page could show them again.
 """
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request
 from flask_jwt_extended import get_jwt
 
 from blueprints.errors import REFUSALS, headers_of, status_of
 from hearth.accounts import personal_tokens, two_factor
 from hearth.accounts.devices import current_first, device_name
 from hearth.accounts.guards import page_login_required
+from hearth.accounts.recent_auth import authenticated_recently, reauthenticate
 from hearth.accounts.sessions import end_other_devices, end_session, live_sessions
 from hearth.accounts.users import change_password as set_new_password
-from hearth.accounts.users import confirm_password
 from hearth.errors import DomainError
 from hearth.validation import parse, password, password_attempt
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+def password_unless_recent(what, back):
+    """None when the session gave its password recently (or gives it now, in `reauth_password`); else the
+    page that asks for it, in place of the change, carrying the form's other fields to post it again."""
+    sid = get_jwt()["sid"]
+    if authenticated_recently(sid):
+        return None
+    error = None
+    if "reauth_password" in request.form:
+        try:
+            reauthenticate(g.user.id, request.form["reauth_password"], sid, field="reauth_password")
+            return None
+        except REFUSALS as e:
+            error = "That is not your password." if e.code == "invalid_credentials" else e.message
+    carried = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "reauth_password")]
+    page = render_template(
+        "settings/reauthenticate.html",
+        what=what,
+        back=back,
+        action=request.path,
+        carried=carried,
+        error=error,
+        minutes=max(1, current_app.config["REAUTH_WINDOW"] // 60),
+    )
+    return page, 401
 
 
 def refused(page, error, **context):
@@ -39,6 +65,9 @@ def sessions():
 @page_login_required
 def end_device_session(session_id):
     """The form twin of `DELETE /auth/sessions/<id>`, so signing out a device needs no JavaScript."""
+    another = session_id != get_jwt()["sid"]
+    if another and (ask := password_unless_recent("Signing out another device", "/settings/sessions")):
+        return ask
     if not end_session(g.user.id, session_id, reason="revoked"):
         abort(404)
     if session_id == get_jwt()["sid"]:
@@ -50,6 +79,8 @@ def end_device_session(session_id):
 @page_login_required
 def end_other_sessions():
     """Every other browser session; personal access tokens are kept (they are listed, and ended, on their own page)."""
+    if ask := password_unless_recent("Signing out every other device", "/settings/sessions"):
+        return ask
     ended = end_other_devices(g.user.id, get_jwt()["sid"], reason="revoked")
     flash(f"Signed out {len(ended)} other device{'s' if len(ended) != 1 else ''}.", "info")
     return redirect("/settings/sessions", 303)
@@ -110,6 +141,8 @@ def begin_two_factor():
 @bp.post("/security/enable")
 @page_login_required
 def enable_two_factor():
+    if ask := password_unless_recent("Turning on two-step sign-in", "/settings/security"):
+        return ask
     try:
         codes = two_factor.enable(g.user.id, request.form.get("code", ""))
     except REFUSALS as e:
@@ -122,7 +155,7 @@ def enable_two_factor():
 def disable_two_factor():
     try:
         fields = parse(request.form.to_dict(), required={"password": password_attempt})
-        confirm_password(g.user.id, fields["password"], g.auth_session.id)
+        reauthenticate(g.user.id, fields["password"], g.auth_session.id)
     except REFUSALS as e:
         return security_page(error=e.message), status_of(e), headers_of(e)
     two_factor.disable(g.user.id)
@@ -143,6 +176,8 @@ def tokens():
 @bp.post("/tokens")
 @page_login_required
 def create_token():
+    if ask := password_unless_recent("Creating an access token", "/settings/tokens"):
+        return ask
     try:
         token, secret = personal_tokens.create_token(g.user.id, request.form.to_dict())
     except REFUSALS as e:

@@ -31,6 +31,7 @@ class Config:
     LOGIN_ADDRESS_LIMIT = "30/5minutes"
     LOGIN_SUCCESS_LIMIT = "10/minute"  # correct logins per username: each costs a hash and starts a session
     PASSWORD_CHANGE_LIMIT = "10/5minutes"  # wrong current passwords per session
+    REAUTH_WINDOW = 600  # a session's password is recent this long: two-step, tokens, ending other sessions
     MAX_SESSIONS_PER_USER = 20  # live sessions; a new one ends those used longest ago
     API_WRITE_RATE = 10  # mutating /api requests per user and second, as socket publishes
     API_WRITE_BURST = 30
@@ -70,6 +71,7 @@ def load_config(app, overrides=None):
         "PRESENCE_GRACE",
         "SOCKET_RECHECK",
         "KEEP_EVENTS",
+        "REAUTH_WINDOW",
     ):
         cfg[key] = int(cfg[key])
     cfg["SESSION_CACHE_TTL"] = float(cfg["SESSION_CACHE_TTL"])

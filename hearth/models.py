@@ -99,6 +99,9 @@ class AuthSession(db.Model):
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # "browser": a login with cookies; "token": the session behind a personal access token, ended with it.
     kind: Mapped[str] = mapped_column(sa.String(16), default="browser", server_default="browser")
+    # when this session last gave the password (signing in, or again): changes that could keep the account
+    # from its owner need it recent (hearth/accounts/recent_auth.py)
+    authenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="sessions")
 

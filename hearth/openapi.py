@@ -189,15 +189,33 @@ OPERATIONS = {
     ("POST", "/auth/password"): op(
         "Change the password; ends every other session and token", None, 204, "PasswordChange", "access"
     ),
+    ("POST", "/auth/reauthenticate"): op(
+        "Give the password again: changes that answer `reauth_required` are allowed for a while",
+        None,
+        204,
+        "Password",
+        "access",
+    ),
     ("GET", "/auth/sessions"): op("The user's signed-in devices", array(ref("Session")), who="access"),
-    ("DELETE", "/auth/sessions/{session_id}"): op("End one session", None, 204, who="access"),
+    ("DELETE", "/auth/sessions/{session_id}"): op(
+        "End one session (another one needs a recent password: `reauth_required`)", None, 204, who="access"
+    ),
     ("POST", "/auth/2fa/setup"): op("A new TOTP secret to scan (not active yet)", ref("TwoFactorSetup"), who="access"),
     ("POST", "/auth/2fa/enable"): op(
-        "Turn two-step sign-in on with a current code", ref("RecoveryCodes"), body="Code", who="access"
+        "Turn two-step sign-in on with a current code (needs a recent password: `reauth_required`)",
+        ref("RecoveryCodes"),
+        body="Code",
+        who="access",
     ),
     ("POST", "/auth/2fa/disable"): op("Turn two-step sign-in off", None, 204, "Password", "access"),
     ("GET", "/auth/tokens"): op("The user's personal access tokens", array(ref("Token")), who="access"),
-    ("POST", "/auth/tokens"): op("Create a personal access token", ref("NewToken"), 201, "Name", "access"),
+    ("POST", "/auth/tokens"): op(
+        "Create a personal access token (needs a recent password: `reauth_required`)",
+        ref("NewToken"),
+        201,
+        "Name",
+        "access",
+    ),
     ("DELETE", "/auth/tokens/{token_id}"): op("Delete a token; its requests and sockets end", None, 204, who="access"),
     # /api
     ("GET", "/api/openapi.json"): op("This document", {"type": "object"}, who="public"),
@@ -303,7 +321,9 @@ def document(app=None):
             "description": (
                 'Errors are `{"error": code, "message": text}` (see the Error schema). Programs authenticate '
                 "`/api/*` and `/ws` with `Authorization: Bearer hearth_pat_…` and send no CSRF header; browsers use "
-                "the cookies and `X-CSRF-TOKEN`. `/auth` routes never take a personal access token."
+                "the cookies and `X-CSRF-TOKEN`. `/auth` routes never take a personal access token. "
+                "`401 reauth_required`: the change needs the password given recently; "
+                "`POST /auth/reauthenticate`, then retry."
             ),
         },
         "paths": dict(sorted(paths.items())),

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 
 from alembic import context
 from flask import current_app
@@ -85,11 +86,29 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, foreign_keys_off(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def foreign_keys_off(connection):
+    """SQLite rebuilds a table to change it (copy, drop, rename): with foreign keys on, dropping the old
+    `users` cascaded to every workspace, message and card. The pragma cannot change inside a transaction,
+    so it is set before the migration's begins, and set back before the connection returns to the pool."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 if context.is_offline_mode():

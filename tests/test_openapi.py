@@ -80,6 +80,7 @@ def every_route_once(team):
         ("POST", "/auth/2fa/setup", "/auth/2fa/setup", None),
         ("POST", "/auth/2fa/enable", "/auth/2fa/enable", {"code": "nope"}),  # 400
         ("POST", "/auth/2fa/disable", "/auth/2fa/disable", {"password": PASSWORD}),
+        ("POST", "/auth/reauthenticate", "/auth/reauthenticate", {"password": PASSWORD}),
         ("POST", "/auth/password", "/auth/password", {"current_password": PASSWORD, "new_password": PASSWORD}),
         ("POST", "/auth/refresh", "/auth/refresh", None),
         ("POST", "/auth/login", "/auth/login", {"username": "alice", "password": PASSWORD}),

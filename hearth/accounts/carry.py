@@ -13,15 +13,22 @@ from a post that passed the double-submit check against the expired token's own
 CSRF value and the Origin check, it names that session and path and works for
 nothing else, and it expires. It is carried out once: `/auth/resume` sends the
 307 only when it really rotated the refresh token, so a resubmitted resume page
-(whose token is then the previous one) lands on the page without posting again.
+(whose token is then the previous one) lands on the page without posting again,
+and each seal has an id that opening it spends (in Redis across workers), so a
+seal posted to the page again, by a back button or by anyone who copied it, does
+nothing. Passwords are never sealed: the resume page holds the seal in its HTML,
+signed but readable, and a password page asks for them again instead.
 """
 
+import secrets
 from hmac import compare_digest
 
 from flask import current_app, request
 from flask_jwt_extended import decode_token
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import ImmutableMultiDict
+
+from hearth.realtime.limits import make_attempt_windows
 
 SEAL_FIELD = "carried_form"
 MAX_AGE = 15 * 60  # seconds a sealed form waits for the sign-in to be renewed
@@ -44,21 +51,37 @@ def seal_expired_post():
     sent, expected = request.form.get("csrf_token"), claims.get("csrf")
     if not sent or not expected or not compare_digest(str(sent), str(expected)):
         return None
-    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
-    return _serializer().dumps({"sid": claims["sid"], "path": request.path, "fields": fields})
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token" and "password" not in k]
+    seal = {"id": secrets.token_urlsafe(16), "sid": claims["sid"], "path": request.path, "fields": fields}
+    return _serializer().dumps(seal)
+
+
+SPENT = ImmutableMultiDict()  # a seal already carried out: the post does nothing
 
 
 def open_seal(value, session_id, path):
-    """The carried fields, if `value` is a live seal of this session for this path; else None."""
+    """The carried fields, if `value` is a live seal of this session for this path, spending it; SPENT when
+    it was carried out before; else None."""
     if not value:
         return None
     try:
         sealed = _serializer().loads(value, max_age=MAX_AGE)
     except BadSignature:
         return None
-    if sealed.get("sid") != session_id or sealed.get("path") != path:
+    if sealed.get("sid") != session_id or sealed.get("path") != path or "id" not in sealed:
         return None
+    wait, _ = _spent_seals().take(sealed["id"])
+    if wait:
+        return SPENT
     return ImmutableMultiDict([tuple(pair) for pair in sealed["fields"]])
+
+
+def _spent_seals():
+    """One use per seal id, for as long as a seal lives."""
+    extensions = current_app.extensions
+    if "hearth.spent_seals" not in extensions:
+        extensions["hearth.spent_seals"] = make_attempt_windows(current_app.config["REDIS_URL"], 1, MAX_AGE)
+    return extensions["hearth.spent_seals"]
 
 
 def sealed_path(value, session_id):

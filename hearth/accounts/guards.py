@@ -20,7 +20,7 @@ from flask_jwt_extended import decode_token, get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationError
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
 
-from hearth.accounts.carry import SEAL_FIELD, open_seal, seal_expired_post
+from hearth.accounts.carry import SEAL_FIELD, SPENT, open_seal, seal_expired_post
 from hearth.accounts.personal_tokens import authenticate_bearer
 from hearth.accounts.sessions import REJECTION_MESSAGES, live_session
 from hearth.accounts.throttles import throttle
@@ -164,10 +164,12 @@ def page_login_required(view):
                 return render_template("auth/resume.html", csrf=csrf, next=current_path(), seal=seal)
             return redirect("/auth/resume?next=" + quote(current_path(), safe="/"), 303)
         if request.method in MUTATING_METHODS:
-            carried = is_form_post() and open_seal(request.form.get(SEAL_FIELD), claims["sid"], request.path)
-            if carried:
-                request.form = carried  # the form as first posted
-            check_write(claims, sealed=bool(carried))
+            carried = open_seal(request.form.get(SEAL_FIELD), claims["sid"], request.path) if is_form_post() else None
+            if carried is SPENT:
+                return redirect(request.path, 303)  # carried out before: back to the page, nothing done again
+            if carried is not None:
+                request.form = carried  # the form as first posted (less any password: the page asks again)
+            check_write(claims, sealed=carried is not None)
         return view(*args, **kwargs)
 
     return wrapped

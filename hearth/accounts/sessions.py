@@ -135,6 +135,7 @@ def start_session(user, user_agent):
         user=user,
         created_at=now,
         last_seen_at=now,
+        authenticated_at=now,
         user_agent=(user_agent or "")[:255],
         expires_at=expires_at,
         refresh_jti=new_jti(),

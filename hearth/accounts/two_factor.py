@@ -59,10 +59,23 @@ def pending_setup(user_id):
 def enable(user_id, code):
     """Turn two-step sign-in on with the pending secret; returns the new recovery codes, shown only now."""
     user = db.session.get(User, user_id)
-    step = _matching_step(user.totp_pending_secret, code) if user.totp_pending_secret else None
+    if user.totp_secret is not None:
+        raise DomainError("conflict", "Two-step sign-in is already on: turn it off (with your password) first.")
+    pending = user.totp_pending_secret
+    step = _matching_step(pending, code) if pending else None
     if step is None:
         raise DomainError("invalid_input", "That code does not match: check the phone's clock and try the next one.")
-    user.totp_secret, user.totp_pending_secret, user.totp_last_step = user.totp_pending_secret, None, step
+    # one step, and only while it is off: two set-ups racing cannot replace a secret already on
+    turned_on = db.session.execute(
+        sa.update(User)
+        .where(User.id == user_id, User.totp_secret.is_(None), User.totp_pending_secret == pending)
+        .values(totp_secret=pending, totp_pending_secret=None, totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not turned_on:
+        db.session.rollback()
+        raise DomainError("conflict", "Two-step sign-in is already on: turn it off (with your password) first.")
+    db.session.expire(user)
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODES)]
     db.session.add_all(RecoveryCode(user_id=user_id, code_hash=_digest(code)) for code in codes)

@@ -2,9 +2,9 @@
 
 The blueprints and the CLI call these; none of them builds a user or an ORM clause by hand.
 
-Every wrong password or code counts toward the login limits, and only a complete
-sign-in clears the username's count: a right password followed by wrong codes
-locks the account like wrong passwords do.
+Every password or code counts toward the login limits before it is checked, and
+only a complete sign-in clears the username's count: a right password followed by
+wrong codes locks the account like wrong passwords do.
 """
 
 import sqlalchemy as sa
@@ -42,46 +42,60 @@ def check_login(username, password, client_address, totp=None):
     two-step sign-in on, a right password without `totp` is 401 totp_required (not a failure).
     """
     name = username.lower()
-    throttle().check_login(name, client_address)
+    attempt = throttle().count_login(name, client_address)
     user = find_user(name)
+    release_connection()
     if user is None:
         burn_verification_time(password)
     if user is None or not user.check_password(password):
-        throttle().login_failed(name, client_address)
         raise ApiError(401, "invalid_credentials", "Wrong username or password.")
-    db.session.commit()  # keeps a rehashed password
+    keep_rehashed_password(user)
     if user.two_factor:
         if totp is None:
+            attempt.give_back()  # a right password is no guess; the code counts when it comes
             raise ApiError(401, "totp_required", "Two-step sign-in is on: send the code from the app as `totp`.")
-        _check_code(user, totp, client_address)
-    throttle().login_succeeded(name)
+        _check_code(user, totp)
+    throttle().login_succeeded(name, attempt)
     return user
 
 
 def check_login_code(user, totp, client_address):
     """The login form's second step, for a user whose password was right a moment ago."""
-    throttle().check_login(user.username, client_address)
-    _check_code(user, totp, client_address)
-    throttle().login_succeeded(user.username)
+    attempt = throttle().count_login(user.username, client_address)
+    _check_code(user, totp)
+    throttle().login_succeeded(user.username, attempt)
     return user
 
 
-def _check_code(user, totp, client_address):
+def _check_code(user, totp):
     if not two_factor.accept_code(user, totp):
-        throttle().login_failed(user.username, client_address)
         raise ApiError(401, "invalid_credentials", "Wrong or already used code.", fields=["totp"])
+
+
+def release_connection():
+    """Give the pooled connection back before hashing: a hash may wait its turn for a slot, and logins
+    waiting with connections in hand once kept every other request from the database. The user read
+    before stays readable (its columns are loaded) and is added back to keep a rehashed password."""
+    db.session.close()
+
+
+def keep_rehashed_password(user):
+    if sa.inspect(user).detached:
+        db.session.add(user)
+    db.session.commit()
 
 
 def confirm_password(user_id, attempt, session_id, field="password"):
     """The user's row when `attempt` is their password (asked again before a change to the account).
 
-    Limited by wrong attempts of this session, never by the login limits of the username.
+    Limited by wrong attempts of this session, never by the login limits of the username; each
+    attempt counts before it is checked, and a right one is given back.
     """
+    counted = throttle().count_password_confirmation(session_id)
     user = db.session.get(User, user_id)
-    throttle().check_password_change(session_id)
     if not user.check_password(attempt):
-        throttle().password_change_failed(session_id)
         raise ApiError(401, "invalid_credentials", f"The {field.replace('_', ' ')} is wrong.", fields=[field])
+    counted.give_back()
     db.session.commit()  # keeps a rehashed password
     return user
 

@@ -9,11 +9,13 @@ import time
 
 import sqlalchemy as sa
 
+from hearth.accounts.throttles import throttle
 from hearth.errors import DomainError
 from hearth.extensions import db
 from hearth.models import Board, Channel, Workspace
 from hearth.protocol import POLICY, REPLAY_LIMIT
-from hearth.realtime.hub import SlidingBudget, TokenBucket, parse_topic
+from hearth.realtime.hub import parse_topic
+from hearth.realtime.limits import TokenBucket
 from hearth.validation import MAX_ID, parse_json
 from hearth.workspaces import access, cards, messages
 
@@ -21,10 +23,7 @@ log = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS = 200
 FRAME_RATE, FRAME_BURST = 30, 60  # every client frame
-PUBLISH_RATE, PUBLISH_BURST = 10, 30  # publishes
-# events replayed to one socket in any window: a subscribe-from-0 loop would otherwise turn a few bytes
-# sent into megabytes read from the database and written out
-REPLAY_BUDGET, REPLAY_WINDOW = 5000, 10
+PUBLISH_RATE, PUBLISH_BURST = 10, 30  # publishes of one socket; each also counts toward its user's write limit
 ABUSE_LIMIT = 50  # refused frames in a row before the socket is closed with 1008
 ERROR_CODES = {"invalid_input": "invalid_message"}
 
@@ -37,7 +36,6 @@ class ClientFrames:
         self.conn = conn
         self.frame_budget = TokenBucket(FRAME_RATE, FRAME_BURST)
         self.publish_budget = TokenBucket(PUBLISH_RATE, PUBLISH_BURST)
-        self.replay_budget = SlidingBudget(REPLAY_BUDGET, REPLAY_WINDOW)
         self.refused_in_a_row = 0
         self.user = None  # the user as frames show them, read once when first needed
 
@@ -134,7 +132,7 @@ class ClientFrames:
         if since is not None and (since > head or head - since > REPLAY_LIMIT):
             self.resync(topic, ref)
             return
-        if since is not None and not self.replay_budget.take(head - since):
+        if since is not None and not throttle().replay_allowed(uid, head - since):
             raise FrameError("rate_limited", "Too many events replayed; subscribe again in a few seconds.")
         sub = hub.subscribe(conn, topic)
         if self.withdrawn(started, topic, ref):
@@ -198,9 +196,9 @@ class ClientFrames:
         data = message.get("data")
         if not isinstance(data, dict):
             raise FrameError("invalid_message", "data must be an object.")
-        if not self.publish_budget.take():
-            raise FrameError("rate_limited", "Too many messages; slow down.")
         uid = self.conn.user_id
+        if not self.publish_budget.take() or throttle().write_wait(uid):
+            raise FrameError("rate_limited", "Too many messages; slow down.")
         if kind == "chat":
             self.publish_message_op(uid, ident, data, ref)
             return

@@ -11,7 +11,6 @@ subscription replays, live events wait in a buffer, so replay and live meet
 with no gap and no duplicate.
 """
 
-import collections
 import logging
 import queue
 import socket
@@ -67,43 +66,6 @@ def parse_topic(topic):
     if str(int(ident)) != ident:
         raise ValueError("not_found")
     return kind, int(ident)
-
-
-class TokenBucket:
-    """`rate` per second with bursts up to `burst`."""
-
-    def __init__(self, rate, burst, clock=time.monotonic):
-        self.rate, self.burst, self.clock = rate, burst, clock
-        self.tokens, self.at = float(burst), clock()
-
-    def take(self):
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
-class SlidingBudget:
-    """At most `limit` units spent in any `window` seconds (a log of what was spent, dropped as it ages)."""
-
-    def __init__(self, limit, window, clock=time.monotonic):
-        self.limit, self.window, self.clock = limit, window, clock
-        self.spent = collections.deque()  # (when, units)
-        self.total = 0
-
-    def take(self, units):
-        """Spend `units` if they fit; False (and nothing spent) when they do not."""
-        now = self.clock()
-        while self.spent and self.spent[0][0] <= now - self.window:
-            self.total -= self.spent.popleft()[1]
-        if self.total + units > self.limit:
-            return False
-        self.spent.append((now, units))
-        self.total += units
-        return True
 
 
 class InlineReader:

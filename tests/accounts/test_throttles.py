@@ -2,7 +2,7 @@
 
 import pytest
 
-from hearth.accounts.throttles import MemoryTokenBuckets, RedisTokenBuckets
+from hearth.realtime.limits import MemoryTokenBuckets, RedisTokenBuckets
 
 
 class Clock:

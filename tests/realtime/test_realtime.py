@@ -10,7 +10,8 @@ from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection
 
 from hearth.realtime.broker import LocalBroker
-from hearth.realtime.hub import Connection, Hub, SlidingBudget, TokenBucket, event_frame, parse_topic, text_frame
+from hearth.realtime.hub import Connection, Hub, event_frame, parse_topic, text_frame
+from hearth.realtime.limits import SlidingBudget, TokenBucket
 from hearth.realtime.presence import Presence
 from hearth.realtime.registry import MemoryRegistry
 

@@ -148,6 +148,7 @@ def mutating_routes(team):
         ("auth.two_factor_setup", "POST", "/auth/2fa/setup", None, "access", False),
         ("auth.two_factor_enable", "POST", "/auth/2fa/enable", {"code": "123456"}, "access", False),
         ("auth.two_factor_disable", "POST", "/auth/2fa/disable", {"password": PASSWORD}, "access", False),
+        ("auth.reauthenticate_session", "POST", "/auth/reauthenticate", {"password": PASSWORD}, "access", False),
         ("settings.begin_two_factor", "POST", "/settings/security/setup", {}, "access", True),
         ("settings.enable_two_factor", "POST", "/settings/security/enable", {"code": "123456"}, "access", True),
         ("settings.disable_two_factor", "POST", "/settings/security/disable", {"password": PASSWORD}, "access", True),

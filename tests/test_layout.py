@@ -6,8 +6,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_PARTY = ("hearth", "blueprints", "app")
-# realtime's core runs without Flask: the hub, broker and registry are driven by the socket service
-FLASK_FREE = ("hearth.protocol", "hearth.realtime.hub", "hearth.realtime.broker", "hearth.realtime.registry")
+# realtime's core runs without Flask: the socket, hub, wire formats, broker and registry, driven by the service
+FLASK_FREE = (
+    "hearth.protocol",
+    "hearth.realtime.connection",
+    "hearth.realtime.hub",
+    "hearth.realtime.wire",
+    "hearth.realtime.broker",
+    "hearth.realtime.registry",
+)
 
 
 def module_name(path):

@@ -14,8 +14,9 @@ from hearth.errors import DomainError
 from hearth.extensions import db
 from hearth.models import Board, Channel, Workspace
 from hearth.protocol import POLICY, REPLAY_LIMIT
-from hearth.realtime.hub import SlidingBudget, TokenBucket, parse_topic
+from hearth.realtime.hub import SlidingBudget, TokenBucket
 from hearth.validation import MAX_ID, parse_json
+from hearth.workspaces.topics import Topic
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +150,9 @@ class ClientFrames:
             if since < head and (not replayed or replayed[0][0] != since + 1):
                 self.resync(topic, ref)  # `flask prune` removed the events just after `since`: the log has a hole
                 return
-        conn.replay(sub, replayed)
+        hub.replay(conn, sub, replayed)
         conn.send({"type": "subscribed", "topic": topic, "ref": ref, "seq": sub.last_seq})
-        conn.go_live(sub)
+        hub.go_live(conn, sub)
 
     def resync(self, topic, ref):
         """The log cannot bring this client up to date: it reloads over HTTP and subscribes from the new head."""
@@ -256,7 +257,7 @@ class ClientFrames:
         if not isinstance(topic, str):
             raise FrameError("invalid_message", "topic must be a string.")
         try:
-            kind, ident = parse_topic(topic)
+            kind, ident = Topic.parse(topic)
         except ValueError as e:
             code = str(e)
             raise FrameError(

@@ -8,7 +8,7 @@ timer, or any process's sweep if this one died) announces the leave once.
 
 import threading
 
-from hearth.realtime.hub import dumps
+from hearth.protocol import dumps
 
 MEMBER_TTL = 60  # seconds a member lives without a heartbeat: a crashed worker's users leave within this
 

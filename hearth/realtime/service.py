@@ -22,11 +22,13 @@ from hearth.event_log import access_withdrawn, events_committed, events_since, r
 from hearth.extensions import db
 from hearth.models import AuthSession, User, utcnow
 from hearth.observability import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
-from hearth.protocol import GOING_AWAY, POLICY, REVALIDATE, REVOKED, TYPING_EVERY
+from hearth.protocol import GOING_AWAY, POLICY, REVALIDATE, REVOKED, TYPING_EVERY, dumps
+from hearth.realtime.connection import Connection
 from hearth.realtime.frames import ClientFrames
-from hearth.realtime.hub import Connection, Hub, dumps, event_frame, text_frame
+from hearth.realtime.hub import Hub
 from hearth.realtime.presence import Presence
 from hearth.realtime.registry import make_registry
+from hearth.realtime.wire import event_frame, text_frame
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class SocketService:
     def __init__(self, app):
         self.app = app
         cfg = app.config
-        self.hub = Hub()
+        self.hub = Hub(on_gap=self.fill_gap)
         self.broker = app.extensions["hearth.broker"]
         self.broker.when_reconnected(self.catch_up_everyone)
         self.registry = make_registry(cfg["REDIS_URL"])
@@ -217,10 +219,10 @@ class SocketService:
                     self.hub.unsubscribe(conn, sub.topic)
                     conn.send({"type": "resync_required", "topic": sub.topic, "ref": None})
                     return
-                conn.replay(sub, replayed)
+                self.hub.replay(conn, sub, replayed)
             except Exception:
                 log.exception("catching up %s failed", sub.topic)
-            conn.go_live(sub)
+            self.hub.go_live(conn, sub)
 
         threading.Thread(target=catch_up, daemon=True).start()
 
@@ -243,7 +245,6 @@ class SocketService:
         """The receive-and-dispatch loop of one socket, until it closes; its session was found live at `checked_at`."""
         self.start()
         conn = Connection(ws, user_id, session_id, key, OUTBOX_FRAMES)
-        conn.on_gap = self.fill_gap
         self.hub.add(conn)
         if self.ended_since(checked_at, session_id):
             conn.close_soon(REVOKED, "session ended")

@@ -9,6 +9,7 @@ timer, or any process's sweep if this one died) announces the leave once.
 import threading
 
 from hearth.protocol import dumps
+from hearth.realtime import wire
 
 MEMBER_TTL = 60  # seconds a member lives without a heartbeat: a crashed worker's users leave within this
 
@@ -33,7 +34,7 @@ class Presence:
         self.users_by_id = users_by_id  # ids -> {id: user dict}, from the database
         self.grace = grace
         self.local = {}  # workspace id -> members held by this process
-        broker.subscribe("presence", self._on_diff)
+        wire.subscribe(broker, wire.PresenceDiff, self._on_diff)
 
     def join(self, conn, workspace_id):
         """Count the socket in, announce the user if it is their first, and return the current state."""
@@ -118,8 +119,7 @@ class Presence:
                 "leaves": [users[uid] for uid in leaves if uid in users],
             }
         )
-        self.broker.publish("presence", f"{topic}\n{skip}\n{frame}")
+        wire.publish(self.broker, wire.PresenceDiff(topic, skip, frame))
 
-    def _on_diff(self, message):
-        topic, skip, frame = message.split("\n", 2)
-        self.hub.broadcast(topic, frame, skip=skip)
+    def _on_diff(self, diff):
+        self.hub.broadcast(diff.topic, diff.frame, skip=diff.skip)

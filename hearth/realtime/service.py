@@ -4,7 +4,6 @@ One SocketService per app (per worker process). Events reach it after their
 commit through the broker; what each client frame does is `frames.ClientFrames`.
 """
 
-import json
 import logging
 import os
 import random
@@ -17,12 +16,12 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 
-from hearth.accounts.sessions import ENDED_CHANNEL
 from hearth.event_log import access_withdrawn, events_committed, events_since, read_moved
 from hearth.extensions import db
 from hearth.models import AuthSession, User, utcnow
 from hearth.observability import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
 from hearth.protocol import GOING_AWAY, POLICY, REVALIDATE, REVOKED, TYPING_EVERY, dumps
+from hearth.realtime import wire
 from hearth.realtime.connection import Connection
 from hearth.realtime.frames import ClientFrames
 from hearth.realtime.hub import Hub
@@ -74,12 +73,12 @@ class SocketService:
         self.presence = Presence(self.registry, self.broker, self.hub, self.users_by_id, cfg["PRESENCE_GRACE"])
         self.max_sockets = cfg["MAX_SOCKETS_PER_USER"]
         self.recheck_every = max(1, cfg["SOCKET_RECHECK"])
-        self.broker.subscribe("events", self._deliver_event)
-        self.broker.subscribe(ENDED_CHANNEL, self._close_ended_sessions)
+        wire.subscribe(self.broker, wire.Event, self._deliver_event)
+        wire.subscribe(self.broker, wire.EndedSessions, self._close_ended_sessions)
         events_committed.connect(self._publish_events, sender=app, weak=False)
-        self.broker.subscribe("withdrawals", self._withdraw)
-        self.broker.subscribe("users", self._send_to_user)
-        self.broker.subscribe("typing", self._relay_typing)
+        wire.subscribe(self.broker, wire.Withdrawal, self._withdraw)
+        wire.subscribe(self.broker, wire.ToUser, self._send_to_user)
+        wire.subscribe(self.broker, wire.Typing, self._relay_typing)
         access_withdrawn.connect(self._publish_withdrawal, sender=app, weak=False)
         read_moved.connect(self._publish_read, sender=app, weak=False)
         self.withdrawals = RecentLog()  # (topics, user id or None, reason)
@@ -113,17 +112,15 @@ class SocketService:
         now = time.time()
         for e in events:
             frame = event_frame(e.topic, e.seq, e.kind, e.data)
-            self.broker.publish("events", f"{e.topic}\n{e.seq}\n{now:.6f}\n{frame}")
+            wire.publish(self.broker, wire.Event(e.topic, e.seq, now, frame))
 
-    def _deliver_event(self, message):
-        topic, seq, committed_at, payload = message.split("\n", 3)
-        DELIVERY_LAG.observe(max(0.0, time.time() - float(committed_at)))
-        EVENTS_FANNED_OUT.inc(self.hub.deliver_event(topic, int(seq), payload))
+    def _deliver_event(self, event):
+        DELIVERY_LAG.observe(max(0.0, time.time() - event.committed_at))
+        EVENTS_FANNED_OUT.inc(self.hub.deliver_event(event.topic, event.seq, event.frame))
 
-    def _close_ended_sessions(self, message):
-        ended = json.loads(message)
-        self.endings.add(frozenset(ended))
-        self.hub.close_sessions(ended, REVOKED, "session ended")
+    def _close_ended_sessions(self, ended):
+        self.endings.add(frozenset(ended.ids))
+        self.hub.close_sessions(ended.ids, REVOKED, "session ended")
 
     # withdrawn topics: a removed member, a deleted channel or board
 
@@ -131,13 +128,12 @@ class SocketService:
         """Tell every worker; a removed member leaves presence now, not after the reconnect grace."""
         presence_of = [int(t.split(":", 1)[1]) for t in topics if t.startswith("presence:") and user_id is not None]
         left = [workspace_id for workspace_id in presence_of if self.presence.expel(user_id, workspace_id)]
-        self.broker.publish("withdrawals", dumps({"topics": topics, "user_id": user_id, "reason": reason}))
+        wire.publish(self.broker, wire.Withdrawal(topics, user_id, reason))
         for workspace_id in left:  # after the withdrawal, so the removed person's sockets hear nothing of it
             self.presence.announce_leave(workspace_id, user_id)
 
-    def _withdraw(self, message):
-        withdrawal = json.loads(message)
-        topics, user_id, reason = withdrawal["topics"], withdrawal["user_id"], withdrawal["reason"]
+    def _withdraw(self, withdrawal):
+        topics, user_id, reason = withdrawal
         self.withdrawals.add((frozenset(topics), user_id, reason))
         for conn, topic in self.hub.withdraw(topics, user_id, reason):
             if topic.startswith("presence:"):
@@ -153,21 +149,19 @@ class SocketService:
     # frames for one user, and typing
 
     def _publish_read(self, sender, user_id, topic, seq):
-        self.broker.publish("users", f"{user_id}\n{dumps({'type': 'read', 'topic': topic, 'seq': seq})}")
+        wire.publish(self.broker, wire.ToUser(user_id, dumps({"type": "read", "topic": topic, "seq": seq})))
 
     def _send_to_user(self, message):
-        user_id, payload = message.split("\n", 1)
-        self.hub.send_to_user(int(user_id), payload)
+        self.hub.send_to_user(message.user_id, message.frame)
 
     def typing(self, user, topic):
         """Relay that `user` is typing to the topic's other subscribers, at most once per TYPING_EVERY seconds."""
         if self.registry.claim(f"typing:{user['id']}:{topic}", uuid.uuid4().hex, TYPING_EVERY, 1):
             frame = dumps({"type": "typing", "topic": topic, "user": user})
-            self.broker.publish("typing", f"{topic}\n{user['id']}\n{frame}")
+            wire.publish(self.broker, wire.Typing(topic, user["id"], frame))
 
-    def _relay_typing(self, message):
-        topic, user_id, frame = message.split("\n", 2)
-        self.hub.broadcast(topic, frame, skip_user=int(user_id))
+    def _relay_typing(self, typing):
+        self.hub.broadcast(typing.topic, typing.frame, skip_user=typing.user_id)
 
     def go_away(self):
         """The worker is stopping (SIGTERM, a deploy): refuse new sockets, and close each open one with 1001.

@@ -14,7 +14,10 @@ FLASK_FREE = (
     "hearth.realtime.wire",
     "hearth.realtime.broker",
     "hearth.realtime.registry",
+    "hearth.realtime.announce",
 )
+# what the after-commit gateway may itself import: the domain reaches nothing of the sockets through it
+ANNOUNCE_GATEWAY = {"hearth.realtime.announce", "hearth.realtime.wire"}
 
 
 def module_name(path):
@@ -67,8 +70,16 @@ def test_the_domain_knows_nothing_of_sockets_or_requests():
         for module in domain
         for target in GRAPH[module][0]
         if target.startswith(("hearth.realtime", "hearth.accounts.guards", "hearth.accounts.sessions"))
+        # the one exception: the domain announces what it committed through the after-commit gateway,
+        # which knows no socket, no service and no Flask (it only hands announcements to the broker)
+        and target != "hearth.realtime.announce"
     }
     assert leaks == set()
+
+
+def test_the_announce_gateway_reaches_no_socket_code():
+    ours = GRAPH["hearth.realtime.announce"][0] | GRAPH["hearth.realtime.wire"][0]
+    assert {m for m in ours if m.startswith("hearth.realtime")} <= ANNOUNCE_GATEWAY
 
 
 def test_the_realtime_core_runs_without_flask():

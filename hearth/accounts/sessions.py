@@ -4,7 +4,7 @@ A session row is the single source of truth: every token carries its `sid`, and 
 token is only good while its session lives. `live_session` checks that with one
 indexed lookup, remembered for a moment (HEARTH_SESSION_CACHE_TTL, 2 s) in a
 cache that ending a session empties at once — here directly, in every other
-process through the broker's "sessions" channel, which also tells the socket
+process through its announcement (announce.py), which also tells the socket
 service to close the sessions' sockets — so the hot path rarely touches the database.
 """
 
@@ -28,7 +28,7 @@ from hearth.errors import ApiError
 from hearth.extensions import db, delete_in_batches, jwt
 from hearth.models import AuthSession, User, UTCDateTime, utcnow
 from hearth.observability import REFRESHES
-from hearth.realtime import wire
+from hearth.realtime import announce, wire
 
 REJECTION_MESSAGES = {
     "token_revoked": "This session has been signed out. Please log in again.",
@@ -272,7 +272,7 @@ def _end_sessions(*conditions, reason):
     db.session.commit()
     if ids:
         session_cache().forget(ids)
-        wire.publish(current_app.extensions["hearth.broker"], wire.EndedSessions(ids))
+        announce.of(current_app).sessions_ended(ids)
     return ids
 
 

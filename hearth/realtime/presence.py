@@ -78,8 +78,20 @@ class Presence:
                 del self.local[workspace_id]
         self.registry.release(presence_key(workspace_id), member_of(conn))
 
-    def announce_leave(self, workspace_id, user_id):
-        self._announce(workspace_id, leaves=[user_id])
+    def expel_withdrawn(self, topics, user_id):
+        """Before a withdrawal is published: a removed member leaves presence now, not after the reconnect grace.
+
+        Returns what to do once it is published: announce the leave then, so that the removed
+        person's own sockets, already unsubscribed, hear nothing of it.
+        """
+        presence_of = [int(t.split(":", 1)[1]) for t in topics if t.startswith("presence:") and user_id is not None]
+        left = [workspace_id for workspace_id in presence_of if self.expel(user_id, workspace_id)]
+
+        def announce_leaves():
+            for workspace_id in left:
+                self._announce(workspace_id, leaves=[user_id])
+
+        return announce_leaves
 
     def state(self, workspace_id):
         counts = {}

@@ -16,12 +16,12 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 
-from hearth.event_log import access_withdrawn, events_committed, events_since, read_moved
+from hearth.event_log import events_since
 from hearth.extensions import db
 from hearth.models import AuthSession, User, utcnow
 from hearth.observability import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
 from hearth.protocol import GOING_AWAY, POLICY, REVALIDATE, REVOKED, TYPING_EVERY, dumps
-from hearth.realtime import wire
+from hearth.realtime import announce, wire
 from hearth.realtime.connection import Connection
 from hearth.realtime.frames import ClientFrames
 from hearth.realtime.hub import Hub
@@ -75,12 +75,10 @@ class SocketService:
         self.recheck_every = max(1, cfg["SOCKET_RECHECK"])
         wire.subscribe(self.broker, wire.Event, self._deliver_event)
         wire.subscribe(self.broker, wire.EndedSessions, self._close_ended_sessions)
-        events_committed.connect(self._publish_events, sender=app, weak=False)
         wire.subscribe(self.broker, wire.Withdrawal, self._withdraw)
         wire.subscribe(self.broker, wire.ToUser, self._send_to_user)
         wire.subscribe(self.broker, wire.Typing, self._relay_typing)
-        access_withdrawn.connect(self._publish_withdrawal, sender=app, weak=False)
-        read_moved.connect(self._publish_read, sender=app, weak=False)
+        announce.of(app).around_withdrawal.append(self.presence.expel_withdrawn)
         self.withdrawals = RecentLog()  # (topics, user id or None, reason)
         self.endings = RecentLog()  # ids of sessions ended
         self._started = False
@@ -108,12 +106,6 @@ class SocketService:
 
     # fan-out
 
-    def _publish_events(self, sender, events):
-        now = time.time()
-        for e in events:
-            frame = event_frame(e.topic, e.seq, e.kind, e.data)
-            wire.publish(self.broker, wire.Event(e.topic, e.seq, now, frame))
-
     def _deliver_event(self, event):
         DELIVERY_LAG.observe(max(0.0, time.time() - event.committed_at))
         EVENTS_FANNED_OUT.inc(self.hub.deliver_event(event.topic, event.seq, event.frame))
@@ -123,14 +115,6 @@ class SocketService:
         self.hub.close_sessions(ended.ids, REVOKED, "session ended")
 
     # withdrawn topics: a removed member, a deleted channel or board
-
-    def _publish_withdrawal(self, sender, topics, user_id, reason):
-        """Tell every worker; a removed member leaves presence now, not after the reconnect grace."""
-        presence_of = [int(t.split(":", 1)[1]) for t in topics if t.startswith("presence:") and user_id is not None]
-        left = [workspace_id for workspace_id in presence_of if self.presence.expel(user_id, workspace_id)]
-        wire.publish(self.broker, wire.Withdrawal(topics, user_id, reason))
-        for workspace_id in left:  # after the withdrawal, so the removed person's sockets hear nothing of it
-            self.presence.announce_leave(workspace_id, user_id)
 
     def _withdraw(self, withdrawal):
         topics, user_id, reason = withdrawal
@@ -147,9 +131,6 @@ class SocketService:
         return None
 
     # frames for one user, and typing
-
-    def _publish_read(self, sender, user_id, topic, seq):
-        wire.publish(self.broker, wire.ToUser(user_id, dumps({"type": "read", "topic": topic, "seq": seq})))
 
     def _send_to_user(self, message):
         self.hub.send_to_user(message.user_id, message.frame)

@@ -5,7 +5,7 @@ go to every subscriber's Connection (connection.py).
 
 Delivery is by `seq`. A subscription remembers the last seq it passed on; an
 event at or below it is a duplicate and dropped, and one beyond the next is a
-gap that the connection fills from the database before going on. While a
+gap, filled from the event log (replay.py) before it goes on. While a
 subscription replays, live events wait in a buffer, so replay and live meet
 with no gap and no duplicate.
 """

@@ -1,7 +1,9 @@
 """The realtime socket service of one worker: the hub, broker, socket cap and presence wired into the app.
 
-One SocketService per app (per worker process). Events reach it after their
-commit through the broker; what each client frame does is `frames.ClientFrames`.
+One SocketService per app (per worker process). What was committed reaches it through
+the broker (announce.py publishes it, wire.py reads it back); what each client frame
+does is `frames.ClientFrames`; the log's replay is replay.py's, the background work
+maintenance.py's. It serves each socket until it closes, and sends them away on a restart.
 """
 
 import logging
@@ -11,29 +13,25 @@ import threading
 import time
 import uuid
 from collections import deque
-from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context
+from flask import current_app, g
 
-from hearth.event_log import events_since
 from hearth.extensions import db
-from hearth.models import AuthSession, User, utcnow
+from hearth.models import AuthSession, User
 from hearth.observability import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
-from hearth.protocol import GOING_AWAY, POLICY, REVALIDATE, REVOKED, TYPING_EVERY, dumps
+from hearth.protocol import GOING_AWAY, REVOKED, TYPING_EVERY, dumps
 from hearth.realtime import announce, wire
 from hearth.realtime.connection import Connection
 from hearth.realtime.frames import ClientFrames
 from hearth.realtime.hub import Hub
+from hearth.realtime.maintenance import SLOT_TTL, Maintenance, slot_key
 from hearth.realtime.presence import Presence
 from hearth.realtime.registry import make_registry
-from hearth.realtime.wire import event_frame, text_frame
+from hearth.realtime.replay import Replay, database
 
 log = logging.getLogger(__name__)
 
-SLOT_TTL = 60  # seconds a socket-cap entry lives without a heartbeat (a crashed worker's sockets free up)
-HEARTBEAT = 20
-PING_EVERY = 25  # a peer that misses a ping is gone within two intervals
 OUTBOX_FRAMES = 512
 REJOIN_PER_SECOND = 500  # reconnecting sockets (upgrade and resume) one worker takes back per second, with room
 RECENT_KEPT = 30  # seconds a withdrawal or an ending is remembered, for work that was checked just before it
@@ -66,13 +64,15 @@ class SocketService:
     def __init__(self, app):
         self.app = app
         cfg = app.config
-        self.hub = Hub(on_gap=self.fill_gap)
+        self.hub = Hub()
+        self.replay = Replay(app, self.hub)
+        self.hub.on_gap = self.replay.fill_gap
         self.broker = app.extensions["hearth.broker"]
-        self.broker.when_reconnected(self.catch_up_everyone)
+        self.broker.when_reconnected(self.replay.catch_up_everyone)
         self.registry = make_registry(cfg["REDIS_URL"])
         self.presence = Presence(self.registry, self.broker, self.hub, self.users_by_id, cfg["PRESENCE_GRACE"])
         self.max_sockets = cfg["MAX_SOCKETS_PER_USER"]
-        self.recheck_every = max(1, cfg["SOCKET_RECHECK"])
+        self.maintenance = Maintenance(app, self.hub, self.registry, self.presence, max(1, cfg["SOCKET_RECHECK"]))
         wire.subscribe(self.broker, wire.Event, self._deliver_event)
         wire.subscribe(self.broker, wire.EndedSessions, self._close_ended_sessions)
         wire.subscribe(self.broker, wire.Withdrawal, self._withdraw)
@@ -93,16 +93,16 @@ class SocketService:
                 return
             self._started = True
         self.broker.start()
-        threading.Thread(target=self._maintain_forever, name="hearth-sockets", daemon=True).start()
+        threading.Thread(target=self.maintenance.run_forever, name="hearth-sockets", daemon=True).start()
 
     # the socket cap, counted across workers and hosts
 
     def claim_slot(self, user_id):
         key = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        return key if self.registry.claim(f"sockets:{user_id}", key, SLOT_TTL, self.max_sockets) else None
+        return key if self.registry.claim(slot_key(user_id), key, SLOT_TTL, self.max_sockets) else None
 
     def release_slot(self, user_id, key):
-        self.registry.release(f"sockets:{user_id}", key)
+        self.registry.release(slot_key(user_id), key)
 
     # fan-out
 
@@ -159,59 +159,10 @@ class SocketService:
     def send_away(self, conn):
         conn.close_soon(GOING_AWAY, f"server going away; retry in {int(random.random() * self.rejoin_window_ms)} ms")
 
-    # replay
-
-    @contextmanager
-    def database(self):
-        """The frame's own session inside a frame, else a session of its own for this piece of work.
-
-        A frame never holds two pooled connections at once: many frames that each held one
-        while waiting for a second would empty the pool and wait on each other until it timed out.
-        """
-        if has_app_context():
-            yield
-            return
-        with self.app.app_context():
-            try:
-                yield
-            finally:
-                db.session.remove()
-
-    def replay(self, topic, after_seq):
-        with self.database():
-            return [
-                (e.seq, text_frame(event_frame(topic, e.seq, e.kind, e.data))) for e in events_since(topic, after_seq)
-            ]
-
-    def fill_gap(self, conn, sub):
-        """A live event skipped ahead (a broker hiccup): fetch what was missed, then go on live."""
-
-        def catch_up():
-            try:
-                replayed = self.replay(sub.topic, sub.last_seq)
-                if replayed and replayed[0][0] > sub.last_seq + 1:
-                    # what was missed is older than `flask prune` kept: the client reloads, as on such a resume
-                    self.hub.unsubscribe(conn, sub.topic)
-                    conn.send({"type": "resync_required", "topic": sub.topic, "ref": None})
-                    return
-                self.hub.replay(conn, sub, replayed)
-            except Exception:
-                log.exception("catching up %s failed", sub.topic)
-            self.hub.go_live(conn, sub)
-
-        threading.Thread(target=catch_up, daemon=True).start()
-
-    def catch_up_everyone(self):
-        """After the broker reconnects: every live subscription checks the log for what it missed."""
-        for conn in list(self.hub.connections):
-            for sub in list(conn.subscriptions.values()):
-                if sub.last_seq is not None and sub.hold():
-                    self.fill_gap(conn, sub)
-
     def users_by_id(self, ids):
         if not ids:
             return {}
-        with self.database():
+        with database(self.app):
             return {u.id: u.to_dict() for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
 
     # serving one socket
@@ -225,7 +176,15 @@ class SocketService:
             conn.close_soon(REVOKED, "session ended")
         elif self.going_away:  # accepted just before the worker began to stop: it went by go_away's list
             self.send_away(conn)
-        frames = ClientFrames(self, conn)
+        frames = ClientFrames(
+            conn,
+            self.hub,
+            self.presence,
+            replay=self.replay.events,
+            withdrawn_since=self.withdrawn_since,
+            users_by_id=self.users_by_id,
+            typing=self.typing,
+        )
         db.session.remove()  # hold no database connection while idle
         opened_at, request_id = time.monotonic(), g.get("request_id")
         OPEN_SOCKETS.inc()
@@ -264,60 +223,6 @@ class SocketService:
             sa.select(AuthSession.revoked_at).where(AuthSession.id == session_id)
         ).one_or_none()
         return revoked_at is None or revoked_at[0] is not None
-
-    # maintenance: heartbeats, presence sweeps, session re-checks
-
-    def _maintain_forever(self):
-        last_heartbeat = last_recheck = last_ping = time.monotonic()
-        while True:
-            time.sleep(1)
-            now = time.monotonic()
-            try:
-                if now - last_ping >= PING_EVERY:
-                    last_ping = now
-                    self.ping_all()
-                if now - last_heartbeat >= HEARTBEAT:
-                    last_heartbeat = now
-                    self.heartbeat()
-                if now - last_recheck >= self.recheck_every:
-                    last_recheck = now
-                    self.recheck_sessions()
-            except Exception:
-                log.exception("socket maintenance failed")
-
-    def ping_all(self):
-        for conn in list(self.hub.connections):
-            if not conn.ping():
-                conn.close_soon(POLICY, "ping timeout")
-
-    def heartbeat(self):
-        slots = [(f"sockets:{c.user_id}", c.key) for c in list(self.hub.connections)]
-        if slots:
-            self.registry.refresh(slots, SLOT_TTL)
-        self.presence.heartbeat()
-
-    def recheck_sessions(self):
-        """Close sockets whose session was ended (4403) or ran out (4401) without a signal reaching us."""
-        session_ids = list(self.hub.by_session)
-        if not session_ids:
-            return
-        now = utcnow()
-        with self.app.app_context():
-            try:
-                rows = {}
-                for start in range(0, len(session_ids), 500):
-                    chunk = session_ids[start : start + 500]
-                    rows.update(
-                        {s.id: s for s in db.session.scalars(sa.select(AuthSession).where(AuthSession.id.in_(chunk)))}
-                    )
-            finally:
-                db.session.remove()
-        for sid in session_ids:
-            session = rows.get(sid)
-            if session is None or session.revoked_at is not None:
-                self.hub.close_sessions([sid], REVOKED, "session ended")
-            elif session.expires_at <= now or session.refresh_expires_at <= now:
-                self.hub.close_sessions([sid], REVALIDATE, "session needs re-validation")
 
 
 def socket_service():

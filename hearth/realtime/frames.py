@@ -16,7 +16,7 @@ from hearth.models import Board, Channel, Workspace
 from hearth.protocol import POLICY, REPLAY_LIMIT
 from hearth.realtime.hub import SlidingBudget, TokenBucket
 from hearth.validation import MAX_ID, parse_json
-from hearth.workspaces.topics import Topic
+from hearth.workspaces.topics import Topic, presence_workspace
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +194,9 @@ class ClientFrames:
     def leave(self, topic):
         if topic in self.conn.subscriptions:
             self.hub.unsubscribe(self.conn, topic)
-            if topic.startswith("presence:"):
-                self.presence.leave(self.conn, int(topic.split(":", 1)[1]))
+            workspace_id = presence_workspace(topic)
+            if workspace_id is not None:
+                self.presence.leave(self.conn, workspace_id)
 
     def publish(self, message, ref):
         topic, kind, ident = self.topic_of(message)

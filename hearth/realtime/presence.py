@@ -10,12 +10,9 @@ import threading
 
 from hearth.protocol import dumps
 from hearth.realtime import wire
+from hearth.workspaces import topics
 
 MEMBER_TTL = 60  # seconds a member lives without a heartbeat: a crashed worker's users leave within this
-
-
-def presence_key(workspace_id):
-    return f"presence:{workspace_id}"
 
 
 def member_of(conn):
@@ -38,7 +35,7 @@ class Presence:
 
     def join(self, conn, workspace_id):
         """Count the socket in, announce the user if it is their first, and return the current state."""
-        key = presence_key(workspace_id)
+        key = topics.presence(workspace_id)
         already_here = conn.user_id in self._present_users(key)
         member = member_of(conn)
         self.registry.claim(key, member, MEMBER_TTL)
@@ -56,14 +53,14 @@ class Presence:
         members.discard(member)
         if not members:
             del self.local[workspace_id]
-        self.registry.claim(presence_key(workspace_id), member, self.grace)
+        self.registry.claim(topics.presence(workspace_id), member, self.grace)
         timer = threading.Timer(self.grace + 0.05, self.sweep, args=(workspace_id,))
         timer.daemon = True
         timer.start()
 
     def expel(self, user_id, workspace_id):
         """Count every socket of a removed member out at once, on every worker; True if they were present."""
-        key = presence_key(workspace_id)
+        key = topics.presence(workspace_id)
         mine = [m for m in self.registry.live(key) if user_of(m) == user_id]
         for member in mine:
             self.registry.release(key, member)
@@ -76,16 +73,20 @@ class Presence:
             members.discard(member_of(conn))
             if not members:
                 del self.local[workspace_id]
-        self.registry.release(presence_key(workspace_id), member_of(conn))
+        self.registry.release(topics.presence(workspace_id), member_of(conn))
 
-    def expel_withdrawn(self, topics, user_id):
+    def expel_withdrawn(self, withdrawn, user_id):
         """Before a withdrawal is published: a removed member leaves presence now, not after the reconnect grace.
 
         Returns what to do once it is published: announce the leave then, so that the removed
         person's own sockets, already unsubscribed, hear nothing of it.
         """
-        presence_of = [int(t.split(":", 1)[1]) for t in topics if t.startswith("presence:") and user_id is not None]
-        left = [workspace_id for workspace_id in presence_of if self.expel(user_id, workspace_id)]
+        presence_of = [topics.presence_workspace(t) for t in withdrawn] if user_id is not None else []
+        left = [
+            workspace_id
+            for workspace_id in presence_of
+            if workspace_id is not None and self.expel(user_id, workspace_id)
+        ]
 
         def announce_leaves():
             for workspace_id in left:
@@ -95,14 +96,14 @@ class Presence:
 
     def state(self, workspace_id):
         counts = {}
-        for member in self.registry.live(presence_key(workspace_id)):
+        for member in self.registry.live(topics.presence(workspace_id)):
             counts[user_of(member)] = counts.get(user_of(member), 0) + 1
         users = self.users_by_id(list(counts))
         return [{**users[uid], "connections": n} for uid, n in sorted(counts.items()) if uid in users]
 
     def sweep(self, workspace_id):
         """Drop expired members and announce users who have no socket left."""
-        key = presence_key(workspace_id)
+        key = topics.presence(workspace_id)
         gone = {user_of(member) for member in self.registry.prune(key)}
         if gone:
             leaves = sorted(gone - self._present_users(key))
@@ -111,7 +112,7 @@ class Presence:
 
     def heartbeat(self):
         """Keep this process's members alive, and clean up after processes that died."""
-        entries = [(presence_key(w), m) for w, members in self.local.items() for m in members]
+        entries = [(topics.presence(w), m) for w, members in self.local.items() for m in members]
         if entries:
             self.registry.refresh(entries, MEMBER_TTL)
         for workspace_id in list(self.local):
@@ -122,7 +123,7 @@ class Presence:
 
     def _announce(self, workspace_id, joins=(), leaves=(), skip=""):
         users = self.users_by_id([*joins, *leaves])
-        topic = presence_key(workspace_id)
+        topic = topics.presence(workspace_id)
         frame = dumps(
             {
                 "type": "presence_diff",

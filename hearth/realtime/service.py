@@ -29,6 +29,7 @@ from hearth.realtime.maintenance import SLOT_TTL, Maintenance, slot_key
 from hearth.realtime.presence import Presence
 from hearth.realtime.registry import make_registry
 from hearth.realtime.replay import Replay, database
+from hearth.workspaces.topics import presence_workspace
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +121,9 @@ class SocketService:
         topics, user_id, reason = withdrawal
         self.withdrawals.add((frozenset(topics), user_id, reason))
         for conn, topic in self.hub.withdraw(topics, user_id, reason):
-            if topic.startswith("presence:"):
-                self.presence.forget(conn, int(topic.split(":", 1)[1]))
+            workspace_id = presence_workspace(topic)
+            if workspace_id is not None:
+                self.presence.forget(conn, workspace_id)
 
     def withdrawn_since(self, started, topic, user_id):
         """The reason, when `topic` was withdrawn from this user after `started` (a subscribe checked just before)."""

@@ -14,7 +14,7 @@ from hearth import __version__, cli, observability, security_headers
 from hearth.accounts import personal_tokens, sessions, throttles
 from hearth.config import load_config
 from hearth.extensions import db, jwt, migrate
-from hearth.realtime import broker
+from hearth.realtime import announce, broker
 from hearth.realtime import service as sockets
 from hearth.validation import MAX_ID
 
@@ -35,6 +35,7 @@ def create_app(config=None):
     jwt.init_app(app)
     errors.init_app(app)
     broker.init_app(app)
+    announce.init_app(app)
     sessions.init_app(app)
     personal_tokens.init_app(app)
     throttles.init_app(app)

@@ -10,19 +10,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from flask.signals import Namespace
 
 from hearth.extensions import db, delete_in_batches
 from hearth.models import Event
 from hearth.protocol import dumps
-
-signals = Namespace()
-# Sent after the commit that stored events, with `events` (a list of CommittedEvent).
-events_committed = signals.signal("events-committed")
-# Sent after a commit that took topics away: `topics`, `user_id` (None: from everyone), `reason`.
-access_withdrawn = signals.signal("access-withdrawn")
-# Sent after a user's read marker moved: `user_id`, `topic`, `seq` (the marker now).
-read_moved = signals.signal("read-moved")
+from hearth.realtime import announce
 
 
 @dataclass(frozen=True)
@@ -66,19 +58,20 @@ def rewrite_earlier_events(topic, subject_id, rewrite, kinds=None):
 
 
 def commit_and_announce(*events):
-    """Commit, then tell the fan-out: an event is never announced that was not stored."""
+    """Commit, then announce: an event is never announced that was not stored."""
     db.session.commit()
     if events:
-        events_committed.send(current_app._get_current_object(), events=list(events))
+        announce.of(current_app).events(events)
 
 
 def announce_withdrawal(topics, reason, user_id=None):
     """After the commit: sockets following these topics (all, or only this user's) stop, told why."""
-    access_withdrawn.send(current_app._get_current_object(), topics=list(topics), user_id=user_id, reason=reason)
+    announce.of(current_app).withdrawal(topics, reason, user_id)
 
 
 def announce_read(user_id, topic, seq):
-    read_moved.send(current_app._get_current_object(), user_id=user_id, topic=topic, seq=seq)
+    """After the commit that moved a user's read marker: their sockets hear where it is now."""
+    announce.of(current_app).read(user_id, topic, seq)
 
 
 def forget_topic(topic):

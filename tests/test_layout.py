@@ -6,13 +6,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_PARTY = ("hearth", "blueprints", "app")
-# realtime's core runs without Flask: the hub, broker and registry are driven by the socket service
-FLASK_FREE = ("hearth.protocol", "hearth.realtime.hub", "hearth.realtime.broker", "hearth.realtime.registry")
+# realtime's core runs without Flask: the socket, hub, wire formats, broker and registry, driven by the service
+FLASK_FREE = (
+    "hearth.protocol",
+    "hearth.realtime.connection",
+    "hearth.realtime.hub",
+    "hearth.realtime.wire",
+    "hearth.realtime.broker",
+    "hearth.realtime.registry",
+    "hearth.realtime.announce",
+)
+# what the after-commit gateway may itself import: the domain reaches nothing of the sockets through it
+ANNOUNCE_GATEWAY = {"hearth.realtime.announce", "hearth.realtime.wire"}
 TOPIC_PREFIXES = ("chat:", "board:", "workspace:", "presence:")
 TOPICS_MODULE = "hearth.workspaces.topics"
-# Modules still spelling topics by hand until the realtime side builds and parses them with TOPICS_MODULE:
-# empty this when it does.
-NOT_YET_ON_TOPICS = {"hearth.realtime.frames", "hearth.realtime.presence", "hearth.realtime.service"}
 REQUEST_GLOBALS = {"request", "g", "session"}
 
 
@@ -76,6 +83,9 @@ def test_the_domain_knows_nothing_of_sockets_or_requests():
         for module in DOMAIN
         for target in GRAPH[module][0]
         if target.startswith(("hearth.realtime", "hearth.accounts.guards", "hearth.accounts.sessions", "blueprints"))
+        # the one exception: the domain announces what it committed through the after-commit gateway,
+        # which knows no socket, no service and no Flask (it only hands announcements to the broker)
+        and target != "hearth.realtime.announce"
     }
     assert leaks == set()
 
@@ -113,9 +123,13 @@ def topic_literals_of(path):
 
 def test_topics_are_spelled_only_by_the_topics_module():
     spelled = {m: topic_literals_of(p) for m, p in PATHS.items() if m != TOPICS_MODULE}
-    assert {m: found for m, found in spelled.items() if found and m not in NOT_YET_ON_TOPICS} == {}
+    assert {m: found for m, found in spelled.items() if found} == {}
     assert topic_literals_of(PATHS[TOPICS_MODULE]) == set()  # even there, through Topic's one __str__
-    assert {m for m in NOT_YET_ON_TOPICS if m.startswith("hearth.realtime")} == NOT_YET_ON_TOPICS
+
+
+def test_the_announce_gateway_reaches_no_socket_code():
+    ours = GRAPH["hearth.realtime.announce"][0] | GRAPH["hearth.realtime.wire"][0]
+    assert {m for m in ours if m.startswith("hearth.realtime")} <= ANNOUNCE_GATEWAY
 
 
 def test_the_realtime_core_runs_without_flask():

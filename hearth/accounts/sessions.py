@@ -4,11 +4,10 @@ A session row is the single source of truth: every token carries its `sid`, and 
 token is only good while its session lives. `live_session` checks that with one
 indexed lookup, remembered for a moment (HEARTH_SESSION_CACHE_TTL, 2 s) in a
 cache that ending a session empties at once — here directly, in every other
-process through the broker's "sessions" channel, which also tells the socket
+process through its announcement (announce.py), which also tells the socket
 service to close the sessions' sockets — so the hot path rarely touches the database.
 """
 
-import json
 import threading
 import time
 import uuid
@@ -29,8 +28,7 @@ from hearth.errors import ApiError
 from hearth.extensions import db, delete_in_batches, jwt
 from hearth.models import AuthSession, User, UTCDateTime, utcnow
 from hearth.observability import REFRESHES
-
-ENDED_CHANNEL = "sessions"  # the broker channel: a JSON list of the ids of sessions just ended
+from hearth.realtime import announce, wire
 
 REJECTION_MESSAGES = {
     "token_revoked": "This session has been signed out. Please log in again.",
@@ -275,7 +273,7 @@ def _end_sessions(*conditions, reason):
     db.session.commit()
     if ids:
         session_cache().forget(ids)
-        current_app.extensions["hearth.broker"].publish(ENDED_CHANNEL, json.dumps(ids))
+        announce.of(current_app).sessions_ended(ids)
     return ids
 
 
@@ -359,7 +357,7 @@ def new_jti():
 def init_app(app):
     cache = app.extensions["hearth.session_cache"] = SessionCache(app.config["SESSION_CACHE_TTL"])
     broker = app.extensions["hearth.broker"]
-    broker.subscribe(ENDED_CHANNEL, lambda message: cache.forget(json.loads(message)))
+    wire.subscribe(broker, wire.EndedSessions, lambda ended: cache.forget(ended.ids))
     broker.when_reconnected(cache.clear)  # an ending published while away was missed: check every session afresh
 
     @jwt.decode_key_loader

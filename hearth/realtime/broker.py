@@ -3,7 +3,7 @@
 A message is a string on a named channel ("events", "presence", "sessions").
 The in-process broker calls handlers at once and reaches only its own process;
 the Redis broker reaches every worker on every host. Neither stores anything:
-what a subscriber misses it recovers from the database (see hub.py), told by
+what a subscriber misses it recovers from the database (see replay.py), told by
 the callbacks registered with `when_reconnected`.
 
 One broker per app (`app.extensions["hearth.broker"]`), started with the worker:

@@ -14,10 +14,10 @@ from hearth.errors import DomainError
 from hearth.extensions import db
 from hearth.models import Board, Channel, Workspace
 from hearth.protocol import POLICY, REPLAY_LIMIT
-from hearth.realtime.hub import parse_topic
 from hearth.realtime.limits import TokenBucket
 from hearth.validation import MAX_ID, parse_json
 from hearth.workspaces import access, cards, messages
+from hearth.workspaces.topics import Topic, presence_workspace
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,14 @@ ERROR_CODES = {"invalid_input": "invalid_message"}
 class ClientFrames:
     """What each frame from one client does. A bad frame gets an error frame and changes nothing."""
 
-    def __init__(self, service, conn):
-        self.service = service
+    def __init__(self, conn, hub, presence, replay, withdrawn_since, users_by_id, typing):
         self.conn = conn
+        self.hub = hub
+        self.presence = presence
+        self.replay = replay  # (topic, after seq) -> [(seq, frame)] from the event log
+        self.withdrawn_since = withdrawn_since  # (started, topic, user id) -> the reason, if withdrawn since
+        self.users_by_id = users_by_id  # ids -> {id: user as frames show them}
+        self.relay_typing = typing  # (user, topic): relayed to the topic's other subscribers
         self.frame_budget = TokenBucket(FRAME_RATE, FRAME_BURST)
         self.publish_budget = TokenBucket(PUBLISH_RATE, PUBLISH_BURST)
         self.refused_in_a_row = 0
@@ -112,7 +117,7 @@ class ClientFrames:
             raise FrameError("invalid_message", "since must be a non-negative integer or null.")
         if topic not in self.conn.subscriptions and len(self.conn.subscriptions) >= MAX_SUBSCRIPTIONS:
             raise FrameError("invalid_message", f"At most {MAX_SUBSCRIPTIONS} subscriptions per socket.")
-        uid, hub, conn = self.conn.user_id, self.service.hub, self.conn
+        uid, hub, conn = self.conn.user_id, self.hub, self.conn
         if kind == "presence":
             access.workspace_for(uid, ident)
             sub = hub.subscribe(conn, topic)
@@ -120,7 +125,7 @@ class ClientFrames:
                 return
             sub.hold()  # diffs wait until the state is sent
             conn.send({"type": "subscribed", "topic": topic, "ref": ref, "seq": None})
-            users = self.service.presence.join(conn, ident)
+            users = self.presence.join(conn, ident)
             conn.send({"type": "presence_state", "topic": topic, "users": users})
             for _, frame in sub.release():
                 conn.send(frame)
@@ -143,25 +148,25 @@ class ClientFrames:
             replayed = []
         else:
             sub.last_seq = since
-            replayed = self.service.replay(topic, since)
+            replayed = self.replay(topic, since)
             if since < head and (not replayed or replayed[0][0] != since + 1):
                 self.resync(topic, ref)  # `flask prune` removed the events just after `since`: the log has a hole
                 return
-        conn.replay(sub, replayed)
+        hub.replay(conn, sub, replayed)
         conn.send({"type": "subscribed", "topic": topic, "ref": ref, "seq": sub.last_seq})
-        conn.go_live(sub)
+        hub.go_live(conn, sub)
 
     def resync(self, topic, ref):
         """The log cannot bring this client up to date: it reloads over HTTP and subscribes from the new head."""
-        self.service.hub.unsubscribe(self.conn, topic)
+        self.hub.unsubscribe(self.conn, topic)
         self.conn.send({"type": "resync_required", "topic": topic, "ref": ref})
 
     def withdrawn(self, started, topic, ref):
         """True (and the subscription ended, told why) when the topic was withdrawn while it was being checked."""
-        reason = self.service.withdrawn_since(started, topic, self.conn.user_id)
+        reason = self.withdrawn_since(started, topic, self.conn.user_id)
         if reason is None:
             return False
-        self.service.hub.unsubscribe(self.conn, topic)
+        self.hub.unsubscribe(self.conn, topic)
         self.conn.send({"type": "unsubscribed", "topic": topic, "ref": ref, "reason": reason})
         return True
 
@@ -173,8 +178,8 @@ class ClientFrames:
         if topic not in self.conn.subscriptions:
             access.channel_for(self.conn.user_id, ident)  # a subscription was checked already; else check now
         if self.user is None:
-            self.user = self.service.users_by_id([self.conn.user_id])[self.conn.user_id]
-        self.service.typing(self.user, topic)
+            self.user = self.users_by_id([self.conn.user_id])[self.conn.user_id]
+        self.relay_typing(self.user, topic)
 
     def unsubscribe(self, message, ref):
         topic = message.get("topic")
@@ -185,9 +190,10 @@ class ClientFrames:
 
     def leave(self, topic):
         if topic in self.conn.subscriptions:
-            self.service.hub.unsubscribe(self.conn, topic)
-            if topic.startswith("presence:"):
-                self.service.presence.leave(self.conn, int(topic.split(":", 1)[1]))
+            self.hub.unsubscribe(self.conn, topic)
+            workspace_id = presence_workspace(topic)
+            if workspace_id is not None:
+                self.presence.leave(self.conn, workspace_id)
 
     def publish(self, message, ref):
         topic, kind, ident = self.topic_of(message)
@@ -254,7 +260,7 @@ class ClientFrames:
         if not isinstance(topic, str):
             raise FrameError("invalid_message", "topic must be a string.")
         try:
-            kind, ident = parse_topic(topic)
+            kind, ident = Topic.parse(topic)
         except ValueError as e:
             code = str(e)
             raise FrameError(

@@ -8,13 +8,11 @@ timer, or any process's sweep if this one died) announces the leave once.
 
 import threading
 
-from hearth.realtime.hub import dumps
+from hearth.protocol import dumps
+from hearth.realtime import wire
+from hearth.workspaces import topics
 
 MEMBER_TTL = 60  # seconds a member lives without a heartbeat: a crashed worker's users leave within this
-
-
-def presence_key(workspace_id):
-    return f"presence:{workspace_id}"
 
 
 def member_of(conn):
@@ -33,11 +31,11 @@ class Presence:
         self.users_by_id = users_by_id  # ids -> {id: user dict}, from the database
         self.grace = grace
         self.local = {}  # workspace id -> members held by this process
-        broker.subscribe("presence", self._on_diff)
+        wire.subscribe(broker, wire.PresenceDiff, self._on_diff)
 
     def join(self, conn, workspace_id):
         """Count the socket in, announce the user if it is their first, and return the current state."""
-        key = presence_key(workspace_id)
+        key = topics.presence(workspace_id)
         already_here = conn.user_id in self._present_users(key)
         member = member_of(conn)
         self.registry.claim(key, member, MEMBER_TTL)
@@ -55,14 +53,14 @@ class Presence:
         members.discard(member)
         if not members:
             del self.local[workspace_id]
-        self.registry.claim(presence_key(workspace_id), member, self.grace)
+        self.registry.claim(topics.presence(workspace_id), member, self.grace)
         timer = threading.Timer(self.grace + 0.05, self.sweep, args=(workspace_id,))
         timer.daemon = True
         timer.start()
 
     def expel(self, user_id, workspace_id):
         """Count every socket of a removed member out at once, on every worker; True if they were present."""
-        key = presence_key(workspace_id)
+        key = topics.presence(workspace_id)
         mine = [m for m in self.registry.live(key) if user_of(m) == user_id]
         for member in mine:
             self.registry.release(key, member)
@@ -75,21 +73,37 @@ class Presence:
             members.discard(member_of(conn))
             if not members:
                 del self.local[workspace_id]
-        self.registry.release(presence_key(workspace_id), member_of(conn))
+        self.registry.release(topics.presence(workspace_id), member_of(conn))
 
-    def announce_leave(self, workspace_id, user_id):
-        self._announce(workspace_id, leaves=[user_id])
+    def expel_withdrawn(self, withdrawn, user_id):
+        """Before a withdrawal is published: a removed member leaves presence now, not after the reconnect grace.
+
+        Returns what to do once it is published: announce the leave then, so that the removed
+        person's own sockets, already unsubscribed, hear nothing of it.
+        """
+        presence_of = [topics.presence_workspace(t) for t in withdrawn] if user_id is not None else []
+        left = [
+            workspace_id
+            for workspace_id in presence_of
+            if workspace_id is not None and self.expel(user_id, workspace_id)
+        ]
+
+        def announce_leaves():
+            for workspace_id in left:
+                self._announce(workspace_id, leaves=[user_id])
+
+        return announce_leaves
 
     def state(self, workspace_id):
         counts = {}
-        for member in self.registry.live(presence_key(workspace_id)):
+        for member in self.registry.live(topics.presence(workspace_id)):
             counts[user_of(member)] = counts.get(user_of(member), 0) + 1
         users = self.users_by_id(list(counts))
         return [{**users[uid], "connections": n} for uid, n in sorted(counts.items()) if uid in users]
 
     def sweep(self, workspace_id):
         """Drop expired members and announce users who have no socket left."""
-        key = presence_key(workspace_id)
+        key = topics.presence(workspace_id)
         gone = {user_of(member) for member in self.registry.prune(key)}
         if gone:
             leaves = sorted(gone - self._present_users(key))
@@ -98,7 +112,7 @@ class Presence:
 
     def heartbeat(self):
         """Keep this process's members alive, and clean up after processes that died."""
-        entries = [(presence_key(w), m) for w, members in self.local.items() for m in members]
+        entries = [(topics.presence(w), m) for w, members in self.local.items() for m in members]
         if entries:
             self.registry.refresh(entries, MEMBER_TTL)
         for workspace_id in list(self.local):
@@ -109,7 +123,7 @@ class Presence:
 
     def _announce(self, workspace_id, joins=(), leaves=(), skip=""):
         users = self.users_by_id([*joins, *leaves])
-        topic = presence_key(workspace_id)
+        topic = topics.presence(workspace_id)
         frame = dumps(
             {
                 "type": "presence_diff",
@@ -118,8 +132,7 @@ class Presence:
                 "leaves": [users[uid] for uid in leaves if uid in users],
             }
         )
-        self.broker.publish("presence", f"{topic}\n{skip}\n{frame}")
+        wire.publish(self.broker, wire.PresenceDiff(topic, skip, frame))
 
-    def _on_diff(self, message):
-        topic, skip, frame = message.split("\n", 2)
-        self.hub.broadcast(topic, frame, skip=skip)
+    def _on_diff(self, diff):
+        self.hub.broadcast(diff.topic, diff.frame, skip=diff.skip)

@@ -10,10 +10,13 @@ from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection
 
 from hearth.realtime.broker import LocalBroker
-from hearth.realtime.hub import Connection, Hub, event_frame, parse_topic, text_frame
+from hearth.realtime.connection import Connection
+from hearth.realtime.hub import Hub
 from hearth.realtime.limits import SlidingBudget, TokenBucket
 from hearth.realtime.presence import Presence
 from hearth.realtime.registry import MemoryRegistry
+from hearth.realtime.wire import event_frame, text_frame
+from hearth.workspaces.topics import Topic
 
 
 class FakeSocket:
@@ -91,9 +94,9 @@ def test_text_frames_use_the_right_length_encoding():
         assert frame[0] == 0x81 and len(frame) == size + header
 
 
-def test_parse_topic():
-    assert parse_topic("chat:12") == ("chat", 12)
-    assert parse_topic("presence:3") == ("presence", 3)
+def test_topic_parse():
+    assert Topic.parse("chat:12") == ("chat", 12)
+    assert Topic.parse("presence:3") == ("presence", 3)
     for bad, code in (
         ("weather:1", "unknown_topic"),
         ("chat", "not_found"),
@@ -106,7 +109,7 @@ def test_parse_topic():
         ("chat:00", "not_found"),
     ):
         with pytest.raises(ValueError, match=code):
-            parse_topic(bad)
+            Topic.parse(bad)
 
 
 def test_live_events_go_out_once_and_in_order(hub_and_conn):
@@ -144,9 +147,9 @@ def test_replay_meets_live_without_gap_or_duplicate(hub_and_conn):
     for seq in (8, 9, 10):
         hub.deliver_event("chat:1", seq, event("chat:1", seq))
     replayed = [(seq, text_frame(event("chat:1", seq))) for seq in (6, 7, 8, 9)]
-    conn.replay(sub, replayed)
+    hub.replay(conn, sub, replayed)
     conn.send({"type": "subscribed", "topic": "chat:1", "seq": sub.last_seq})
-    conn.go_live(sub)
+    hub.go_live(conn, sub)
     hub.deliver_event("chat:1", 11, event("chat:1", 11))
     frames = frames_of(conn)
     assert [f.get("seq") for f in frames] == [6, 7, 8, 9, 9, 10, 11]
@@ -159,12 +162,12 @@ def test_a_gap_is_filled_from_the_log_before_going_on(hub_and_conn):
     sub.last_seq = 1
     sub.release()  # live from here
     gaps = []
-    conn.on_gap = lambda c, s: gaps.append(s)
+    hub.on_gap = lambda c, s: gaps.append(s)
     hub.deliver_event("chat:1", 4, event("chat:1", 4))  # 2 and 3 were lost on the way
     hub.deliver_event("chat:1", 5, event("chat:1", 5))
     assert gaps == [sub]
-    conn.replay(sub, [(seq, text_frame(event("chat:1", seq))) for seq in (2, 3, 4)])
-    conn.go_live(sub)
+    hub.replay(conn, sub, [(seq, text_frame(event("chat:1", seq))) for seq in (2, 3, 4)])
+    hub.go_live(conn, sub)
     assert [f["seq"] for f in frames_of(conn)] == [2, 3, 4, 5]
 
 

@@ -11,7 +11,7 @@ import simple_websocket
 from wsproto.connection import ConnectionState
 
 from hearth.protocol import MAX_FRAME_BYTES
-from hearth.realtime.hub import Connection, InlineReader, NoEvent
+from hearth.realtime.connection import Connection, InlineReader, NoEvent
 
 PINNED = {"simple-websocket": "1.1.0"}
 

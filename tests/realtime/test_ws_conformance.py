@@ -17,7 +17,7 @@ from support import workspace_of
 from wsclient import Person
 
 from hearth.protocol import MAX_FRAME_BYTES
-from hearth.realtime.hub import CLOSE_WAIT
+from hearth.realtime.connection import CLOSE_WAIT
 
 names = (f"conform{i}" for i in itertools.count())
 PING = '{"type":"ping","ref":"r1"}'

@@ -15,7 +15,8 @@ from wsclient import Person
 
 from hearth.extensions import db
 from hearth.models import AuthSession, Event, PersonalToken, User, utcnow
-from hearth.realtime.hub import Connection, event_frame
+from hearth.realtime.connection import Connection
+from hearth.realtime.wire import event_frame
 from hearth.workspaces import boards, cards, channels, members, messages
 
 
@@ -174,7 +175,6 @@ def test_a_live_gap_reaching_before_the_kept_events_asks_the_client_to_reload(ma
     service = app.extensions["hearth.sockets"]
     socket = RecordingSocket()
     conn = Connection(socket, user_id=user.id, session_id=1, key="k")
-    conn.on_gap = service.fill_gap
     service.hub.add(conn)
     sub = service.hub.subscribe(conn, topic)
     sub.last_seq = 2  # it saw seq 1 and 2, then lost 3 to 9 on the way

@@ -43,9 +43,9 @@ def create_app(config=None):
     app.before_request(refuse_early)
     app.session_interface = FlashOnlySessions()
 
-    from blueprints import api, auth, health, pages, settings, ws
+    from blueprints import api, auth, health, pages, passkeys, settings, ws
 
-    for blueprint in (health.bp, auth.bp, api.bp, pages.bp, settings.bp, ws.bp):
+    for blueprint in (health.bp, auth.bp, passkeys.bp, api.bp, pages.bp, settings.bp, ws.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -199,7 +199,7 @@ def _keep_challenge(challenge, purpose, session_id, user_handle=None):
 
 def _take_challenge(credential, purpose, session_id):
     """(the challenge the answer echoes as bytes, the user handle it was made for) when it is live and this
-    ceremony's, else (None, None); it is spent either way."""
+    ceremony's, else (None, None). Taking it spends it, whatever the answer turns out to be."""
     echoed = _client_data(credential).get("challenge")
     if not isinstance(echoed, str) or len(echoed) > 128:
         return None, None

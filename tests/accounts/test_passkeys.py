@@ -289,3 +289,48 @@ def test_sign_in_challenges_are_limited_per_address(make_app):
     client = make_app(PASSKEY_OPTIONS_LIMIT="3/minute").test_client()
     answers = [client.post("/auth/passkeys/login/options", json={}).status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]
+
+
+def remove_by_form(auth, passkey_id, **fields):
+    return auth.client.post(
+        f"/settings/security/passkeys/{passkey_id}/remove", data={"csrf_token": auth.csrf(), **fields}
+    )
+
+
+def test_the_security_page_explains_passkeys_and_lists_them_with_their_last_use(auth, stranger):
+    auth.register("alice")
+    device, listed = register_passkey(auth, name="Work laptop")
+    page = auth.client.get("/settings/security").get_data(as_text=True)
+    assert "A passkey lets you sign in without typing a password" in page
+    assert f'data-passkey-id="{listed["id"]}"' in page and "Work laptop" in page and "never used" in page
+    assert 'id="add-passkey"' in page
+    sign_in(stranger, device.get(sign_in_options(stranger)))
+    assert "last used" in auth.client.get("/settings/security").get_data(as_text=True)
+
+
+def test_the_page_removes_a_passkey_asking_for_the_password_in_place_when_not_recent(make_app):
+    app = make_app()
+    auth = Auth(app.test_client())
+    auth.register("alice")
+    _, listed = register_passkey(auth)
+    app.config["REAUTH_WINDOW"] = 0
+    asked = remove_by_form(auth, listed["id"])
+    assert asked.status_code == 401 and 'id="reauthenticate-form"' in asked.get_data(as_text=True)
+    assert len(auth.call("GET", "/auth/passkeys").json) == 1
+    assert remove_by_form(auth, listed["id"], reauth_password="wrong").status_code == 401
+    done = remove_by_form(auth, listed["id"], reauth_password=PASSWORD)
+    assert done.status_code == 303 and auth.call("GET", "/auth/passkeys").json == []
+    app.config["REAUTH_WINDOW"] = 600
+    assert remove_by_form(auth, listed["id"]).status_code == 404  # gone
+
+
+def test_the_page_keeps_the_last_passkey_of_an_account_without_a_password(app, auth):
+    auth.register("alice")
+    _, listed = register_passkey(auth, name="Only key")
+    with app.app_context():
+        db.session.scalar(sa.select(User).where(User.username == "alice")).set_unusable_password()
+        db.session.commit()
+    refused = remove_by_form(auth, listed["id"])
+    assert refused.status_code == 409
+    assert "only way to sign in" in refused.get_data(as_text=True)
+    assert len(auth.call("GET", "/auth/passkeys").json) == 1

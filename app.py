@@ -46,9 +46,9 @@ def create_app(config=None):
     app.session_interface = FlashOnlySessions()
     app.jinja_env.globals["hearth_version"] = __version__  # the footer of every page
 
-    from blueprints import api, auth, health, pages, settings, ws
+    from blueprints import api, auth, health, pages, passkeys, settings, ws
 
-    for blueprint in (health.bp, auth.bp, api.bp, pages.bp, settings.bp, ws.bp):
+    for blueprint in (health.bp, auth.bp, passkeys.bp, api.bp, pages.bp, settings.bp, ws.bp):
         app.register_blueprint(blueprint)
     return app
 

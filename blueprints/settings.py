@@ -1,4 +1,5 @@
-"""`/settings`: a person's devices, password, two-step sign-in and personal access tokens, as pages and form posts.
+"""`/settings`: a person's devices, password, two-step sign-in, passkeys and personal access tokens, as pages and
+form posts (adding a passkey is the one thing done by script: only a script can talk to the authenticator).
 
 Each form post calls the same account functions as the JSON routes in `/auth`,
 so nothing here can do what the API would refuse. Secrets shown once (a new
@@ -10,7 +11,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_jwt_extended import get_jwt
 
 from blueprints.errors import REFUSALS, headers_of, status_of
-from hearth.accounts import personal_tokens, two_factor
+from hearth.accounts import passkeys, personal_tokens, two_factor
 from hearth.accounts.devices import current_first, device_name
 from hearth.accounts.guards import page_login_required
 from hearth.accounts.recent_auth import authenticated_recently, reauthenticate
@@ -118,6 +119,8 @@ def security_page(**context):
         codes_left=two_factor.recovery_codes_left(uid),
         setup=setup,
         qr=two_factor.qr_svg(setup["otpauth_uri"]) if setup else None,
+        passkeys=passkeys.passkeys_of(uid),
+        new_passkey_name=device_name(request.user_agent.string),
         **context,
     )
 
@@ -160,6 +163,22 @@ def disable_two_factor():
         return security_page(error=e.message), status_of(e), headers_of(e)
     two_factor.disable(g.user.id)
     flash("Two-step sign-in is off.", "info")
+    return redirect("/settings/security", 303)
+
+
+@bp.post("/security/passkeys/<int:passkey_id>/remove")
+@page_login_required
+def remove_passkey(passkey_id):
+    """The form twin of `DELETE /auth/passkeys/<id>`: removing a way in needs the password given recently."""
+    if ask := password_unless_recent("Removing a passkey", "/settings/security"):
+        return ask
+    try:
+        passkeys.remove_passkey(g.user.id, passkey_id)
+    except DomainError as e:
+        if e.code == "not_found":
+            abort(404)
+        return security_page(passkey_error=e.message), status_of(e)
+    flash("Passkey removed: it no longer signs you in.", "info")
     return redirect("/settings/security", 303)
 
 

@@ -31,6 +31,8 @@ class Config:
     LOGIN_ADDRESS_LIMIT = "30/5minutes"
     LOGIN_SUCCESS_LIMIT = "10/minute"  # correct logins per username: each costs a hash and starts a session
     PASSWORD_CHANGE_LIMIT = "10/5minutes"  # wrong current passwords per session
+    PASSKEY_RP_ID = None  # the relying party id of passkeys; None: the request's host without its port
+    PASSKEY_OPTIONS_LIMIT = "30/minute"  # passkey sign-in challenges per client address (each is a row for 5 min)
     REAUTH_WINDOW = 600  # a session's password is recent this long: two-step, tokens, ending other sessions
     MAX_SESSIONS_PER_USER = 20  # live sessions; a new one ends those used longest ago
     API_WRITE_RATE = 10  # mutating /api requests per user and second, as socket publishes

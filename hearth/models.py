@@ -5,7 +5,13 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hearth.accounts.passwords import hash_password, password_needs_rehash, verify_password
+from hearth.accounts.passwords import (
+    UNUSABLE_PASSWORD,
+    burn_verification_time,
+    hash_password,
+    password_needs_rehash,
+    verify_password,
+)
 from hearth.extensions import db
 from hearth.workspaces import topics
 
@@ -53,8 +59,19 @@ class User(db.Model):
     def set_password(self, password):
         self.password_hash = hash_password(password)
 
+    def set_unusable_password(self):
+        """An account that signs in only with passkeys: no password matches this, and it is said to have none."""
+        self.password_hash = UNUSABLE_PASSWORD
+
+    @property
+    def has_usable_password(self):
+        return self.password_hash != UNUSABLE_PASSWORD
+
     def check_password(self, password):
         """Verify, and upgrade the stored hash when the hashing parameters changed."""
+        if not self.has_usable_password:
+            burn_verification_time(password)  # as long as a wrong password takes: timing tells no account apart
+            return False
         if not verify_password(self.password_hash, password):
             return False
         if password_needs_rehash(self.password_hash):
@@ -159,6 +176,50 @@ class PersonalToken(db.Model):
             "created_at": isoformat(self.created_at),
             "last_used_at": isoformat(self.last_used_at) if self.last_used_at else None,
         }
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential that signs its user in on its own: the device checks who holds it (both factors)."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(sa.LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)  # COSE, as the authenticator gave it
+    # The signature counter last seen: an assertion must move it forward (0 stays 0 for those that keep none).
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # The account's handle on the device (random, the same for every passkey of the user): a discoverable
+    # sign-in names it, and it must match.
+    user_handle: Mapped[bytes] = mapped_column(sa.LargeBinary(64))
+    name: Mapped[str] = mapped_column(sa.String(80))
+    transports: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "created_at": isoformat(self.created_at),
+            "last_used_at": isoformat(self.last_used_at) if self.last_used_at else None,
+        }
+
+
+class PasskeyChallenge(db.Model):
+    """A challenge handed to a browser for one passkey ceremony: taken (deleted) by the answer, once, in time.
+
+    A registration's challenge belongs to the session that asked for it; a sign-in's to nobody yet.
+    """
+
+    __tablename__ = "passkey_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge: Mapped[str] = mapped_column(sa.String(128), unique=True)  # base64url, as the browser echoes it
+    purpose: Mapped[str] = mapped_column(sa.String(16))  # "register" | "login"
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("auth_sessions.id", ondelete="CASCADE"))
+    user_handle: Mapped[bytes | None] = mapped_column(sa.LargeBinary(64))  # a registration's, for its passkey
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Workspace(db.Model):

@@ -112,6 +112,19 @@ SCHEMAS = {
             "token": {"type": "string", "pattern": "^hearth_pat_", "description": "shown only in this answer"},
         }
     ),
+    "Passkey": obj(
+        {"id": ID, "name": {"type": "string"}, "created_at": TIME, "last_used_at": {"type": ["string", "null"]}}
+    ),
+    "CreationOptions": {
+        **obj({"challenge": {"type": "string"}, "rp": {"type": "object"}, "user": {"type": "object"}}),
+        "description": "PublicKeyCredentialCreationOptions as JSON (binary fields base64url): for "
+        "`PublicKeyCredential.parseCreationOptionsFromJSON`",
+    },
+    "RequestOptions": {
+        **obj({"challenge": {"type": "string"}, "rpId": {"type": "string"}}),
+        "description": "PublicKeyCredentialRequestOptions as JSON, without allowCredentials: for "
+        "`PublicKeyCredential.parseRequestOptionsFromJSON`",
+    },
     "SignedIn": obj({"user": ref("User"), "session_id": ID, "access_expires_at": {"type": "integer"}}),
     "AccessExpiry": obj({"access_expires_at": {"type": "integer", "description": "unix seconds"}}),
     "TwoFactorSetup": obj({"secret": {"type": "string"}, "otpauth_uri": {"type": "string"}}),
@@ -134,6 +147,12 @@ BODIES = {
         {"current_password": {"type": "string"}, "new_password": {"type": "string", "minLength": 8, "maxLength": 256}}
     ),
     "Password": obj({"password": {"type": "string"}}),
+    "NewPasskey": obj({"credential": ref("Credential"), "name": NAME}),
+    "PasskeySignIn": obj({"credential": ref("Credential")}),
+    "Credential": {
+        **obj({"id": {"type": "string"}, "response": {"type": "object"}}),
+        "description": "the browser's `credential.toJSON()` (WebAuthn's JSON, binary fields base64url)",
+    },
     "Code": obj({"code": {"type": "string"}}),
     "Name": obj({"name": NAME}),
     "Member": obj({"username": {"type": "string"}}),
@@ -217,6 +236,38 @@ OPERATIONS = {
         "access",
     ),
     ("DELETE", "/auth/tokens/{token_id}"): op("Delete a token; its requests and sockets end", None, 204, who="access"),
+    ("POST", "/auth/passkeys/register/options"): op(
+        "Start adding a passkey: creation options, a discoverable credential with user verification (needs a "
+        "recent password: `reauth_required`)",
+        ref("CreationOptions"),
+        who="access",
+    ),
+    ("POST", "/auth/passkeys"): op(
+        "Add the passkey the browser created from the options (needs a recent password: `reauth_required`)",
+        ref("Passkey"),
+        201,
+        "NewPasskey",
+        "access",
+    ),
+    ("GET", "/auth/passkeys"): op("The user's passkeys", array(ref("Passkey")), who="access"),
+    ("DELETE", "/auth/passkeys/{passkey_id}"): op(
+        "Remove a passkey (needs a recent password: `reauth_required`; 409 for the last one of an account "
+        "without a password)",
+        None,
+        204,
+        who="access",
+    ),
+    ("POST", "/auth/passkeys/login/options"): op(
+        "Start a passkey sign-in: request options (single-use challenge, 5 minutes)",
+        ref("RequestOptions"),
+        who="public",
+    ),
+    ("POST", "/auth/passkeys/login"): op(
+        "Sign in with a passkey, as `POST /auth/login` does (no two-step code: a passkey is both factors)",
+        ref("SignedIn"),
+        body="PasskeySignIn",
+        who="public",
+    ),
     # /api
     ("GET", "/api/openapi.json"): op("This document", {"type": "object"}, who="public"),
     ("GET", "/api/me"): op("The signed-in user", ref("Me")),

@@ -5,6 +5,7 @@ old `users` table cascaded to every workspace, message and card."""
 import pyotp
 import sqlalchemy as sa
 from flask_migrate import downgrade
+from passkey_device import PasskeyDevice
 from support import workspace_of
 
 from hearth.extensions import db
@@ -26,7 +27,7 @@ def everything(connection):
 
 def in_use(auth, new_client):
     """Rows in every table: people, sessions, a workspace with messages, a board with cards,
-    read markers, a personal access token, two-step sign-in with its recovery codes."""
+    read markers, a personal access token, a passkey and a challenge, two-step sign-in with its recovery codes."""
     auth.register("alice")
     bob_client, bob = new_client()
     bob.register("bob")
@@ -39,6 +40,9 @@ def in_use(auth, new_client):
         auth.create(f"/api/boards/{place.board['id']}/cards", {"column_id": place.columns[0], "title": f"card {i}"})
     bob.call("POST", f"/api/channels/{place.channel['id']}/read", {"seq": 3})
     auth.create("/auth/tokens", {"name": "bot"})
+    creation = auth.call("POST", "/auth/passkeys/register/options").json
+    auth.create("/auth/passkeys", {"credential": PasskeyDevice().create(creation), "name": "laptop"})
+    auth.call("POST", "/auth/passkeys/register/options")  # a ceremony in flight
     secret = auth.call("POST", "/auth/2fa/setup").json["secret"]
     assert auth.call("POST", "/auth/2fa/enable", {"code": pyotp.TOTP(secret).now()}).status_code == 200
 

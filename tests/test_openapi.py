@@ -3,6 +3,7 @@
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from passkey_device import PasskeyDevice
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -42,6 +43,11 @@ def every_route_once(team):
     token = alice.call("POST", "/auth/tokens", {"name": "walk"}).json
     spare_board = alice.call("POST", f"/api/workspaces/{ws}/boards", {"name": "spare"}).json
     spare_channel = alice.call("POST", f"/api/workspaces/{ws}/channels", {"name": "spare"}).json
+    device, another_device = PasskeyDevice(), PasskeyDevice()
+    creation = alice.call("POST", "/auth/passkeys/register/options").json
+    passkey = alice.call("POST", "/auth/passkeys", {"credential": device.create(creation), "name": "walk"}).json
+    another = another_device.create(alice.call("POST", "/auth/passkeys/register/options").json)
+    sign_in = device.get(alice.client.post("/auth/passkeys/login/options", json={}).json)
     return [
         ("GET", "/api/openapi.json", "/api/openapi.json", None),
         ("GET", "/api/me", "/api/me", None),
@@ -83,6 +89,12 @@ def every_route_once(team):
         ("POST", "/auth/reauthenticate", "/auth/reauthenticate", {"password": PASSWORD}),
         ("POST", "/auth/password", "/auth/password", {"current_password": PASSWORD, "new_password": PASSWORD}),
         ("POST", "/auth/refresh", "/auth/refresh", None),
+        ("POST", "/auth/passkeys/register/options", "/auth/passkeys/register/options", None),
+        ("POST", "/auth/passkeys", "/auth/passkeys", {"credential": another, "name": "another"}),
+        ("GET", "/auth/passkeys", "/auth/passkeys", None),
+        ("DELETE", "/auth/passkeys/{passkey_id}", f"/auth/passkeys/{passkey['id']}", None),
+        ("POST", "/auth/passkeys/login/options", "/auth/passkeys/login/options", None),
+        ("POST", "/auth/passkeys/login", "/auth/passkeys/login", {"credential": sign_in}),
         ("POST", "/auth/login", "/auth/login", {"username": "alice", "password": PASSWORD}),
         ("POST", "/auth/register", "/auth/register", {"username": "dave", "password": PASSWORD}),
         ("DELETE", "/auth/sessions/{session_id}", "/auth/sessions/999", None),  # 404

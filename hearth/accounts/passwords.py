@@ -14,6 +14,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 _hashers = {}
+# Stored in place of a hash for an account without a password (it signs in with passkeys): no hash has this
+# form, so argon2 refuses it and no password ever matches.
+UNUSABLE_PASSWORD = "!"
 
 
 def _hasher():

@@ -35,6 +35,7 @@ class Throttle:
         self.logins_of_username = parse(cfg["LOGIN_SUCCESS_LIMIT"])
         self.password_confirmations = attempt_windows(cfg, "PASSWORD_CHANGE_LIMIT")
         self.register_by_address = parse(cfg["REGISTER_LIMIT"])
+        self.passkey_options_by_address = parse(cfg["PASSKEY_OPTIONS_LIMIT"])
         self.member_additions = parse(cfg["MEMBER_ADD_LIMIT"])
         self.writes = make_token_buckets(cfg["REDIS_URL"], cfg["API_WRITE_RATE"], cfg["API_WRITE_BURST"])
         self.replays = SlidingBudgets(REPLAY_BUDGET, REPLAY_WINDOW)
@@ -69,6 +70,19 @@ class Throttle:
         if wait:
             raise too_many("Too many wrong passwords; try again later.", wait)
         return Attempt([(self.password_confirmations, key, ticket)])
+
+    def count_passkey_login(self, address):
+        """A passkey sign-in counts as a guess from its address until it proves right (as a password does)."""
+        wait, ticket = self.login_by_address.take(address)
+        if wait:
+            raise too_many("Too many failed logins; try again later.", wait)
+        return Attempt([(self.login_by_address, address, ticket)])
+
+    def check_passkey_options(self, address):
+        """Each sign-in challenge is stored until it is used or runs out: an address may ask for so many."""
+        if not self.limiter.hit(self.passkey_options_by_address, "passkey-options", address):
+            limit, keys = self.passkey_options_by_address, ("passkey-options", address)
+            self._refuse(limit, keys, "Too many passkey sign-ins started; try again later.")
 
     def check_register(self, address):
         if not self.limiter.hit(self.register_by_address, "register", address):

@@ -6,11 +6,12 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_jwt_extended import get_jwt
 
 from blueprints.auth import signed_in
+from blueprints.request_bodies import json_body
 from hearth.accounts import passkeys
 from hearth.accounts.guards import auth_required, check_origin, own_origin
 from hearth.accounts.recent_auth import require_recent_authentication
 from hearth.accounts.throttles import throttle
-from hearth.validation import json_body, name, parse
+from hearth.validation import name, parse
 
 bp = Blueprint("passkeys", __name__, url_prefix="/auth/passkeys")
 

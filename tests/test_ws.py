@@ -517,7 +517,8 @@ def test_an_upgrade_that_is_no_websocket_handshake_is_refused_with_what_to_send(
 
 
 def test_the_handshake_answers_the_key_as_rfc_6455_computes_it(server, team):
-    """The 101 is built by Hearth itself: RFC 6455's own example key and answer."""
+    """The 101 comes from flask-sock (wsproto's handshake) after Hearth's checks: RFC 6455's own example key and
+    answer, with the offered permessage-deflate declined."""
     raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
     raw.sendall(
         (

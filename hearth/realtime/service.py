@@ -15,7 +15,7 @@ from collections import deque
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context
+from flask import current_app, has_app_context
 
 from hearth.accounts.sessions import ENDED_CHANNEL
 from hearth.event_log import access_withdrawn, events_committed, events_since, read_moved
@@ -239,8 +239,10 @@ class SocketService:
 
     # serving one socket
 
-    def serve(self, ws, user_id, session_id, key, checked_at):
-        """The receive-and-dispatch loop of one socket, until it closes; its session was found live at `checked_at`."""
+    def serve(self, ws, upgrade):
+        """The receive-and-dispatch loop of one socket, until it closes; `upgrade` is who its checks found
+        (upgrade.CheckedUpgrade), its session live at `upgrade.checked_at`."""
+        user_id, session_id, key, checked_at, request_id = upgrade
         self.start()
         conn = Connection(ws, user_id, session_id, key, OUTBOX_FRAMES)
         conn.on_gap = self.fill_gap
@@ -251,7 +253,7 @@ class SocketService:
             self.send_away(conn)
         frames = ClientFrames(self, conn)
         db.session.remove()  # hold no database connection while idle
-        opened_at, request_id = time.monotonic(), g.get("request_id")
+        opened_at = time.monotonic()
         OPEN_SOCKETS.inc()
         try:
             for raw in conn.messages():  # none once the server is ending the socket

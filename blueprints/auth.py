@@ -4,7 +4,7 @@ and personal access tokens."""
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request
-from flask_jwt_extended import get_jwt, unset_jwt_cookies
+from flask_jwt_extended import unset_jwt_cookies
 
 from hearth.accounts import personal_tokens, two_factor
 from hearth.accounts.carry import SEAL_FIELD, sealed_path
@@ -269,14 +269,14 @@ def end_and_sign_out(end):
 @auth_required
 def password_change():
     fields = parse(json_body(), required={"current_password": password_attempt, "new_password": password})
-    change_password(g.user.id, fields["current_password"], fields["new_password"], get_jwt()["sid"])
+    change_password(g.user.id, fields["current_password"], fields["new_password"], g.auth_session.id)
     return "", 204
 
 
 @bp.get("/sessions")
 @auth_required
 def sessions():
-    current = get_jwt()["sid"]
+    current = g.auth_session.id
     return jsonify([s.to_dict(current_id=current) for s in live_sessions(g.user.id)])
 
 

@@ -7,7 +7,6 @@ stored where a page could show them again.
 """
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request
-from flask_jwt_extended import get_jwt
 
 from hearth.accounts import personal_tokens, two_factor
 from hearth.accounts.devices import current_first, device_name
@@ -29,7 +28,7 @@ def refused(page, error, **context):
 @bp.get("/sessions")
 @page_login_required
 def sessions():
-    current = get_jwt()["sid"]
+    current = g.auth_session.id
     devices = [(s, device_name(s.user_agent)) for s in current_first(live_sessions(g.user.id), current)]
     return render_template("settings/sessions.html", devices=devices, current_id=current)
 
@@ -40,7 +39,7 @@ def end_device_session(session_id):
     """The form twin of `DELETE /auth/sessions/<id>`, so signing out a device needs no JavaScript."""
     if not end_session(g.user.id, session_id, reason="revoked"):
         abort(404)
-    if session_id == get_jwt()["sid"]:
+    if session_id == g.auth_session.id:
         return redirect("/auth/login", 303)
     return redirect("/settings/sessions", 303)
 
@@ -49,7 +48,7 @@ def end_device_session(session_id):
 @page_login_required
 def end_other_sessions():
     """Every other browser session; personal access tokens are kept (they are listed, and ended, on their own page)."""
-    ended = end_other_devices(g.user.id, get_jwt()["sid"], reason="revoked")
+    ended = end_other_devices(g.user.id, g.auth_session.id, reason="revoked")
     flash(f"Signed out {len(ended)} other device{'s' if len(ended) != 1 else ''}.", "info")
     return redirect("/settings/sessions", 303)
 
@@ -70,7 +69,7 @@ def change_password():
         )
         if fields["new_password"] != fields["confirm_password"]:
             raise DomainError("invalid_input", "The two new passwords differ.", fields=["confirm_password"])
-        set_new_password(g.user.id, fields["current_password"], fields["new_password"], get_jwt()["sid"])
+        set_new_password(g.user.id, fields["current_password"], fields["new_password"], g.auth_session.id)
     except DomainError as e:
         return refused("settings/password.html", e)
     flash("Password changed. Every other device and token was signed out.", "info")

@@ -13,8 +13,8 @@ from blueprints import errors
 from hearth import __version__, cli, observability, security_headers
 from hearth.accounts import personal_tokens, sessions, throttles
 from hearth.config import load_config
-from hearth.extensions import db, jwt, migrate
-from hearth.realtime import announce, broker
+from hearth.extensions import db, jwt, migrate, sock
+from hearth.realtime import announce, broker, upgrade
 from hearth.realtime import service as sockets
 from hearth.validation import MAX_ID
 
@@ -33,6 +33,8 @@ def create_app(config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     jwt.init_app(app)
+    sock.init_app(app)
+    upgrade.init_app(app)  # the socket options flask-sock hands simple-websocket
     errors.init_app(app)
     broker.init_app(app)
     announce.init_app(app)

@@ -4,7 +4,7 @@ and personal access tokens."""
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request
-from flask_jwt_extended import get_jwt, unset_jwt_cookies
+from flask_jwt_extended import unset_jwt_cookies
 
 from blueprints.errors import REFUSALS, headers_of, json_error, status_of
 from blueprints.request_bodies import form_or_json, json_body
@@ -271,7 +271,7 @@ def end_and_sign_out(end):
 @auth_required
 def password_change():
     fields = parse(json_body(), required={"current_password": password_attempt, "new_password": password})
-    change_password(g.user.id, fields["current_password"], fields["new_password"], get_jwt()["sid"])
+    change_password(g.user.id, fields["current_password"], fields["new_password"], g.auth_session.id)
     return "", 204
 
 
@@ -280,22 +280,22 @@ def password_change():
 def reauthenticate_session():
     """The password again, for the changes that need it recent (hearth/accounts/recent_auth.py)."""
     fields = parse(json_body(), required={"password": password_attempt})
-    reauthenticate(g.user.id, fields["password"], get_jwt()["sid"])
+    reauthenticate(g.user.id, fields["password"], g.auth_session.id)
     return "", 204
 
 
 @bp.get("/sessions")
 @auth_required
 def sessions():
-    current = get_jwt()["sid"]
+    current = g.auth_session.id
     return jsonify([s.to_dict(current_id=current) for s in live_sessions(g.user.id)])
 
 
 @bp.delete("/sessions/<int:session_id>", endpoint="end_session")
 @auth_required
 def revoke_session(session_id):
-    if session_id != get_jwt()["sid"]:  # ending one's own session is signing out; another's, a takeover's tool
-        require_recent_authentication(get_jwt()["sid"])
+    if session_id != g.auth_session.id:  # ending one's own session is signing out; another's, a takeover's tool
+        require_recent_authentication(g.auth_session.id)
     if not end_session(g.user.id, session_id, reason="revoked"):
         raise ApiError(404, "not_found", "No such session.")
     return "", 204
@@ -310,7 +310,7 @@ def two_factor_setup():
 @bp.post("/2fa/enable")
 @auth_required
 def two_factor_enable():
-    require_recent_authentication(get_jwt()["sid"])
+    require_recent_authentication(g.auth_session.id)
     fields = parse(json_body(), required={"code": text(1, 64)})
     return jsonify({"recovery_codes": two_factor.enable(g.user.id, fields["code"])})
 
@@ -333,7 +333,7 @@ def tokens():
 @bp.post("/tokens")
 @auth_required
 def create_token():
-    require_recent_authentication(get_jwt()["sid"])
+    require_recent_authentication(g.auth_session.id)
     token, secret = personal_tokens.create_token(g.user.id, json_body)
     shown = {key: value for key, value in token.to_dict().items() if key != "last_used_at"}
     return jsonify({**shown, "token": secret}), 201

@@ -3,7 +3,6 @@ with one. The ceremonies are in hearth/accounts/passkeys.py; a passkey sign-in s
 `POST /auth/login` does."""
 
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_jwt_extended import get_jwt
 
 from blueprints.auth import signed_in
 from blueprints.request_bodies import json_body
@@ -31,18 +30,18 @@ def relying_party():
 @bp.post("/register/options")
 @auth_required
 def registration_options():
-    require_recent_authentication(get_jwt()["sid"])
+    require_recent_authentication(g.auth_session.id)
     rp_id, _ = relying_party()
-    return jsonify(passkeys.registration_options(g.user.id, get_jwt()["sid"], rp_id))
+    return jsonify(passkeys.registration_options(g.user.id, g.auth_session.id, rp_id))
 
 
 @bp.post("")
 @auth_required
 def add():
-    require_recent_authentication(get_jwt()["sid"])
+    require_recent_authentication(g.auth_session.id)
     fields = parse(json_body(), required={"credential": credential, "name": name})
     rp_id, origin = relying_party()
-    passkey = passkeys.add_passkey(g.user.id, get_jwt()["sid"], fields["credential"], fields["name"], rp_id, origin)
+    passkey = passkeys.add_passkey(g.user.id, g.auth_session.id, fields["credential"], fields["name"], rp_id, origin)
     return jsonify(passkey.to_dict()), 201
 
 
@@ -55,7 +54,7 @@ def listed():
 @bp.delete("/<int:passkey_id>")
 @auth_required
 def remove(passkey_id):
-    require_recent_authentication(get_jwt()["sid"])
+    require_recent_authentication(g.auth_session.id)
     passkeys.remove_passkey(g.user.id, passkey_id)
     return "", 204
 

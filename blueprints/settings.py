@@ -8,7 +8,6 @@ stored where a page could show them again.
 """
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request
-from flask_jwt_extended import get_jwt
 
 from blueprints.errors import REFUSALS, headers_of, status_of
 from hearth.accounts import passkeys, personal_tokens, two_factor
@@ -26,7 +25,7 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 def password_unless_recent(what, back):
     """None when the session gave its password recently (or gives it now, in `reauth_password`); else the
     page that asks for it, in place of the change, carrying the form's other fields to post it again."""
-    sid = get_jwt()["sid"]
+    sid = g.auth_session.id
     if authenticated_recently(sid):
         return None
     error = None
@@ -57,7 +56,7 @@ def refused(page, error, **context):
 @bp.get("/sessions")
 @page_login_required
 def sessions():
-    current = get_jwt()["sid"]
+    current = g.auth_session.id
     devices = [(s, device_name(s.user_agent)) for s in current_first(live_sessions(g.user.id), current)]
     return render_template("settings/sessions.html", devices=devices, current_id=current)
 
@@ -66,12 +65,12 @@ def sessions():
 @page_login_required
 def end_device_session(session_id):
     """The form twin of `DELETE /auth/sessions/<id>`, so signing out a device needs no JavaScript."""
-    another = session_id != get_jwt()["sid"]
+    another = session_id != g.auth_session.id
     if another and (ask := password_unless_recent("Signing out another device", "/settings/sessions")):
         return ask
     if not end_session(g.user.id, session_id, reason="revoked"):
         abort(404)
-    if session_id == get_jwt()["sid"]:
+    if session_id == g.auth_session.id:
         return redirect("/auth/login", 303)
     return redirect("/settings/sessions", 303)
 
@@ -82,7 +81,7 @@ def end_other_sessions():
     """Every other browser session; personal access tokens are kept (they are listed, and ended, on their own page)."""
     if ask := password_unless_recent("Signing out every other device", "/settings/sessions"):
         return ask
-    ended = end_other_devices(g.user.id, get_jwt()["sid"], reason="revoked")
+    ended = end_other_devices(g.user.id, g.auth_session.id, reason="revoked")
     flash(f"Signed out {len(ended)} other device{'s' if len(ended) != 1 else ''}.", "info")
     return redirect("/settings/sessions", 303)
 
@@ -103,7 +102,7 @@ def change_password():
         )
         if fields["new_password"] != fields["confirm_password"]:
             raise DomainError("invalid_input", "The two new passwords differ.", fields=["confirm_password"])
-        set_new_password(g.user.id, fields["current_password"], fields["new_password"], get_jwt()["sid"])
+        set_new_password(g.user.id, fields["current_password"], fields["new_password"], g.auth_session.id)
     except REFUSALS as e:
         return refused("settings/password.html", e)
     flash("Password changed. Every other device and token was signed out.", "info")

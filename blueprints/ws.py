@@ -1,4 +1,4 @@
-"""`/ws`: the upgrade is checked before the handshake is accepted, then the socket is served.
+"""`/ws`: the upgrade is checked before the handshake is accepted, then flask-sock serves the socket.
 
 Order of refusals: a worker that is stopping (503), a foreign or missing Origin
 (403), the access cookie and its session (401), the user's socket cap (429),
@@ -14,10 +14,10 @@ from flask import Blueprint, g, request
 
 from hearth.accounts.guards import authenticate, authenticate_token, bearer_header, origin_allowed
 from hearth.errors import ApiError
-from hearth.extensions import db
+from hearth.extensions import db, sock
 from hearth.observability import UPGRADES_REFUSED
 from hearth.realtime.service import socket_service
-from hearth.realtime.upgrade import VERSION, AcceptedSocket, SocketServed, handshake_problem
+from hearth.realtime.upgrade import VERSION, CheckedUpgrade, decline_extensions, handshake_problem
 
 bp = Blueprint("ws", __name__)
 
@@ -28,7 +28,7 @@ def check_upgrade():
         # this worker is stopping and would hold the socket up (gunicorn waits for it); its successor takes it
         UPGRADES_REFUSED.labels("going_away").inc()
         raise ApiError(503, "unavailable", "The server is restarting; connect again in a moment.", {"Retry-After": "1"})
-    g.upgrade_checked_at = time.monotonic()  # a session ended after this is caught once the socket is served
+    checked_at = time.monotonic()
     header = bearer_header()
     if header is None and not origin_allowed(request.headers.get("Origin")):
         UPGRADES_REFUSED.labels("origin").inc()
@@ -41,27 +41,27 @@ def check_upgrade():
     except ApiError:
         UPGRADES_REFUSED.labels("token").inc()
         raise
+    user_id, session_id = g.user.id, g.auth_session.id
     db.session.remove()  # the pooled connection goes back before the cap's Redis round trip, not after the socket
-    key = socket_service().claim_slot(g.user.id)
+    key = socket_service().claim_slot(user_id)
     if key is None:
         UPGRADES_REFUSED.labels("too_many_connections").inc()
         raise ApiError(429, "too_many_connections", "Too many open connections for this account; close a tab.")
-    g.socket_key = key
-
-
-@bp.teardown_request
-def release_slot(exc):
-    key = g.pop("socket_key", None)
-    if key is not None:
-        socket_service().release_slot(g.user.id, key)
-
-
-@bp.get("/ws", websocket=True)  # routing answers 400 to a request without Upgrade: websocket
-def socket():
+    g.upgrade = CheckedUpgrade(user_id, session_id, key, checked_at, g.get("request_id"))
     problem = handshake_problem(request.environ)
     if problem is not None:
         UPGRADES_REFUSED.labels("handshake").inc()
         raise ApiError(400, "invalid_input", problem, headers={"Sec-WebSocket-Version": VERSION})
-    ws = AcceptedSocket(request.environ)
-    socket_service().serve(ws, g.user.id, g.auth_session.id, g.socket_key, g.upgrade_checked_at)
-    return SocketServed()
+    decline_extensions(request.environ)
+
+
+@bp.teardown_request
+def release_slot(exc):
+    upgrade = g.pop("upgrade", None)
+    if upgrade is not None:
+        socket_service().release_slot(upgrade.user_id, upgrade.socket_key)
+
+
+@sock.route("/ws", bp=bp)  # routing answers 400 to a request without Upgrade: websocket
+def socket(ws):
+    socket_service().serve(ws, g.upgrade)

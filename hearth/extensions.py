@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
+from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -15,6 +16,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 jwt = JWTManager()
+sock = Sock()  # the /ws route's WebSocket layer (blueprints/ws.py); options in hearth.realtime.upgrade
 
 
 @sa.event.listens_for(sa.Engine, "connect")

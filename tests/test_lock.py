@@ -45,9 +45,9 @@ def test_every_declared_dependency_is_locked_within_its_declared_range_with_hash
             assert hashes >= 1
 
 
-def test_the_socket_library_is_locked_at_the_exact_version_the_socket_code_was_checked_against():
+def test_the_socket_libraries_are_locked_at_the_exact_versions_the_socket_code_was_checked_against():
     locked = pins("requirements.lock")
-    assert locked["simple-websocket"][0] == "1.1.0" and "flask-sock" not in locked
+    assert locked["flask-sock"][0] == "0.7.0" and locked["simple-websocket"][0] == "1.1.0"
 
 
 def test_the_test_lock_runs_the_same_versions_as_the_deploy_lock():

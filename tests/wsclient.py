@@ -62,12 +62,18 @@ class Person:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         return claims["exp"] - time.time() < seconds
 
+    def fresh_cookie_header(self):
+        """The access cookie, refreshed first when it is about to expire, as the browser does."""
+        if self.access_expires_within(1.5):  # the tests run 2 s tokens on busy machines
+            self.api("POST", "/auth/refresh")
+        return self.cookie_header()
+
     def socket(self, origin=None, cookie=None):
         """A socket on this person's cookie, refreshed first when it is about to expire, as the browser does."""
-        if cookie is None and self.access_expires_within(1.5):  # the tests run 2 s tokens on busy machines
-            self.api("POST", "/auth/refresh")
         return Socket(
-            self.url, cookie if cookie is not None else self.cookie_header(), origin if origin is not None else self.url
+            self.url,
+            cookie if cookie is not None else self.fresh_cookie_header(),
+            origin if origin is not None else self.url,
         )
 
 

@@ -22,6 +22,7 @@ import shlex
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -165,10 +166,22 @@ class UpgradeProxy:
             if writer.can_write_eof():
                 writer.write_eof()
         except ConnectionResetError:
-            writer.transport.abort()
+            reset(writer)
             back.transport.abort()
         except (ConnectionError, OSError, RuntimeError):
             writer.transport.abort()
+
+
+def reset(writer):
+    """Close with a reset, not a FIN: linger on with a zero timeout makes the kernel send RST and drop what is
+    unsent. A server's reset that reached the fuzzing client as a FIN would hide a Close it lost to that reset."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass  # already closed: nothing left to reset
+    writer.transport.abort()
 
 
 def find_wstest(given):

@@ -10,8 +10,6 @@ subscription replays, live events wait in a buffer, so replay and live meet
 with no gap and no duplicate.
 """
 
-# upgrade.py names these here; they belong to the socket itself (connection.py)
-from hearth.realtime.connection import InlineReader, NoEvent  # noqa: F401
 from hearth.realtime.wire import text_frame
 
 

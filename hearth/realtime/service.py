@@ -15,7 +15,7 @@ import uuid
 from collections import deque
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 
 from hearth.extensions import db
 from hearth.models import AuthSession, User
@@ -169,8 +169,10 @@ class SocketService:
 
     # serving one socket
 
-    def serve(self, ws, user_id, session_id, key, checked_at):
-        """The receive-and-dispatch loop of one socket, until it closes; its session was found live at `checked_at`."""
+    def serve(self, ws, upgrade):
+        """The receive-and-dispatch loop of one socket, until it closes; `upgrade` is who its checks found
+        (upgrade.CheckedUpgrade), its session live at `upgrade.checked_at`."""
+        user_id, session_id, key, checked_at, request_id = upgrade
         self.start()
         conn = Connection(ws, user_id, session_id, key, OUTBOX_FRAMES)
         self.hub.add(conn)
@@ -188,7 +190,7 @@ class SocketService:
             typing=self.typing,
         )
         db.session.remove()  # hold no database connection while idle
-        opened_at, request_id = time.monotonic(), g.get("request_id")
+        opened_at = time.monotonic()
         OPEN_SOCKETS.inc()
         try:
             for raw in conn.messages():  # none once the server is ending the socket

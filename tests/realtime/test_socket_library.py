@@ -13,7 +13,7 @@ from wsproto.connection import ConnectionState
 from hearth.protocol import MAX_FRAME_BYTES
 from hearth.realtime.connection import Connection, InlineReader, NoEvent
 
-PINNED = {"simple-websocket": "1.1.0"}
+PINNED = {"simple-websocket": "1.1.0", "flask-sock": "0.7.0"}
 
 
 def masked(opcode, payload):

@@ -497,7 +497,7 @@ def test_an_upgrade_that_is_no_websocket_handshake_is_refused_with_what_to_send(
     """RFC 6455 §4.2.1: a checked user's malformed handshake gets a 400 saying what is wrong, never a 101."""
     sent = {
         "Origin": server.url,
-        "Cookie": team.alice.cookie_header(),
+        "Cookie": team.alice.fresh_cookie_header(),
         "Upgrade": "websocket",
         "Connection": "Upgrade",
         "Sec-WebSocket-Version": "13",
@@ -512,14 +512,15 @@ def test_an_upgrade_that_is_no_websocket_handshake_is_refused_with_what_to_send(
 
 
 def test_the_handshake_answers_the_key_as_rfc_6455_computes_it(server, team):
-    """The 101 is built by Hearth itself: RFC 6455's own example key and answer."""
+    """The 101 comes from flask-sock (wsproto's handshake) after Hearth's checks: RFC 6455's own example key and
+    answer, with the offered permessage-deflate declined."""
     raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
     raw.sendall(
         (
             "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
             "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
-            "Origin: %s\r\nCookie: %s\r\n\r\n" % (server.port, server.url, team.alice.cookie_header())
+            "Origin: %s\r\nCookie: %s\r\n\r\n" % (server.port, server.url, team.alice.fresh_cookie_header())
         ).encode()
     )
     response = b""
@@ -532,3 +533,22 @@ def test_the_handshake_answers_the_key_as_rfc_6455_computes_it(server, team):
     assert fields["upgrade"].lower() == "websocket" and fields["connection"].lower() == "upgrade"
     assert "sec-websocket-extensions" not in fields  # permessage-deflate is declined
     raw.close()
+
+
+def test_an_upgrade_without_host_is_refused_with_what_to_send(server, team):
+    """RFC 6455 §4.2.1 asks for a Host; without one the handshake would fail inside wsproto (a 500): a 400."""
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    raw.sendall(
+        (
+            "GET /ws HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            "Origin: %s\r\nCookie: %s\r\n\r\n" % (server.url, team.alice.fresh_cookie_header())
+        ).encode()
+    )
+    response = b""
+    while chunk := raw.recv(4096):
+        response += chunk
+    raw.close()
+    head, body = response.split(b"\r\n\r\n", 1)
+    assert head.split(b"\r\n")[0].split(b" ")[1] == b"400", head
+    assert b"Host" in body and b"invalid_input" in body

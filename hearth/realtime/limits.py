@@ -11,9 +11,12 @@ pass a test that only one of them should.
 
 import collections
 import itertools
+import logging
 import threading
 import time
 import uuid
+
+log = logging.getLogger(__name__)
 
 
 class TokenBucket:
@@ -120,7 +123,16 @@ class RedisTokenBuckets:
         self._take = self.redis.register_script(TAKE)
 
     def take(self, key):
-        return float(self._take(keys=[self.PREFIX + key], args=[self.clock(), self.interval, self.burst]))
+        """0, or the seconds to wait. While Redis cannot be reached the write goes through: a limit against
+        floods must not turn a Redis restart into an outage of writing (events then fan out again within
+        seconds, and nothing is lost)."""
+        import redis
+
+        try:
+            return float(self._take(keys=[self.PREFIX + key], args=[self.clock(), self.interval, self.burst]))
+        except (redis.ConnectionError, redis.TimeoutError) as e:
+            log.warning("write limit not counted: Redis unavailable: %s", e)
+            return 0
 
 
 def make_token_buckets(redis_url, rate, burst):

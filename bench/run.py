@@ -1,6 +1,7 @@
 """Hearth side by side with a Flask-SocketIO peer, in one run; prints a table and writes JSON.
 
     .venv/bin/python bench/run.py [held|fanout|upgrades|api|scaleout|all] [--sockets N] [--out FILE]
+    .venv/bin/python bench/run.py storm [--storm-clients N] [--restart term|usr2]
 
 Each server runs under gunicorn (one gevent worker) pinned to core 0; this
 process is the load client, pinned to core 1. Both servers use one seeded
@@ -54,10 +55,14 @@ def free_port():
 
 
 class Server:
-    """gunicorn serving one of the two apps, pinned to the server core."""
+    """gunicorn serving one of the two apps, pinned to the server core.
 
-    def __init__(self, kind, workdir, env=None, workers=1, port=None):
-        self.kind, self.workdir, self.extra_env = kind, workdir, env
+    With a `pidfile` it is started as deploy/hearth-restart expects (the `gunicorn` script, which USR2 can
+    re-execute, and HEARTH_PIDFILE), so that `restart_without_gap` can replace it.
+    """
+
+    def __init__(self, kind, workdir, env=None, workers=1, port=None, pidfile=None):
+        self.kind, self.workdir, self.extra_env, self.pidfile = kind, workdir, env, pidfile
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         module, _, hearth_config = KINDS[kind]
@@ -67,18 +72,18 @@ class Server:
             "PORT": str(self.port),
             "WEB_CONCURRENCY": str(workers),
             "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
+            **({"HEARTH_PIDFILE": str(pidfile)} if pidfile else {}),
             **(env or {}),
         }
         cores = SERVER_CORE if workers == 1 else "0,1"
+        gunicorn = [str(Path(sys.executable).parent / "gunicorn")] if pidfile else [sys.executable, "-m", "gunicorn"]
         self.log = open(Path(workdir) / f"{kind}-{self.port}.log", "w")
         self.process = subprocess.Popen(
             [
                 "taskset",
                 "-c",
                 cores,
-                sys.executable,
-                "-m",
-                "gunicorn",
+                *gunicorn,
                 *(["--config", str(ROOT / "gunicorn.conf.py")] if hearth_config else BARE_GUNICORN),
                 "--bind",
                 f"127.0.0.1:{self.port}",
@@ -102,6 +107,22 @@ class Server:
         self.boot_cpu = self.cpu_seconds()
         if port is None:
             time.sleep(0.5)
+
+    def restart_without_gap(self):
+        """deploy/hearth-restart: USR2, then TERM to this master once a worker of the new one serves.
+
+        Returns the new master as a Server; this one is closing its sockets (1001) and ends by itself.
+        """
+        done = subprocess.run(
+            [str(ROOT / "deploy" / "hearth-restart"), str(self.pidfile)], capture_output=True, text=True, timeout=120
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"hearth-restart failed: {done.stderr}")
+        successor = object.__new__(Server)
+        successor.__dict__.update(self.__dict__)
+        successor.process = Master(int(Path(f"{self.pidfile}.2").read_text()))
+        successor.log = open(self.log.name, "a")  # the new master writes to the same file, inherited
+        return successor
 
     def workers(self):
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
@@ -129,6 +150,44 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+
+
+class Master:
+    """A gunicorn master this process did not start (USR2's re-execution), with the part of Popen the bench uses.
+
+    It is the old master's child until that one exits, then this process's (a child subreaper), which reaps it.
+    """
+
+    def __init__(self, pid):
+        self.pid = pid
+
+    def send_signal(self, sig):
+        os.kill(self.pid, sig)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+    def wait(self, timeout=None):
+        deadline = time.monotonic() + (timeout or 1e9)
+        while True:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    return os.waitstatus_to_exitcode(status)
+            except ChildProcessError:  # not ours yet (or already reaped): look whether it still runs
+                if not Path(f"/proc/{self.pid}").exists():
+                    return None
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.05)
+
+
+def become_subreaper():
+    """USR2's new master is a child of the old one; once that exits it is re-parented here, to be reaped."""
+    import ctypes
+
+    PR_SET_CHILD_SUBREAPER = 36
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def base_env(workdir):
@@ -287,21 +346,45 @@ def upgrades(workdir, cookies, rounds=5, seconds=4, concurrency=32):
     return results
 
 
-def reconnect_storm(server, tokens, channel_ids, clients):
-    """Every client back and caught up after a restart (bench/storm.py)."""
+def reconnect_storm(server, tokens, channel_ids, clients, restart="term"):
+    """Every client back and caught up after a restart (bench/storm.py).
+
+    term: SIGTERM, and a new server on the port once the old one has exited (`systemctl restart`).
+    usr2: deploy/hearth-restart, a new master on the same listening socket before the old one is told to stop.
+    """
     current = {"server": server}
 
-    async def restart():
-        started = time.perf_counter()
+    async def restart_term():
         old = current["server"]
+        told_at = time.perf_counter()
         await asyncio.to_thread(old.stop)
         gone_at = time.perf_counter()
         current["server"] = await asyncio.to_thread(Server, old.kind, old.workdir, env=old.extra_env, port=old.port)
-        return current["server"], time.perf_counter() - started, gone_at
+        return storm.Restarted(current["server"], time.perf_counter(), told_at, gone_at, cutover_at=gone_at)
+
+    async def restart_usr2():
+        old = current["server"]
+        current["server"] = await asyncio.to_thread(old.restart_without_gap)
+        told_at = time.perf_counter()  # hearth-restart has just sent the old master its TERM
+        await asyncio.to_thread(old.process.wait, 60)
+        gone_at = time.perf_counter()
+        old.log.close()
+        # a client the old worker took in its last moments is dropped as it exits: let it see so before counting
+        await asyncio.sleep(0.5)
+        return storm.Restarted(current["server"], told_at, told_at, gone_at, cutover_at=told_at)
 
     try:
         return asyncio.run(
-            storm.storm(server.kind, server.url, restart, tokens[:clients], tokens[-1], channel_ids, server.boot_cpu)
+            storm.storm(
+                server.kind,
+                server.url,
+                restart_usr2 if restart == "usr2" else restart_term,
+                tokens[:clients],
+                tokens[-1],
+                channel_ids,
+                server.boot_cpu,
+                restart_mode=restart,
+            )
         )
     finally:
         if current["server"] is not server:
@@ -370,10 +453,10 @@ def percentile(values, p):
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def side_by_side(name, measure, workdir, env=None, kinds=("hearth", "peer"), **kwargs):
+def side_by_side(name, measure, workdir, env=None, kinds=("hearth", "peer"), pidfile=False, **kwargs):
     results = {}
     for kind in kinds:
-        server = Server(kind, workdir, env=env)
+        server = Server(kind, workdir, env=env, pidfile=Path(workdir) / f"{kind}.pid" if pidfile else None)
         try:
             results[kind] = measure(server, **kwargs)
         finally:
@@ -450,6 +533,12 @@ def main():
         choices=["held", "fanout", "upgrades", "storm", "api", "scaleout", "all"],
     )
     parser.add_argument("--storm-clients", type=int, default=2000, help="clients of the reconnect storm")
+    parser.add_argument(
+        "--restart",
+        choices=["term", "usr2"],
+        default="term",
+        help="how the storm restarts each server: SIGTERM then a new server (term), or deploy/hearth-restart (usr2)",
+    )
     parser.add_argument("--sockets", type=int, default=10000, help="sockets for the held-sockets benchmark")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
@@ -480,8 +569,17 @@ def main():
         if args.which in ("upgrades", "all"):
             results["upgrades"] = upgrades(workdir, cookies)
         if args.which in ("storm", "all"):
+            if args.restart == "usr2":
+                become_subreaper()
             results["storm"] = side_by_side(
-                "storm", reconnect_storm, workdir, tokens=tokens, channel_ids=channel_ids, clients=args.storm_clients
+                "storm",
+                reconnect_storm,
+                workdir,
+                pidfile=args.restart == "usr2",
+                tokens=tokens,
+                channel_ids=channel_ids,
+                clients=args.storm_clients,
+                restart=args.restart,
             )
         if args.which in ("api", "all"):
             results["api"] = side_by_side("api", api, workdir, kinds=("hearth",), cookies=cookies)

@@ -5,6 +5,9 @@ message a channel every second over HTTP. The server is restarted the way a
 deploy does it (SIGTERM: Hearth closes each socket with 1001; a new server
 starts on the same port as soon as the old one has exited), while the publisher
 keeps posting (retrying with the same `client_id` while nothing answers).
+With `--restart usr2` it is restarted as deploy/hearth-restart does it instead:
+a new master on the same listening socket (USR2), and SIGTERM to the old one
+only once a worker of the new one serves.
 
 Each Hearth client follows the browser client (static/js/socket/socket.js, auth.js,
 backoff.js) step by step: the same backoff schedule, a refresh before
@@ -34,6 +37,7 @@ import random
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from clients import open_socket, open_socketio
@@ -130,6 +134,7 @@ class StormClient:
         self.opened_at = None  # perf_counter time of the last opening
         self.ready_at = None  # perf_counter time of the last moment every resume had been answered
         self.gone_away_at = None  # monotonic time of the last 1001, until a socket opens
+        self.closed_at = None  # perf_counter time the last open socket closed (the old server's 1001)
         self.stopped = False
         self.over = False
 
@@ -251,6 +256,8 @@ class StormClient:
             self.tally.attempts += 1
             opened, code = await self.serve_one_socket()
             self.ready.clear()
+            if opened:
+                self.closed_at = time.perf_counter()
             if self.stopped:
                 return
             if code == 4403:
@@ -365,6 +372,17 @@ class Publisher:
             await asyncio.sleep(0.1)
 
 
+@dataclass
+class Restarted:
+    """What a restart did, its moments as perf_counter times."""
+
+    server: object  # the new server
+    serving_at: float  # it serves
+    old_told_at: float  # the old one was sent SIGTERM: its sockets close with 1001
+    old_gone_at: float  # the old one had exited
+    cutover_at: float  # a client caught up after this is caught up on the new server
+
+
 def percentile(values, p):
     values = sorted(values)
     if not values:
@@ -372,10 +390,22 @@ def percentile(values, p):
     return values[min(len(values) - 1, round((len(values) - 1) * p / 100))]
 
 
-async def storm(kind, base, restart, clients_tokens, publisher_tokens, channel_ids, boot_cpu, settle=5, limit=180):
-    """Run one storm; `restart()` stops the server with SIGTERM and starts it again.
+async def storm(
+    kind,
+    base,
+    restart,
+    clients_tokens,
+    publisher_tokens,
+    channel_ids,
+    boot_cpu,
+    restart_mode="term",
+    settle=5,
+    limit=180,
+):
+    """Run one storm; `restart()` replaces the server and returns a Restarted once the old one has exited.
 
-    It returns the new server, the seconds until it answered, and the perf_counter time the old one had exited.
+    Times are from the restart's first signal: SIGTERM (term), or USR2 to start the new server (usr2);
+    the `after_term` ones from the old server's SIGTERM, when its sockets close (the same moment under term).
     """
     tally = Tally()
     cls = StormClient if kind == "hearth" else PeerStormClient
@@ -399,17 +429,20 @@ async def storm(kind, base, restart, clients_tokens, publisher_tokens, channel_i
 
     restarted_at = time.perf_counter()
     tally.attempts = tally.failed_opens = tally.refreshes = tally.refresh_failures = 0
-    server, downtime, old_gone_at = await restart()
+    restarted = await restart()
+    server = restarted.server
 
     def back(c):  # caught up on the new server: a client that went back to the old one while it was ending is not
-        return c.ready.is_set() and c.ready_at > old_gone_at
+        return c.ready.is_set() and c.ready_at > restarted.cutover_at
 
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline and not all(back(c) or c.over for c in clients):
         await asyncio.sleep(0.05)
     cpu = server.cpu_seconds()
     caught_up = [c.ready_at - restarted_at for c in clients if back(c)]
+    since_term = [c.ready_at - restarted.old_told_at for c in clients if back(c)]  # usr2: from the 1001s on
     opened = [c.opened_at - restarted_at for c in clients if back(c)]
+    closed = [c.closed_at - restarted.old_told_at for c in clients if back(c) and c.closed_at]
     await asyncio.sleep(2)
     publisher.stopped = True
     await publishing
@@ -437,13 +470,22 @@ async def storm(kind, base, restart, clients_tokens, publisher_tokens, channel_i
         "clients": total,
         "topics_per_client": TOPICS_PER_CLIENT,
         "messages_per_s": len(channel_ids),
-        "old_server_exit_s": round(old_gone_at - restarted_at, 2),
-        "restart_downtime_s": round(downtime, 2),
+        "restart": restart_mode,
+        "new_server_serving_s": round(restarted.serving_at - restarted_at, 2),
+        "old_server_told_s": round(restarted.old_told_at - restarted_at, 2),
+        "old_server_exit_s": round(restarted.old_gone_at - restarted_at, 2),
+        # term: from SIGTERM until the new server answers; usr2: none, the listening socket never closes
+        "restart_downtime_s": round(restarted.serving_at - restarted_at, 2) if restart_mode == "term" else 0,
+        "closed_after_term_p50_s": _round(percentile(closed, 50)),  # the old server's close reached the client
+        "closed_after_term_p100_s": _round(max(closed, default=None)),
         "open_p50_s": _round(percentile(opened, 50)),
         "caught_up_p50_s": _round(percentile(caught_up, 50)),
         "caught_up_p99_s": _round(percentile(caught_up, 99)),
         "caught_up_p100_s": _round(max(caught_up)) if len(caught_up) == total else None,
         "caught_up": len(caught_up),
+        "caught_up_after_term_p50_s": _round(percentile(since_term, 50)),
+        "caught_up_after_term_p99_s": _round(percentile(since_term, 99)),
+        "caught_up_after_term_p100_s": _round(max(since_term)) if len(since_term) == total else None,
         "server_cpu_s": round(cpu, 2),
         "server_boot_cpu_s": round(boot_cpu, 2),
         "socket_attempts": tally.attempts,

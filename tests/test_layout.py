@@ -82,7 +82,7 @@ def test_the_domain_knows_nothing_of_sockets_or_requests():
         (module, target)
         for module in DOMAIN
         for target in GRAPH[module][0]
-        if target.startswith(("hearth.realtime", "hearth.accounts.guards", "hearth.accounts.sessions", "blueprints"))
+        if target.startswith(("hearth.realtime", "hearth.accounts.sessions", "blueprints"))
         # the one exception: the domain announces what it committed through the after-commit gateway,
         # which knows no socket, no service and no Flask (it only hands announcements to the broker)
         and target != "hearth.realtime.announce"

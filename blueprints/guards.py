@@ -15,16 +15,16 @@ import functools
 from hmac import compare_digest
 from urllib.parse import quote, urlsplit
 
-import jwt as pyjwt
 from flask import current_app, g, redirect, render_template, request
 from flask_jwt_extended.config import config as jwt_config
-from flask_jwt_extended.exceptions import JWTExtendedException, WrongTokenError
+from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
 
 from hearth.accounts.carry import SEAL_FIELD, SPENT, open_seal, seal_expired_post
 from hearth.accounts.personal_tokens import authenticate_bearer
-from hearth.accounts.sessions import REJECTION_MESSAGES, check_claims, live_session
+from hearth.accounts.sessions import REJECTION_MESSAGES, live_session
 from hearth.accounts.throttles import throttle
+from hearth.accounts.tokens import decode_token, expired_token_code
 from hearth.errors import ApiError
 
 MUTATING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -45,7 +45,7 @@ def authenticate(refresh=False):
         claims = decode_token(encoded, kind)
     except ExpiredSignatureError:
         # A token of an ended session says so even when it has also expired.
-        code = _expired_token_code(encoded, kind) or "token_expired"
+        code = expired_token_code(encoded, kind) or "token_expired"
         message = REJECTION_MESSAGES.get(code, f"The {kind} token has expired.")
         raise ApiError(401, code, message) from None
     except (JWTExtendedException, PyJWTError):
@@ -57,41 +57,6 @@ def authenticate(refresh=False):
     if not refresh:
         g.access_expires_at = claims["exp"]  # pages hand it to the client, which refreshes shortly before
     return claims
-
-
-def decode_token(encoded, kind, allow_expired=False):
-    """The claims of one of Hearth's JWTs (`kind` "access" or "refresh"), verified from a single parse.
-
-    flask-jwt-extended's verify_jwt_in_request and decode_token read a token four and three times (unverified
-    claims and header for the key loader, the verified decode, the header again), and PyJWT checks each
-    segment's alphabet in Python every time. The same checks are made here on one PyJWT decode, with
-    flask-jwt-extended's own settings: signature, algorithm, expiry, `sub` (PyJWT), the claims every
-    Hearth token carries (check_claims), and the type.
-    """
-    options = {"verify_sub": jwt_config.verify_sub, "verify_aud": jwt_config.decode_audience is not None}
-    if allow_expired:
-        options["verify_exp"] = False
-    claims = pyjwt.decode(
-        encoded,
-        jwt_config.decode_key,
-        algorithms=jwt_config.decode_algorithms,
-        audience=jwt_config.decode_audience,
-        issuer=jwt_config.decode_issuer,
-        leeway=jwt_config.leeway,
-        options=options,
-    )
-    check_claims(claims)
-    if claims["type"] != kind:
-        raise WrongTokenError(f"Only {kind} tokens are allowed")
-    return claims
-
-
-def _expired_token_code(encoded, kind):
-    try:
-        claims = decode_token(encoded, kind, allow_expired=True)
-    except (JWTExtendedException, PyJWTError):
-        return None
-    return live_session(claims)[1]
 
 
 def check_csrf(claims, refresh=False):

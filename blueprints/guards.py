@@ -16,11 +16,12 @@ from hmac import compare_digest
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, g, redirect, render_template, request
+from flask_jwt_extended import decode_token as decode_jwt
 from flask_jwt_extended.config import config as jwt_config
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
 
-from hearth.accounts.carry import SEAL_FIELD, SPENT, open_seal, seal_expired_post
+from hearth.accounts.carry import SEAL_FIELD, SPENT, open_seal, seal_form
 from hearth.accounts.personal_tokens import authenticate_bearer
 from hearth.accounts.sessions import REJECTION_MESSAGES, live_session
 from hearth.accounts.throttles import throttle
@@ -141,7 +142,7 @@ def auth_required(view=None, *, refresh=False, bearer=False):
 def page_login_required(view):
     """For HTML pages: without a valid access token, go through /auth/resume and come back.
 
-    A form posted with an expired token goes too, sealed (see carry.py), and comes
+    A form posted with an expired token goes too, sealed (see hearth/accounts/carry.py), and comes
     back as a 307 carrying the seal, which stands in for the CSRF field.
     """
 
@@ -165,6 +166,19 @@ def page_login_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def seal_expired_post():
+    """The sealed form of this form post when its access token has merely expired, else None.
+
+    The caller has seen the token refused and checked the Origin; here the token
+    must be expired but otherwise sound, with a CSRF field that matches it.
+    """
+    try:
+        claims = decode_jwt(request.cookies[current_app.config["JWT_ACCESS_COOKIE_NAME"]], allow_expired=True)
+    except Exception:  # missing, forged, revoked: nothing to carry
+        return None
+    return seal_form(claims, request.path, request.form)
 
 
 def is_form_post():

@@ -15,7 +15,7 @@ from flask import Blueprint, g, request
 from blueprints.guards import authenticate, authenticate_token, bearer_header, origin_allowed
 from hearth.errors import ApiError
 from hearth.extensions import db, sock
-from hearth.observability import UPGRADES_REFUSED
+from hearth.metrics import UPGRADES_REFUSED
 from hearth.realtime.service import socket_service
 from hearth.realtime.upgrade import VERSION, CheckedUpgrade, decline_extensions, handshake_problem
 

@@ -21,6 +21,7 @@ from flask_jwt_extended.config import config as jwt_config
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
 
+from hearth import logs
 from hearth.accounts.carry import SEAL_FIELD, SPENT, open_seal, seal_form
 from hearth.accounts.personal_tokens import authenticate_bearer
 from hearth.accounts.sessions import REJECTION_MESSAGES, live_session
@@ -55,6 +56,7 @@ def authenticate(refresh=False):
     if session is None:
         raise ApiError(401, code, REJECTION_MESSAGES[code])
     g.auth_session, g.user = session, session.user
+    logs.identify_caller(g.user.id, session.id)
     if not refresh:
         g.access_expires_at = claims["exp"]  # pages hand it to the client, which refreshes shortly before
     return claims
@@ -112,6 +114,7 @@ def authenticate_token(header):
     """A personal access token: the request's user and session come from it alone."""
     g.auth_session = authenticate_bearer(header)
     g.user = g.auth_session.user
+    logs.identify_caller(g.user.id, g.auth_session.id)
 
 
 def auth_required(view=None, *, refresh=False, bearer=False):

@@ -27,6 +27,7 @@ def start_request():
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
     g.started_at = time.perf_counter()
+    g.log_fields = logs.begin_request(g.request_id)
 
 
 def finish_request(response):
@@ -48,8 +49,14 @@ def finish_request(response):
         status=response.status_code,
         duration_ms=round(duration * 1000, 2),
         remote=request.remote_addr,
-    )  # the user and session are added to every line of a request (logs.request_context)
+    )  # the user and session are added to every line of a request (logs.identify_caller)
     return response
+
+
+def end_request(exc):
+    token = g.pop("log_fields", None)
+    if token is not None:
+        logs.end_request(token)
 
 
 bp = Blueprint("metrics", __name__)
@@ -77,4 +84,5 @@ def init_app(app):
     logs.configure()
     app.before_request(start_request)
     app.after_request(finish_request)
+    app.teardown_request(end_request)
     app.register_blueprint(bp)

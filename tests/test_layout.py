@@ -106,6 +106,15 @@ def test_the_domain_reads_no_request_globals():
     assert {m: request_globals_of(PATHS[m]) for m in DOMAIN if request_globals_of(PATHS[m])} == {}
 
 
+def test_only_the_web_edge_reads_request_globals():
+    """The request is read in blueprints/ (views, guards, hooks) and by the socket's upgrade; everything else
+    under hearth/ is handed what it needs, so the socket, the CLI and a test can call it without a request."""
+    assert {"request", "g"} <= request_globals_of(PATHS["blueprints.guards"])  # the check sees what it looks for
+    package = sorted(m for m in MODULES if m.startswith("hearth") and m != "hearth.realtime.upgrade")
+    assert {"hearth.logs", "hearth.accounts.carry", "hearth.metrics"} <= set(package)
+    assert {m: request_globals_of(PATHS[m]) for m in package if request_globals_of(PATHS[m])} == {}
+
+
 def topic_literals_of(path):
     """String constants and f-strings that begin like a topic: a topic spelled by hand."""
     found = set()

@@ -9,8 +9,8 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from blueprints import errors
-from hearth import __version__, cli, observability, security_headers
+from blueprints import errors, observability, security_headers
+from hearth import __version__, cli
 from hearth.accounts import personal_tokens, sessions, throttles
 from hearth.config import load_config
 from hearth.extensions import db, jwt, migrate, sock

@@ -13,7 +13,7 @@ from flask import g, request
 from flask_socketio import SocketIO, join_room
 
 from app import create_app
-from hearth.accounts.guards import auth_required, authenticate, origin_allowed
+from blueprints.guards import auth_required, authenticate, origin_allowed
 from hearth.errors import ApiError
 from hearth.event_log import events_since
 from hearth.extensions import db

@@ -2,9 +2,9 @@
 
 from flask import Blueprint, g, jsonify, request
 
+from blueprints.guards import auth_required
 from blueprints.request_bodies import json_body
 from hearth import openapi
-from hearth.accounts.guards import auth_required
 from hearth.accounts.two_factor import two_factor_on
 from hearth.errors import DomainError
 from hearth.validation import MAX_ID

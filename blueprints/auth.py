@@ -7,10 +7,7 @@ from flask import Blueprint, current_app, g, jsonify, make_response, redirect, r
 from flask_jwt_extended import unset_jwt_cookies
 
 from blueprints.errors import REFUSALS, headers_of, json_error, status_of
-from blueprints.request_bodies import form_or_json, json_body
-from hearth.accounts import personal_tokens, two_factor
-from hearth.accounts.carry import SEAL_FIELD, sealed_path
-from hearth.accounts.guards import (
+from blueprints.guards import (
     FORM_TYPES,
     auth_required,
     authenticate,
@@ -19,6 +16,9 @@ from hearth.accounts.guards import (
     origin_allowed,
     safe_next,
 )
+from blueprints.request_bodies import form_or_json, json_body
+from hearth.accounts import personal_tokens, two_factor
+from hearth.accounts.carry import SEAL_FIELD, sealed_path
 from hearth.accounts.recent_auth import reauthenticate, require_recent_authentication
 from hearth.accounts.sessions import (
     end_all_sessions,

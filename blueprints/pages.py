@@ -7,7 +7,7 @@ from datetime import UTC
 from flask import Blueprint, flash, g, redirect, render_template, request
 
 from blueprints.errors import REFUSALS
-from hearth.accounts.guards import page_login_required
+from blueprints.guards import page_login_required
 from hearth.errors import DomainError
 from hearth.models import isoformat
 from hearth.workspaces import boards, cards, channels, members, messages, overview

@@ -5,9 +5,9 @@ with one. The ceremonies are in hearth/accounts/passkeys.py; a passkey sign-in s
 from flask import Blueprint, current_app, g, jsonify, request
 
 from blueprints.auth import signed_in
+from blueprints.guards import auth_required, check_origin, own_origin
 from blueprints.request_bodies import json_body
 from hearth.accounts import passkeys
-from hearth.accounts.guards import auth_required, check_origin, own_origin
 from hearth.accounts.recent_auth import require_recent_authentication
 from hearth.accounts.throttles import throttle
 from hearth.validation import name, parse

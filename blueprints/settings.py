@@ -10,9 +10,9 @@ stored where a page could show them again.
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request
 
 from blueprints.errors import REFUSALS, headers_of, status_of
+from blueprints.guards import page_login_required
 from hearth.accounts import passkeys, personal_tokens, two_factor
 from hearth.accounts.devices import current_first, device_name
-from hearth.accounts.guards import page_login_required
 from hearth.accounts.recent_auth import authenticated_recently, reauthenticate
 from hearth.accounts.sessions import end_other_devices, end_session, live_sessions
 from hearth.accounts.users import change_password as set_new_password

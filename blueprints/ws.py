@@ -12,10 +12,10 @@ import time
 
 from flask import Blueprint, g, request
 
-from hearth.accounts.guards import authenticate, authenticate_token, bearer_header, origin_allowed
+from blueprints.guards import authenticate, authenticate_token, bearer_header, origin_allowed
 from hearth.errors import ApiError
 from hearth.extensions import db, sock
-from hearth.observability import UPGRADES_REFUSED
+from hearth.metrics import UPGRADES_REFUSED
 from hearth.realtime.service import socket_service
 from hearth.realtime.upgrade import VERSION, CheckedUpgrade, decline_extensions, handshake_problem
 

@@ -12,6 +12,7 @@ values, and `redact` removes anything shaped like a secret from what others log
 (a JWT, a personal access token, a bearer header, a cookie's value).
 """
 
+import contextvars
 import json
 import logging
 import logging.config
@@ -37,6 +38,10 @@ SECRET_PATTERNS = [
 ]
 SECRET_KEYS = {"password", "token", "cookie", "cookies", "authorization", "secret", "csrf", "totp"}
 REQUEST_FIELDS = ("request_id", "user_id", "session_id")
+# The fields of the request (or socket) a line is written in: its id from the start, its user and session once a
+# guard has found them. The web edge sets it for the length of each request (blueprints/observability.py); like
+# Flask's own request context, a new thread or greenlet starts without it.
+CURRENT_REQUEST = contextvars.ContextVar("hearth_request_log_fields", default=None)
 # Libraries that announce routine start-up steps at INFO in every worker.
 QUIET_LOGGERS = {"alembic.runtime.plugins": {"level": "WARNING"}}
 
@@ -54,21 +59,27 @@ def redact(logger, method, entry):
     return entry
 
 
+def begin_request(request_id):
+    """Lines written from here until `end_request(token)` carry this request id; returns that token."""
+    return CURRENT_REQUEST.set({"request_id": request_id})
+
+
+def identify_caller(user_id, session_id):
+    """The current request's caller, once known: its lines carry the user and session too."""
+    fields = CURRENT_REQUEST.get()
+    if fields is not None:
+        fields.update(user_id=user_id, session_id=session_id)
+
+
+def end_request(token):
+    CURRENT_REQUEST.reset(token)
+
+
 def request_context(logger, method, entry):
     """The request id, user and session of the request this line was written in, when there is one."""
-    from flask import g, has_app_context, has_request_context
-
-    if has_request_context() and has_app_context():
-        user = g.get("user")
-        session = g.get("auth_session") if user is not None else None
-        known = {
-            "request_id": g.get("request_id"),
-            "user_id": user.id if user is not None else None,
-            "session_id": session.id if session is not None else None,
-        }
-        for key, value in known.items():
-            if value is not None:
-                entry.setdefault(key, value)
+    for key, value in (CURRENT_REQUEST.get() or {}).items():
+        if value is not None:
+            entry.setdefault(key, value)
     return entry
 
 

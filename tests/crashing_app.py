@@ -10,7 +10,7 @@ import gevent
 from flask import request
 
 from app import create_app
-from hearth.accounts.guards import authenticate
+from blueprints.guards import authenticate
 
 app = create_app()
 

@@ -82,7 +82,7 @@ def test_the_domain_knows_nothing_of_sockets_or_requests():
         (module, target)
         for module in DOMAIN
         for target in GRAPH[module][0]
-        if target.startswith(("hearth.realtime", "hearth.accounts.guards", "hearth.accounts.sessions", "blueprints"))
+        if target.startswith(("hearth.realtime", "hearth.accounts.sessions", "blueprints"))
         # the one exception: the domain announces what it committed through the after-commit gateway,
         # which knows no socket, no service and no Flask (it only hands announcements to the broker)
         and target != "hearth.realtime.announce"
@@ -104,6 +104,15 @@ def request_globals_of(path):
 def test_the_domain_reads_no_request_globals():
     """What the domain needs of a request it is handed as arguments, so a socket frame or the CLI can call it."""
     assert {m: request_globals_of(PATHS[m]) for m in DOMAIN if request_globals_of(PATHS[m])} == {}
+
+
+def test_only_the_web_edge_reads_request_globals():
+    """The request is read in blueprints/ (views, guards, hooks) and by the socket's upgrade; everything else
+    under hearth/ is handed what it needs, so the socket, the CLI and a test can call it without a request."""
+    assert {"request", "g"} <= request_globals_of(PATHS["blueprints.guards"])  # the check sees what it looks for
+    package = sorted(m for m in MODULES if m.startswith("hearth") and m != "hearth.realtime.upgrade")
+    assert {"hearth.logs", "hearth.accounts.carry", "hearth.metrics"} <= set(package)
+    assert {m: request_globals_of(PATHS[m]) for m in package if request_globals_of(PATHS[m])} == {}
 
 
 def topic_literals_of(path):

@@ -1,1 +1,1 @@
-"""Who may do what: login sessions and their tokens, the request guards, passwords and throttles."""
+"""Who may do what: login sessions and their tokens, passwords and throttles; blueprints/guards.py checks requests."""

@@ -23,8 +23,7 @@ signed but readable, and a password page asks for them again instead.
 import secrets
 from hmac import compare_digest
 
-from flask import current_app, request
-from flask_jwt_extended import decode_token
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import ImmutableMultiDict
 
@@ -38,21 +37,14 @@ def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="hearth.carried-form")
 
 
-def seal_expired_post():
-    """The sealed form of this form post when its access token has merely expired, else None.
-
-    The caller has seen the token refused and checked the Origin; here the token
-    must be expired but otherwise sound, with a CSRF field that matches it.
-    """
-    try:
-        claims = decode_token(request.cookies[current_app.config["JWT_ACCESS_COOKIE_NAME"]], allow_expired=True)
-    except Exception:  # missing, forged, revoked: nothing to carry
-        return None
-    sent, expected = request.form.get("csrf_token"), claims.get("csrf")
+def seal_form(claims, path, form):
+    """The sealed form of a post to `path` whose access token (`claims`, decoded though expired) was otherwise
+    sound, when its CSRF field matches that token; else None. Its passwords are left out."""
+    sent, expected = form.get("csrf_token"), claims.get("csrf")
     if not sent or not expected or not compare_digest(str(sent), str(expected)):
         return None
-    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token" and "password" not in k]
-    seal = {"id": secrets.token_urlsafe(16), "sid": claims["sid"], "path": request.path, "fields": fields}
+    fields = [(k, v) for k, v in form.items(multi=True) if k != "csrf_token" and "password" not in k]
+    seal = {"id": secrets.token_urlsafe(16), "sid": claims["sid"], "path": path, "fields": fields}
     return _serializer().dumps(seal)
 
 

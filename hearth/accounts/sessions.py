@@ -26,8 +26,8 @@ from flask_jwt_extended.exceptions import JWTDecodeError
 
 from hearth.errors import ApiError
 from hearth.extensions import db, delete_in_batches, jwt
+from hearth.metrics import REFRESHES
 from hearth.models import AuthSession, User, UTCDateTime, utcnow
-from hearth.observability import REFRESHES
 from hearth.realtime import announce, wire
 
 REJECTION_MESSAGES = {

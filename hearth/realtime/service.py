@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from hearth.extensions import db
+from hearth.metrics import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
 from hearth.models import AuthSession, User
-from hearth.observability import DELIVERY_LAG, EVENTS_FANNED_OUT, OPEN_SOCKETS, log_event
 from hearth.protocol import GOING_AWAY, REVOKED, TYPING_EVERY, dumps
 from hearth.realtime import announce, wire
 from hearth.realtime.connection import Connection

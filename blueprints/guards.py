@@ -15,16 +15,18 @@ import functools
 from hmac import compare_digest
 from urllib.parse import quote, urlsplit
 
-import jwt as pyjwt
 from flask import current_app, g, redirect, render_template, request
+from flask_jwt_extended import decode_token as decode_jwt
 from flask_jwt_extended.config import config as jwt_config
-from flask_jwt_extended.exceptions import JWTExtendedException, WrongTokenError
+from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
 
-from hearth.accounts.carry import SEAL_FIELD, SPENT, open_seal, seal_expired_post
+from hearth import logs
+from hearth.accounts.carry import SEAL_FIELD, SPENT, open_seal, seal_form
 from hearth.accounts.personal_tokens import authenticate_bearer
-from hearth.accounts.sessions import REJECTION_MESSAGES, check_claims, live_session
+from hearth.accounts.sessions import REJECTION_MESSAGES, live_session
 from hearth.accounts.throttles import throttle
+from hearth.accounts.tokens import decode_token, expired_token_code
 from hearth.errors import ApiError
 
 MUTATING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -45,7 +47,7 @@ def authenticate(refresh=False):
         claims = decode_token(encoded, kind)
     except ExpiredSignatureError:
         # A token of an ended session says so even when it has also expired.
-        code = _expired_token_code(encoded, kind) or "token_expired"
+        code = expired_token_code(encoded, kind) or "token_expired"
         message = REJECTION_MESSAGES.get(code, f"The {kind} token has expired.")
         raise ApiError(401, code, message) from None
     except (JWTExtendedException, PyJWTError):
@@ -54,44 +56,10 @@ def authenticate(refresh=False):
     if session is None:
         raise ApiError(401, code, REJECTION_MESSAGES[code])
     g.auth_session, g.user = session, session.user
+    logs.identify_caller(g.user.id, session.id)
     if not refresh:
         g.access_expires_at = claims["exp"]  # pages hand it to the client, which refreshes shortly before
     return claims
-
-
-def decode_token(encoded, kind, allow_expired=False):
-    """The claims of one of Hearth's JWTs (`kind` "access" or "refresh"), verified from a single parse.
-
-    flask-jwt-extended's verify_jwt_in_request and decode_token read a token four and three times (unverified
-    claims and header for the key loader, the verified decode, the header again), and PyJWT checks each
-    segment's alphabet in Python every time. The same checks are made here on one PyJWT decode, with
-    flask-jwt-extended's own settings: signature, algorithm, expiry, `sub` (PyJWT), the claims every
-    Hearth token carries (check_claims), and the type.
-    """
-    options = {"verify_sub": jwt_config.verify_sub, "verify_aud": jwt_config.decode_audience is not None}
-    if allow_expired:
-        options["verify_exp"] = False
-    claims = pyjwt.decode(
-        encoded,
-        jwt_config.decode_key,
-        algorithms=jwt_config.decode_algorithms,
-        audience=jwt_config.decode_audience,
-        issuer=jwt_config.decode_issuer,
-        leeway=jwt_config.leeway,
-        options=options,
-    )
-    check_claims(claims)
-    if claims["type"] != kind:
-        raise WrongTokenError(f"Only {kind} tokens are allowed")
-    return claims
-
-
-def _expired_token_code(encoded, kind):
-    try:
-        claims = decode_token(encoded, kind, allow_expired=True)
-    except (JWTExtendedException, PyJWTError):
-        return None
-    return live_session(claims)[1]
 
 
 def check_csrf(claims, refresh=False):
@@ -146,6 +114,7 @@ def authenticate_token(header):
     """A personal access token: the request's user and session come from it alone."""
     g.auth_session = authenticate_bearer(header)
     g.user = g.auth_session.user
+    logs.identify_caller(g.user.id, g.auth_session.id)
 
 
 def auth_required(view=None, *, refresh=False, bearer=False):
@@ -176,7 +145,7 @@ def auth_required(view=None, *, refresh=False, bearer=False):
 def page_login_required(view):
     """For HTML pages: without a valid access token, go through /auth/resume and come back.
 
-    A form posted with an expired token goes too, sealed (see carry.py), and comes
+    A form posted with an expired token goes too, sealed (see hearth/accounts/carry.py), and comes
     back as a 307 carrying the seal, which stands in for the CSRF field.
     """
 
@@ -200,6 +169,19 @@ def page_login_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def seal_expired_post():
+    """The sealed form of this form post when its access token has merely expired, else None.
+
+    The caller has seen the token refused and checked the Origin; here the token
+    must be expired but otherwise sound, with a CSRF field that matches it.
+    """
+    try:
+        claims = decode_jwt(request.cookies[current_app.config["JWT_ACCESS_COOKIE_NAME"]], allow_expired=True)
+    except Exception:  # missing, forged, revoked: nothing to carry
+        return None
+    return seal_form(claims, request.path, request.form)
 
 
 def is_form_post():

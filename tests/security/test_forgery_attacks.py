@@ -156,13 +156,18 @@ def mutating_routes(team):
         ("auth.delete_token", "DELETE", f"/auth/tokens/{ours.tokens[0]['id']}", None, "access", False),
         ("settings.create_token", "POST", "/settings/tokens", {"name": "forged"}, "access", True),
         ("settings.delete_token", "POST", f"/settings/tokens/{ours.tokens[1]['id']}/delete", {}, "access", True),
+        ("passkeys.registration_options", "POST", "/auth/passkeys/register/options", None, "access", False),
+        ("passkeys.add", "POST", "/auth/passkeys", {"credential": {"id": "forged"}, "name": "forged"}, "access", False),
+        ("passkeys.remove", "DELETE", "/auth/passkeys/999999", None, "access", False),
+        ("settings.remove_passkey", "POST", "/settings/security/passkeys/999999/remove", {}, "access", True),
     ]
 
 
 def test_the_table_covers_every_mutating_route(tmp_path, team):
     app = create_app(settings_for(tmp_path))
     mutating = {r.endpoint for r in app.url_map.iter_rules() if r.methods & {"POST", "PUT", "PATCH", "DELETE"}}
-    assert {route[0] for route in mutating_routes(team)} == mutating - {"auth.login", "auth.register"}
+    signed_out = {"auth.login", "auth.register", "passkeys.login_options", "passkeys.login"}  # no session to ride
+    assert {route[0] for route in mutating_routes(team)} == mutating - signed_out
 
 
 def test_every_mutating_route_refuses_a_forged_request_and_changes_nothing(team, snapshot):
@@ -194,7 +199,14 @@ def card_version(someone, place):
 
 # Answers other than the usual success that still show the request got past the CSRF check: a made-up
 # two-step code is refused on its merits, and a new token is shown on the page that answers the post.
-SUCCESS = {"auth.two_factor_enable": (400,), "settings.enable_two_factor": (400,), "settings.create_token": (201,)}
+SUCCESS = {
+    "auth.two_factor_enable": (400,),
+    "settings.enable_two_factor": (400,),
+    "settings.create_token": (201,),
+    "passkeys.add": (400,),  # a made-up credential, refused on its merits
+    "passkeys.remove": (404,),  # no such passkey: found missing only past the CSRF check
+    "settings.remove_passkey": (404,),
+}
 
 
 def test_the_same_requests_with_the_right_csrf_value_go_through(team):

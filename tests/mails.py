@@ -22,11 +22,6 @@ def link_in(mail):
     return LINK.search(mail["body"]).group(0)
 
 
-def wait_for_mail(caplog, count=1, timeout=10):
-    """The logged mails once there are `count` of them (a reset link is mailed after the answer)."""
-    return wait_until(lambda: len(logged_mails(caplog)) >= count and logged_mails(caplog), timeout=timeout)
-
-
 class SMTPServer:
     """aiosmtpd on a free loopback port, keeping every message it receives; `start` may come later than `port`."""
 

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from blueprints import errors
-from hearth import __version__, cli, observability, security_headers
+from hearth import __version__, cli, mail, observability, security_headers
 from hearth.accounts import personal_tokens, sessions, throttles
 from hearth.config import load_config
 from hearth.extensions import db, jwt, migrate
@@ -39,6 +39,7 @@ def create_app(config=None):
     sessions.init_app(app)
     personal_tokens.init_app(app)
     throttles.init_app(app)
+    mail.init_app(app)
     security_headers.init_app(app)
     cli.init_app(app)
     sockets.init_app(app)
@@ -46,9 +47,9 @@ def create_app(config=None):
     app.session_interface = FlashOnlySessions()
     app.jinja_env.globals["hearth_version"] = __version__  # the footer of every page
 
-    from blueprints import api, auth, health, pages, settings, ws
+    from blueprints import api, auth, avatars, health, pages, settings, ws
 
-    for blueprint in (health.bp, auth.bp, api.bp, pages.bp, settings.bp, ws.bp):
+    for blueprint in (health.bp, auth.bp, api.bp, pages.bp, settings.bp, ws.bp, avatars.bp):
         app.register_blueprint(blueprint)
     return app
 
@@ -87,6 +88,9 @@ class BoundedChunkedBody:
         return self.wsgi_app(environ, start_response)
 
 
+UPLOADS = {"api.put_avatar", "settings.upload_avatar"}
+
+
 def refuse_early():
     """Route and body-size errors come before any token check, in the order docs/protocol.md gives.
 
@@ -96,8 +100,10 @@ def refuse_early():
         current_app.raise_routing_exception(request)
     if request.method == "OPTIONS":
         return current_app.make_default_options_response()
+    if request.endpoint in UPLOADS:  # a picture is no JSON body: its own limit
+        request.max_content_length = current_app.config["MAX_UPLOAD"]
     length = request.content_length
-    if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
+    if length is not None and length > request.max_content_length:
         raise RequestEntityTooLarge()
 
 

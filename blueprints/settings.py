@@ -1,4 +1,5 @@
-"""`/settings`: a person's devices, password, two-step sign-in and personal access tokens, as pages and form posts.
+"""`/settings`: a person's profile, devices, password, two-step sign-in and personal access tokens, as pages and
+form posts.
 
 Each form post calls the same account functions as the JSON routes in `/auth`,
 so nothing here can do what the API would refuse. Secrets shown once (a new
@@ -10,9 +11,9 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_jwt_extended import get_jwt
 
 from blueprints.errors import REFUSALS, headers_of, status_of
-from hearth.accounts import personal_tokens, two_factor
+from hearth.accounts import avatars, personal_tokens, profile, two_factor
 from hearth.accounts.devices import current_first, device_name
-from hearth.accounts.guards import page_login_required
+from hearth.accounts.guards import page_login_required, site_origin
 from hearth.accounts.recent_auth import authenticated_recently, reauthenticate
 from hearth.accounts.sessions import end_other_devices, end_session, live_sessions
 from hearth.accounts.users import change_password as set_new_password
@@ -191,3 +192,65 @@ def delete_token(token_id):
     personal_tokens.delete_token(g.user.id, token_id)
     flash("Token deleted: programs using it are signed out.", "info")
     return redirect("/settings/tokens", 303)
+
+
+def profile_page(status=200, **context):
+    return render_template("settings/profile.html", me=profile.me(g.user.id), **context), status
+
+
+@bp.get("/profile")
+@page_login_required
+def profile_settings():
+    return profile_page()
+
+
+@bp.post("/profile")
+@page_login_required
+def update_display_name():
+    try:
+        profile.update_profile(g.user.id, g.auth_session.id, {"display_name": request.form.get("display_name")}, None)
+    except REFUSALS as e:
+        return profile_page(status_of(e), error=e.message)
+    flash("Display name saved.", "info")
+    return redirect("/settings/profile", 303)
+
+
+@bp.post("/profile/email")
+@page_login_required
+def change_email():
+    if ask := password_unless_recent("Changing your email address", "/settings/profile"):
+        return ask
+    try:
+        profile.update_profile(g.user.id, g.auth_session.id, {"email": request.form.get("email", "")}, site_origin())
+    except REFUSALS as e:
+        return profile_page(status_of(e), error=e.message)
+    flash("Email saved. Follow the link we mailed to it to verify it.", "info")
+    return redirect("/settings/profile", 303)
+
+
+@bp.post("/profile/email/resend")
+@page_login_required
+def resend_verification():
+    profile.resend_verification(g.user.id, site_origin())
+    flash("A new verification link is on its way.", "info")
+    return redirect("/settings/profile", 303)
+
+
+@bp.post("/profile/avatar")
+@page_login_required
+def upload_avatar():
+    upload = request.files.get("file")
+    try:
+        avatars.set_avatar(g.user.id, upload.read() if upload else b"")
+    except REFUSALS as e:
+        return profile_page(status_of(e), error=e.message)
+    flash("Avatar saved.", "info")
+    return redirect("/settings/profile", 303)
+
+
+@bp.post("/profile/avatar/delete")
+@page_login_required
+def remove_avatar():
+    avatars.remove_avatar(g.user.id)
+    flash("Avatar removed: your initials are shown instead.", "info")
+    return redirect("/settings/profile", 303)

@@ -1,4 +1,4 @@
-"""Email addresses on the profile (`PATCH /api/me`) and their verification by a mailed link (docs/protocol.md, "Email")."""
+"""Email addresses on the profile (`PATCH /api/me`) and their verification by a mailed link (docs/protocol.md)."""
 
 import pytest
 from mails import link_in, logged_mails

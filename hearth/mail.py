@@ -46,7 +46,10 @@ class Mail:
 def send_after_commit(to, subject, body):
     """Mail `body` (plain text) to one address once the current database transaction commits."""
     outbox = current_app.extensions["hearth.mail"]
-    db.session.info.setdefault(PENDING, []).append((outbox, Mail(to, subject, body)))
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any statement still ends it, and drops the mail
+    session.info.setdefault(PENDING, []).append((outbox, Mail(to, subject, body)))
 
 
 @sa.event.listens_for(sa.orm.Session, "after_commit")
@@ -55,9 +58,12 @@ def _hand_over_after_commit(session):
         outbox.put(mail)
 
 
-@sa.event.listens_for(sa.orm.Session, "after_rollback")
-def _drop_after_rollback(session):
-    session.info.pop(PENDING, None)
+@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
+def _drop_when_closed(session, transaction):
+    """A rollback, or a session closed without committing (a request that failed), drops what waited for a commit;
+    a commit has handed it over already."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 class LogTransport:

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from blueprints import errors, observability, security_headers
-from hearth import __version__, cli
+from hearth import __version__, cli, mail
 from hearth.accounts import personal_tokens, sessions, throttles
 from hearth.config import load_config
 from hearth.extensions import db, jwt, migrate, sock
@@ -41,6 +41,7 @@ def create_app(config=None):
     sessions.init_app(app)
     personal_tokens.init_app(app)
     throttles.init_app(app)
+    mail.init_app(app)
     security_headers.init_app(app)
     cli.init_app(app)
     sockets.init_app(app)
@@ -48,9 +49,9 @@ def create_app(config=None):
     app.session_interface = FlashOnlySessions()
     app.jinja_env.globals["hearth_version"] = __version__  # the footer of every page
 
-    from blueprints import api, auth, health, pages, passkeys, settings, ws
+    from blueprints import api, auth, avatars, health, pages, passkeys, settings, ws
 
-    for blueprint in (health.bp, auth.bp, passkeys.bp, api.bp, pages.bp, settings.bp, ws.bp):
+    for blueprint in (health.bp, auth.bp, passkeys.bp, api.bp, pages.bp, settings.bp, ws.bp, avatars.bp):
         app.register_blueprint(blueprint)
     return app
 
@@ -89,6 +90,9 @@ class BoundedChunkedBody:
         return self.wsgi_app(environ, start_response)
 
 
+UPLOADS = {"api.put_avatar", "settings.upload_avatar"}
+
+
 def refuse_early():
     """Route and body-size errors come before any token check, in the order docs/protocol.md gives.
 
@@ -98,8 +102,10 @@ def refuse_early():
         current_app.raise_routing_exception(request)
     if request.method == "OPTIONS":
         return current_app.make_default_options_response()
+    if request.endpoint in UPLOADS:  # a picture is no JSON body: its own limit
+        request.max_content_length = current_app.config["MAX_UPLOAD"]
     length = request.content_length
-    if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
+    if length is not None and length > request.max_content_length:
         raise RequestEntityTooLarge()
 
 

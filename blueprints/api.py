@@ -2,10 +2,10 @@
 
 from flask import Blueprint, g, jsonify, request
 
-from blueprints.guards import auth_required
-from blueprints.request_bodies import json_body
+from blueprints.guards import auth_required, site_origin
+from blueprints.request_bodies import json_body, uploaded_file
 from hearth import openapi
-from hearth.accounts.two_factor import two_factor_on
+from hearth.accounts import avatars, profile
 from hearth.errors import DomainError
 from hearth.validation import MAX_ID
 from hearth.workspaces import boards, cards, channels, members, messages, read_markers
@@ -58,7 +58,24 @@ def openapi_document():
 
 @bp.get("/me")
 def me():
-    return jsonify({**g.user.to_dict(), "two_factor": two_factor_on(g.user.id)})
+    return jsonify(profile.me(g.user.id))
+
+
+@bp.patch("/me")
+def update_me():
+    return jsonify(profile.update_profile(g.user.id, g.auth_session.id, json_body, site_origin()))
+
+
+@bp.put("/me/avatar")
+def put_avatar():
+    avatars.set_avatar(g.user.id, uploaded_file("file"))
+    return jsonify(profile.me(g.user.id))
+
+
+@bp.delete("/me/avatar")
+def delete_avatar():
+    avatars.remove_avatar(g.user.id)
+    return "", 204
 
 
 @bp.get("/workspaces")

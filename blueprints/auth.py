@@ -1,5 +1,5 @@
-"""`/auth`: login (with its two-step code), register, refresh, resume, logout, password, sessions, two-step set-up
-and personal access tokens."""
+"""`/auth`: login (with its two-step code), register, refresh, resume, logout, password, sessions, two-step set-up,
+personal access tokens, and the signed-out routes of mailed links (password reset, email verification)."""
 
 from urllib.parse import quote
 
@@ -15,9 +15,10 @@ from blueprints.guards import (
     check_origin,
     origin_allowed,
     safe_next,
+    site_origin,
 )
 from blueprints.request_bodies import form_or_json, json_body
-from hearth.accounts import personal_tokens, two_factor
+from hearth.accounts import personal_tokens, profile, reset, two_factor
 from hearth.accounts.carry import SEAL_FIELD, sealed_path
 from hearth.accounts.recent_auth import reauthenticate, require_recent_authentication
 from hearth.accounts.sessions import (
@@ -37,8 +38,13 @@ from hearth.accounts.users import (
     find_user,
     register_user,
 )
-from hearth.errors import ApiError
+from hearth.errors import ApiError, DomainError
 from hearth.validation import display_name, parse, password, password_attempt, text, username
+
+RESET_SENT = (
+    "If that names an account with a verified email address, a link to choose a new password is on its way "
+    "there. It works for 30 minutes."
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -99,7 +105,13 @@ def signed_in_already():
 def login_form():
     if signed_in_already():
         return redirect(next_path(), 303)
-    return render_template("auth/login.html", next=next_path(), values={}, ended=request.args.get("ended"))
+    return render_template(
+        "auth/login.html",
+        next=next_path(),
+        values={},
+        ended=request.args.get("ended"),
+        was_reset=request.args.get("reset"),
+    )
 
 
 @bp.post("/login")
@@ -343,4 +355,75 @@ def create_token():
 @auth_required
 def delete_token(token_id):
     personal_tokens.delete_token(g.user.id, token_id)
+    return "", 204
+
+
+@bp.get("/password-reset")
+def password_reset_form():
+    return render_template("auth/forgot.html", values={})
+
+
+@bp.post("/password-reset")
+def password_reset_request():
+    """202 whatever the login names (section "Email" of docs/protocol.md): nothing tells accounts apart."""
+    try:
+        check_origin("forbidden")
+        fields = parse(form_or_json(), required={"login": text(1, 254)})
+    except REFUSALS as e:
+        if is_form():
+            return form_page("auth/forgot.html", e)
+        raise
+    reset.request_reset(fields["login"], request.remote_addr, site_origin())
+    if is_form():
+        return render_template("auth/forgot.html", values={}, sent=RESET_SENT), 202
+    return "", 202
+
+
+def new_password_fields():
+    data = form_or_json()
+    fields = parse(data, required={"password": password}, optional=login_code)
+    if is_form() and data.get("confirm_password") != data.get("password"):
+        raise DomainError("invalid_input", "The two new passwords differ.", fields=["confirm_password"])
+    return fields
+
+
+@bp.get("/reset/<token>")
+def password_reset_page(token):
+    found = reset.reset_link(token)
+    if found is None:
+        raise reset.not_found()
+    return render_template("auth/reset.html", token=token, two_factor=found[1].two_factor)
+
+
+@bp.post("/password-reset/<token>")
+def password_reset(token):
+    try:
+        check_origin("forbidden")
+        reset.reset_password(token, new_password_fields, request.remote_addr)
+    except REFUSALS as e:
+        if is_form() and e.code != "not_found":
+            found = reset.reset_link(token)
+            page = render_template(
+                "auth/reset.html", token=token, two_factor=bool(found and found[1].two_factor), error=e.message
+            )
+            return page, status_of(e), headers_of(e)
+        raise
+    if is_form():
+        return redirect("/auth/login?reset=1", 303)
+    return "", 204
+
+
+@bp.get("/verify-email/<token>")
+def verify_email_page(token):
+    if profile.verification_link(token) is None:
+        raise ApiError(404, "not_found", "This link does not work: it was used, it expired, or the address changed.")
+    return render_template("auth/verify_email.html", token=token)
+
+
+@bp.post("/verify-email/<token>")
+def verify_email(token):
+    check_origin("forbidden")
+    user = profile.verify_email(token)
+    if is_form():
+        return render_template("auth/verify_email.html", verified=user.email)
     return "", 204

@@ -76,7 +76,7 @@ def handle_http_exception(e):
     messages = {
         404: "No such resource.",
         405: f"{request.method} is not allowed here.",
-        413: f"The request body is over {current_app.config['MAX_CONTENT_LENGTH'] // 1024} KiB.",
+        413: f"The request body is over {request.max_content_length // 1024} KiB.",
     }
     return _render(e.code, code, messages.get(e.code, e.description or e.name))
 

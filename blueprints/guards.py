@@ -77,6 +77,12 @@ def own_origin():
     return f"{request.scheme}://{request.host}"
 
 
+def site_origin():
+    """The origin mailed links point to: HEARTH_BASE_URL, else this request's own (its Host is the client's word,
+    so a production site sets HEARTH_BASE_URL)."""
+    return current_app.config["BASE_URL"] or own_origin()
+
+
 def origin_allowed(origin):
     return origin is not None and (origin == own_origin() or origin in current_app.config["ALLOWED_ORIGINS"])
 

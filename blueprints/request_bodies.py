@@ -22,3 +22,11 @@ def form_or_json():
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return request.form.to_dict()
     return json_body()
+
+
+def uploaded_file(field):
+    """The bytes of a multipart upload's file field; `400 invalid_input` when it is missing."""
+    upload = request.files.get(field) if request.mimetype == "multipart/form-data" else None
+    if upload is None:
+        raise DomainError("invalid_input", f"Send the picture as the multipart field `{field}`.", fields=[field])
+    return upload.read()

@@ -1,6 +1,6 @@
 """Headers every response carries: a strict CSP on pages, nosniff everywhere, HSTS over TLS, and no caching of
-anything but static files: a page or an API answer shows one person's data, which no shared or back-button cache
-may keep."""
+anything but static files and avatars (whose URLs change with them): a page or an API answer shows one person's
+data, which no shared or back-button cache may keep."""
 
 from flask import current_app, request
 
@@ -29,7 +29,8 @@ def add_security_headers(response):
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Frame-Options"] = "DENY"
-    if not request.path.startswith("/static/"):
+    kept = request.path.startswith("/static/") or (request.blueprint == "avatars" and response.status_code == 200)
+    if not kept:  # an avatar's URL names its digest: it may be kept (privately) for good
         response.headers["Cache-Control"] = "no-store"
     if current_app.config["SECURE_COOKIES"]:
         response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY

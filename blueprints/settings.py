@@ -1,5 +1,5 @@
-"""`/settings`: a person's devices, password, two-step sign-in, passkeys and personal access tokens, as pages and
-form posts (adding a passkey is the one thing done by script: only a script can talk to the authenticator).
+"""`/settings`: a person's profile, devices, password, two-step sign-in, passkeys and personal access tokens, as
+pages and form posts (adding a passkey is the one thing done by script: only a script can talk to the authenticator).
 
 Each form post calls the same account functions as the JSON routes in `/auth`,
 so nothing here can do what the API would refuse. Secrets shown once (a new
@@ -10,8 +10,8 @@ stored where a page could show them again.
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request
 
 from blueprints.errors import REFUSALS, headers_of, status_of
-from blueprints.guards import page_login_required
-from hearth.accounts import passkeys, personal_tokens, two_factor
+from blueprints.guards import page_login_required, site_origin
+from hearth.accounts import avatars, passkeys, personal_tokens, profile, two_factor
 from hearth.accounts.devices import current_first, device_name
 from hearth.accounts.recent_auth import authenticated_recently, reauthenticate
 from hearth.accounts.sessions import end_other_devices, end_session, live_sessions
@@ -209,3 +209,65 @@ def delete_token(token_id):
     personal_tokens.delete_token(g.user.id, token_id)
     flash("Token deleted: programs using it are signed out.", "info")
     return redirect("/settings/tokens", 303)
+
+
+def profile_page(status=200, **context):
+    return render_template("settings/profile.html", me=profile.me(g.user.id), **context), status
+
+
+@bp.get("/profile")
+@page_login_required
+def profile_settings():
+    return profile_page()
+
+
+@bp.post("/profile")
+@page_login_required
+def update_display_name():
+    try:
+        profile.update_profile(g.user.id, g.auth_session.id, {"display_name": request.form.get("display_name")}, None)
+    except REFUSALS as e:
+        return profile_page(status_of(e), error=e.message)
+    flash("Display name saved.", "info")
+    return redirect("/settings/profile", 303)
+
+
+@bp.post("/profile/email")
+@page_login_required
+def change_email():
+    if ask := password_unless_recent("Changing your email address", "/settings/profile"):
+        return ask
+    try:
+        profile.update_profile(g.user.id, g.auth_session.id, {"email": request.form.get("email", "")}, site_origin())
+    except REFUSALS as e:
+        return profile_page(status_of(e), error=e.message)
+    flash("Email saved. Follow the link we mailed to it to verify it.", "info")
+    return redirect("/settings/profile", 303)
+
+
+@bp.post("/profile/email/resend")
+@page_login_required
+def resend_verification():
+    profile.resend_verification(g.user.id, site_origin())
+    flash("A new verification link is on its way.", "info")
+    return redirect("/settings/profile", 303)
+
+
+@bp.post("/profile/avatar")
+@page_login_required
+def upload_avatar():
+    upload = request.files.get("file")
+    try:
+        avatars.set_avatar(g.user.id, upload.read() if upload else b"")
+    except REFUSALS as e:
+        return profile_page(status_of(e), error=e.message)
+    flash("Avatar saved.", "info")
+    return redirect("/settings/profile", 303)
+
+
+@bp.post("/profile/avatar/delete")
+@page_login_required
+def remove_avatar():
+    avatars.remove_avatar(g.user.id)
+    flash("Avatar removed: your initials are shown instead.", "info")
+    return redirect("/settings/profile", 303)

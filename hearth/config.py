@@ -45,6 +45,13 @@ class Config:
     SOCKET_RECHECK = 60
     KEEP_EVENTS = 1000  # per topic, for `flask prune`: a resume further back than this reloads over HTTP
     METRICS_TOKEN = None
+    SMTP_URL = None  # none: each mail is a log line (hearth/mail.py)
+    MAIL_FROM = "Hearth <hearth@localhost>"
+    MAIL_RETRY_FOR = 600  # seconds an undelivered mail is tried again before it is dropped
+    BASE_URL = None  # the site's address in mailed links; none: the request's own origin
+    PASSWORD_RESET_ACCOUNT_LIMIT = "5/hour"
+    PASSWORD_RESET_ADDRESS_LIMIT = "20/hour"
+    MAX_UPLOAD = 25 * 1024 * 1024  # an uploaded avatar; JSON bodies keep MAX_CONTENT_LENGTH
     SQLALCHEMY_DATABASE_URI = None
     REDIS_URL = None
 
@@ -74,6 +81,8 @@ def load_config(app, overrides=None):
         "SOCKET_RECHECK",
         "KEEP_EVENTS",
         "REAUTH_WINDOW",
+        "MAIL_RETRY_FOR",
+        "MAX_UPLOAD",
     ):
         cfg[key] = int(cfg[key])
     cfg["SESSION_CACHE_TTL"] = float(cfg["SESSION_CACHE_TTL"])
@@ -84,6 +93,7 @@ def load_config(app, overrides=None):
     # Flask's own cookie carries only flashed notices between a form post and its page.
     cfg.update(SESSION_COOKIE_SECURE=cfg["SECURE_COOKIES"], SESSION_COOKIE_SAMESITE="Lax")
     cfg["ALLOWED_ORIGINS"] = as_list(cfg["ALLOWED_ORIGINS"])
+    cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/") if cfg["BASE_URL"] else None
     cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"], app.instance_path)
     # A logged database error never shows the values bound to its query: message text, hashes, token ids.
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -41,6 +41,7 @@ def isoformat(moment):
 
 class User(db.Model):
     __tablename__ = "users"
+    __table_args__ = (sa.UniqueConstraint("email", name="uq_users_email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(32), unique=True)
@@ -51,6 +52,12 @@ class User(db.Model):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # stored in lower case, like usernames: one account per address whatever its case; verified once a link
+    # mailed to it was followed
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    email_verified: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # the digest of the stored avatar (its URL changes with it, so browsers may keep each one for good)
+    avatar_digest: Mapped[str | None] = mapped_column(sa.String(64))
 
     sessions: Mapped[list["AuthSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -82,8 +89,47 @@ class User(db.Model):
     def two_factor(self):
         return self.totp_secret is not None
 
+    @property
+    def avatar_url(self):
+        return avatar_url(self.id, self.avatar_digest)
+
     def to_dict(self):
-        return {"id": self.id, "username": self.username, "display_name": self.display_name}
+        return {
+            "id": self.id,
+            "username": self.username,
+            "display_name": self.display_name,
+            "avatar_url": self.avatar_url,
+        }
+
+
+def avatar_url(user_id, digest):
+    return f"/avatars/{user_id}/{digest}.png" if digest else None
+
+
+class Avatar(db.Model):
+    """A user's picture as served: a PNG of at most 256 × 256, re-encoded from the upload without its metadata."""
+
+    __tablename__ = "avatars"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    image: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MailedToken(db.Model):
+    """A single-use link mailed to someone (verifying an email, resetting a password), stored as a digest only."""
+
+    __tablename__ = "mailed_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(16))  # "verify_email" | "password_reset"
+    email: Mapped[str] = mapped_column(sa.String(254))  # the address it was mailed to
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RecoveryCode(db.Model):

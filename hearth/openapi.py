@@ -29,7 +29,12 @@ def array(items):
     return {"type": "array", "items": items}
 
 
-USER = {"id": ID, "username": {"type": "string"}, "display_name": {"type": "string"}}
+USER = {
+    "id": ID,
+    "username": {"type": "string"},
+    "display_name": {"type": "string"},
+    "avatar_url": {"type": ["string", "null"], "description": "`/avatars/<id>/<digest>.png`, or null: initials"},
+}
 
 SCHEMAS = {
     "Error": obj(
@@ -40,7 +45,14 @@ SCHEMAS = {
         },
     ),
     "User": obj(USER),
-    "Me": obj({**USER, "two_factor": {"type": "boolean"}}),
+    "Me": obj(
+        {
+            **USER,
+            "two_factor": {"type": "boolean"},
+            "email": {"type": ["string", "null"]},
+            "email_verified": {"type": "boolean"},
+        }
+    ),
     "Workspace": obj({"id": ID, "name": {"type": "string"}, "owner_id": ID}),
     "Channel": obj(
         {"id": ID, "workspace_id": ID, "name": {"type": "string"}},
@@ -153,6 +165,23 @@ BODIES = {
         **obj({"id": {"type": "string"}, "response": {"type": "object"}}),
         "description": "the browser's `credential.toJSON()` (WebAuthn's JSON, binary fields base64url)",
     },
+    "ProfileUpdate": obj(
+        {},
+        {
+            "display_name": NAME,
+            "email": {
+                "type": "string",
+                "maxLength": 254,
+                "description": "a new address is unverified until its mailed link is followed; empty removes it",
+            },
+        },
+    ),
+    "ResetRequest": obj({"login": {"type": "string", "minLength": 1, "maxLength": 254}}),
+    "NewPassword": obj(
+        {"password": {"type": "string", "minLength": 8, "maxLength": 256}},
+        {"totp": {"type": "string", "description": "with two-step sign-in on: the current code or a recovery code"}},
+    ),
+    "Upload": obj({"file": {"type": "string", "contentMediaType": "application/octet-stream"}}),
     "Code": obj({"code": {"type": "string"}}),
     "Name": obj({"name": NAME}),
     "Member": obj({"username": {"type": "string"}}),
@@ -268,9 +297,36 @@ OPERATIONS = {
         body="PasskeySignIn",
         who="public",
     ),
+    # /auth, signed out: mailed links
+    ("POST", "/auth/password-reset"): op(
+        "Mail a password-reset link to the account's verified address; 202 whether or not there is one",
+        None,
+        202,
+        "ResetRequest",
+        "public",
+    ),
+    ("POST", "/auth/password-reset/{token}"): op(
+        "Set a new password with a mailed link (once, within 30 minutes); every session and token ends",
+        None,
+        204,
+        "NewPassword",
+        "public",
+    ),
+    ("POST", "/auth/verify-email/{token}"): op(
+        "Confirm an email address with its mailed link (once, within 48 hours)", None, 204, who="public"
+    ),
     # /api
     ("GET", "/api/openapi.json"): op("This document", {"type": "object"}, who="public"),
     ("GET", "/api/me"): op("The signed-in user", ref("Me")),
+    ("PATCH", "/api/me"): op(
+        "Change the display name or email (a new email needs a recent password: `reauth_required`; taken: 409)",
+        ref("Me"),
+        body="ProfileUpdate",
+    ),
+    ("PUT", "/api/me/avatar"): op(
+        "Upload an avatar (multipart field `file`: PNG, JPEG, GIF or WebP, else 415)", ref("Me"), body="Upload"
+    ),
+    ("DELETE", "/api/me/avatar"): op("Remove the avatar (initials instead)", None, 204),
     ("GET", "/api/workspaces"): op("The user's workspaces", array(ref("Workspace"))),
     ("POST", "/api/workspaces"): op("Create a workspace (the caller owns it)", ref("Workspace"), 201, "Name"),
     ("GET", "/api/workspaces/{workspace_id}/members"): op("Members of a workspace", array(ref("User"))),
@@ -302,7 +358,17 @@ OPERATIONS = {
 }
 
 # The /auth routes that answer HTML (forms and the resume page) are for browsers, not in the document.
-HTML_ROUTES = {("GET", "/auth/login"), ("GET", "/auth/register"), ("GET", "/auth/resume"), ("POST", "/auth/resume")}
+HTML_ROUTES = {
+    ("GET", "/auth/login"),
+    ("GET", "/auth/register"),
+    ("GET", "/auth/resume"),
+    ("POST", "/auth/resume"),
+    ("GET", "/auth/password-reset"),
+    ("GET", "/auth/reset/{token}"),
+    ("GET", "/auth/verify-email/{token}"),
+}
+MULTIPART_BODIES = {"Upload"}
+STRING_PARAMETERS = {"token"}  # path parameters that are no ids
 
 
 def openapi_path(rule):
@@ -333,7 +399,13 @@ def operation(method, path, spec):
             "content": json_content(ref("Message")),
         }
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": ID} for name in re.findall(r"{(\w+)}", path)
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"} if name in STRING_PARAMETERS else ID,
+        }
+        for name in re.findall(r"{(\w+)}", path)
     ] + [
         {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "integer"}}
         for name, text in spec["query"].items()
@@ -347,7 +419,9 @@ def operation(method, path, spec):
     }
     if parameters:
         result["parameters"] = parameters
-    if spec["body"]:
+    if spec["body"] in MULTIPART_BODIES:
+        result["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": ref(spec["body"])}}}
+    elif spec["body"]:
         result["requestBody"] = {"required": True, "content": json_content(ref(spec["body"]))}
     return result
 

@@ -9,6 +9,9 @@ import re
 from hearth.errors import DomainError
 
 USERNAME_RE = re.compile(r"[a-z0-9_.\-]{3,32}")
+# One address as people type them: something@a.domain, no spaces, no second @. Whether it exists is for the
+# mailed link to find out, not a pattern.
+EMAIL_RE = re.compile(r"[^@\s\x00-\x1f\x7f<>,;\"]{1,64}@[^@\s\x00-\x1f\x7f<>,;\"]+\.[^@\s\x00-\x1f\x7f<>,;\".]{2,}")
 MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
@@ -49,6 +52,16 @@ def username(value):
     value = value.strip().lower()
     if not USERNAME_RE.fullmatch(value):
         return None, "must be 3–32 of a-z, 0-9, _ . -"
+    return value, None
+
+
+def email_address(value):
+    """An address, in lower case (emails are compared case-insensitively, like usernames)."""
+    if not isinstance(value, str):
+        return None, "must be a string"
+    value = value.strip().lower()
+    if len(value) > 254 or not EMAIL_RE.fullmatch(value):
+        return None, "must be an email address"
     return value, None
 
 

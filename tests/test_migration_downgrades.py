@@ -2,10 +2,13 @@
 that remains is kept. On SQLite, dropping a column rebuilds the table; with foreign keys on, dropping the
 old `users` table cascaded to every workspace, message and card."""
 
+import io
+
 import pyotp
 import sqlalchemy as sa
 from flask_migrate import downgrade
 from passkey_device import PasskeyDevice
+from PIL import Image
 from support import workspace_of
 
 from hearth.extensions import db
@@ -27,7 +30,8 @@ def everything(connection):
 
 def in_use(auth, new_client):
     """Rows in every table: people, sessions, a workspace with messages, a board with cards,
-    read markers, a personal access token, a passkey and a challenge, two-step sign-in with its recovery codes."""
+    read markers, a personal access token, a passkey and a challenge, two-step sign-in with its recovery codes,
+    an email address with its mailed link, an avatar."""
     auth.register("alice")
     bob_client, bob = new_client()
     bob.register("bob")
@@ -45,6 +49,16 @@ def in_use(auth, new_client):
     auth.call("POST", "/auth/passkeys/register/options")  # a ceremony in flight
     secret = auth.call("POST", "/auth/2fa/setup").json["secret"]
     assert auth.call("POST", "/auth/2fa/enable", {"code": pyotp.TOTP(secret).now()}).status_code == 200
+    assert auth.call("PATCH", "/api/me", {"email": "alice@example.com"}).status_code == 200
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 40), (10, 120, 200)).save(picture, format="PNG")
+    uploaded = auth.client.put(
+        "/api/me/avatar",
+        data={"file": (io.BytesIO(picture.getvalue()), "me.png")},
+        headers=auth.headers(),
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 200
 
 
 def test_each_downgrade_keeps_every_row_of_every_table_that_remains(app, auth, new_client):

@@ -51,6 +51,12 @@ def every_route_once(team):
     return [
         ("GET", "/api/openapi.json", "/api/openapi.json", None),
         ("GET", "/api/me", "/api/me", None),
+        ("PATCH", "/api/me", "/api/me", {"display_name": "Alice", "email": "alice@example.com"}),
+        ("PUT", "/api/me/avatar", "/api/me/avatar", {"file": "not multipart"}),  # 400
+        ("DELETE", "/api/me/avatar", "/api/me/avatar", None),
+        ("POST", "/auth/password-reset", "/auth/password-reset", {"login": "alice"}),
+        ("POST", "/auth/password-reset/{token}", "/auth/password-reset/" + "x" * 43, {"password": PASSWORD}),  # 404
+        ("POST", "/auth/verify-email/{token}", "/auth/verify-email/" + "x" * 43, None),  # 404
         ("GET", "/api/workspaces", "/api/workspaces", None),
         ("POST", "/api/workspaces", "/api/workspaces", {"name": "more"}),
         ("GET", "/api/workspaces/{workspace_id}/members", f"/api/workspaces/{ws}/members", None),

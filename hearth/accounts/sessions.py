@@ -27,7 +27,7 @@ from flask_jwt_extended.exceptions import JWTDecodeError
 from hearth.errors import ApiError
 from hearth.extensions import db, delete_in_batches, jwt
 from hearth.metrics import REFRESHES
-from hearth.models import AuthSession, User, UTCDateTime, utcnow
+from hearth.models import AuthSession, User, UTCDateTime, avatar_url, utcnow
 from hearth.realtime import announce, wire
 
 REJECTION_MESSAGES = {
@@ -52,9 +52,15 @@ class Caller:
     id: int
     username: str
     display_name: str
+    avatar_url: str | None = None
 
     def to_dict(self):
-        return {"id": self.id, "username": self.username, "display_name": self.display_name}
+        return {
+            "id": self.id,
+            "username": self.username,
+            "display_name": self.display_name,
+            "avatar_url": self.avatar_url,
+        }
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ class LiveSession:
         row = db.session.connection().execute(LIVE_SESSION, {"sid": sid}).one_or_none()
         if row is None or row.revoked_at is not None:
             return None
-        user = Caller(row.user_id, row.username, row.display_name)
+        user = Caller(row.user_id, row.username, row.display_name, avatar_url(row.user_id, row.avatar_digest))
         return cls(row.id, row.user_id, row.expires_at, user, time.monotonic())
 
     def ended_because(self, now=None):
@@ -83,7 +89,7 @@ class LiveSession:
 _session, _user = AuthSession.__table__.c, User.__table__.c
 LIVE_SESSION = (
     sa.select(_session.id, _session.user_id, _session.expires_at, _session.revoked_at)
-    .add_columns(_user.username, _user.display_name)
+    .add_columns(_user.username, _user.display_name, _user.avatar_digest)
     .join_from(AuthSession.__table__, User.__table__, _user.id == _session.user_id)
     .where(_session.id == sa.bindparam("sid"))
 )
@@ -114,6 +120,11 @@ class SessionCache:
         with self.lock:
             for sid in session_ids:
                 self.entries.pop(sid, None)
+
+    def forget_user(self, user_id):
+        with self.lock:
+            for sid in [sid for sid, entry in self.entries.items() if entry.user_id == user_id]:
+                del self.entries[sid]
 
     def clear(self):
         with self.lock:

@@ -6,7 +6,8 @@ password gives its attempt back and a complete sign-in clears the username's
 count, so in effect failures count. Registers count every attempt. All use moving
 windows, so a lock lifts gradually. Writes to `/api` and adding members are limited per user: writes
 by a token bucket that socket publishes count toward too, adding
-members by a moving window, since each attempt tells whether a username exists.
+members by a moving window, since each attempt tells whether a username exists. Password-reset
+requests are counted per client address and per account; beyond either limit they quietly mail nothing.
 """
 
 import math
@@ -37,6 +38,8 @@ class Throttle:
         self.register_by_address = parse(cfg["REGISTER_LIMIT"])
         self.passkey_options_by_address = parse(cfg["PASSKEY_OPTIONS_LIMIT"])
         self.member_additions = parse(cfg["MEMBER_ADD_LIMIT"])
+        self.resets_by_account = parse(cfg["PASSWORD_RESET_ACCOUNT_LIMIT"])
+        self.resets_by_address = parse(cfg["PASSWORD_RESET_ADDRESS_LIMIT"])
         self.writes = make_token_buckets(cfg["REDIS_URL"], cfg["API_WRITE_RATE"], cfg["API_WRITE_BURST"])
         self.replays = SlidingBudgets(REPLAY_BUDGET, REPLAY_WINDOW)
 
@@ -108,6 +111,14 @@ class Throttle:
         """Every attempt counts, found or not: the answer tells whether a username exists."""
         if not self.limiter.hit(self.member_additions, "members", str(user_id)):
             self._refuse(self.member_additions, ("members", str(user_id)), "Too many members added; try again later.")
+
+    def reset_allowed_from(self, address):
+        """Count one password-reset request from this client address; False beyond the limit (no mail, still 202)."""
+        return self.limiter.hit(self.resets_by_address, "reset-address", address)
+
+    def reset_allowed_for(self, account):
+        """Count one password-reset request naming this account (known or not); False beyond the limit."""
+        return self.limiter.hit(self.resets_by_account, "reset-account", account)
 
     def _refuse(self, limit, keys, message):
         reset_at = self.limiter.get_window_stats(limit, *keys).reset_time

@@ -1,3 +1,5 @@
+import { avatarElement } from "./avatar.js";
+
 /**
  * The member list of the workspace page: an online dot per member, members added or removed by
  * others appear and go live.
@@ -43,7 +45,7 @@ export class MemberList {
     const note = doc.createElement("span");
     note.className = "online-note visually-hidden";
     name.append(`${user.display_name} `, handle, note);
-    item.append(dot, name);
+    item.append(dot, avatarElement(user, doc), name);
     if (this.ownerId === this.userId) item.append(this.removeForm(user));
     this.root.append(item);
     this.mark(item);

@@ -1,3 +1,5 @@
+import { avatarElement } from "./avatar.js";
+
 /**
  * Who is online in a workspace: `#presence`, one element per user with data-user-id.
  * `onChange(ids)` hears the set of online user ids after every change (the member list's dots).
@@ -38,7 +40,7 @@ export class PresenceList {
     const dot = this.documentRef.createElement("span");
     dot.className = "dot";
     dot.setAttribute("aria-hidden", "true");
-    item.append(dot, this.documentRef.createTextNode(user.display_name));
+    item.append(dot, avatarElement(user, this.documentRef), this.documentRef.createTextNode(user.display_name));
     return item;
   }
 }

@@ -7,7 +7,7 @@ from support import PASSWORD, Auth
 def test_register_answers_the_documented_body(auth):
     response = auth.register("Carol", display_name="  Carol C. ")
     assert response.status_code == 201
-    assert response.json["user"] == {"id": 1, "username": "carol", "display_name": "Carol C."}
+    assert response.json["user"] == {"id": 1, "username": "carol", "display_name": "Carol C.", "avatar_url": None}
     assert isinstance(response.json["session_id"], int)
     assert isinstance(response.json["access_expires_at"], int)
 

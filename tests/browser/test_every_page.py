@@ -39,6 +39,7 @@ def site(server):
         alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": body})
     alice.api("POST", "/auth/tokens", {"name": LONG})
     alice.api("POST", "/auth/2fa/setup")  # the security page shows its QR code and secret
+    alice.api("PATCH", "/api/me", {"email": "a-rather-long-mailbox-name." * 3 + "x@example.com"})
     pages = {
         "workspaces": "/",
         "workspace": f"/w/{ws['id']}",
@@ -49,6 +50,7 @@ def site(server):
         "password": "/settings/password",
         "security": "/settings/security",
         "tokens": "/settings/tokens",
+        "profile": "/settings/profile",
         "not found": f"/w/{ws['id']}/c/999999",
     }
     return server, pages
@@ -71,7 +73,7 @@ def signed_in(chromium, site):
 
 
 def signed_out_pages():
-    return {"login": "/auth/login", "register": "/auth/register"}
+    return {"login": "/auth/login", "register": "/auth/register", "forgot password": "/auth/password-reset"}
 
 
 SIGNED_IN = [
@@ -84,9 +86,10 @@ SIGNED_IN = [
     "password",
     "security",
     "tokens",
+    "profile",
     "not found",
 ]
-EVERY_PAGE = ["login", "register", *SIGNED_IN]
+EVERY_PAGE = ["login", "register", "forgot password", *SIGNED_IN]
 
 
 def open_page(chromium, site, signed_in, name, viewport):

@@ -12,6 +12,7 @@ import { settle, socketSetup } from "./fakes.mjs";
 // What templates/pages/chat.html renders through templates/pages/_message.html: one stored
 // message of Bo's, one of Ada's (the viewer, id 1), and the template live messages are cloned from.
 const parts = (author, datetime, clock, body, { edited = false, own = false } = {}) => `
+      <span class="avatar" aria-hidden="true">${author ? author[0] : ""}</span>
       <span class="author">${author}</span>
       <time class="muted" datetime="${datetime}" data-format="clock">${clock}</time>${edited ? '<span class="edited muted"> (edited)</span>' : ""}
       <div class="body">${body}</div>

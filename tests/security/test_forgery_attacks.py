@@ -155,6 +155,14 @@ def mutating_routes(team):
         ("auth.create_token", "POST", "/auth/tokens", {"name": "forged"}, "access", False),
         ("auth.delete_token", "DELETE", f"/auth/tokens/{ours.tokens[0]['id']}", None, "access", False),
         ("settings.create_token", "POST", "/settings/tokens", {"name": "forged"}, "access", True),
+        ("api.update_me", "PATCH", "/api/me", {"display_name": "forged"}, "access", False),
+        ("api.put_avatar", "PUT", "/api/me/avatar", {"file": "forged"}, "access", False),
+        ("api.delete_avatar", "DELETE", "/api/me/avatar", None, "access", False),
+        ("settings.update_display_name", "POST", "/settings/profile", {"display_name": "forged"}, "access", True),
+        ("settings.change_email", "POST", "/settings/profile/email", {"email": "forged@example.com"}, "access", True),
+        ("settings.resend_verification", "POST", "/settings/profile/email/resend", {}, "access", True),
+        ("settings.upload_avatar", "POST", "/settings/profile/avatar", {}, "access", True),
+        ("settings.remove_avatar", "POST", "/settings/profile/avatar/delete", {}, "access", True),
         ("settings.delete_token", "POST", f"/settings/tokens/{ours.tokens[1]['id']}/delete", {}, "access", True),
         ("passkeys.registration_options", "POST", "/auth/passkeys/register/options", None, "access", False),
         ("passkeys.add", "POST", "/auth/passkeys", {"credential": {"id": "forged"}, "name": "forged"}, "access", False),
@@ -166,8 +174,19 @@ def mutating_routes(team):
 def test_the_table_covers_every_mutating_route(tmp_path, team):
     app = create_app(settings_for(tmp_path))
     mutating = {r.endpoint for r in app.url_map.iter_rules() if r.methods & {"POST", "PUT", "PATCH", "DELETE"}}
-    signed_out = {"auth.login", "auth.register", "passkeys.login_options", "passkeys.login"}  # no session to ride
-    assert {route[0] for route in mutating_routes(team)} == mutating - signed_out
+    assert {route[0] for route in mutating_routes(team)} == mutating - SIGNED_OUT
+
+
+# Made signed out, like login and register: no CSRF value, a foreign Origin refused (test_signed_out_routes_...).
+SIGNED_OUT = {
+    "auth.login",
+    "auth.register",
+    "auth.password_reset_request",
+    "auth.password_reset",
+    "auth.verify_email",
+    "passkeys.login_options",
+    "passkeys.login",
+}
 
 
 def test_every_mutating_route_refuses_a_forged_request_and_changes_nothing(team, snapshot):
@@ -199,6 +218,7 @@ def card_version(someone, place):
 
 # Answers other than the usual success that still show the request got past the CSRF check: a made-up
 # two-step code is refused on its merits, and a new token is shown on the page that answers the post.
+# A JSON body or a form without a file is no picture: the avatar uploads are refused on their merits too.
 SUCCESS = {
     "auth.two_factor_enable": (400,),
     "settings.enable_two_factor": (400,),
@@ -206,6 +226,8 @@ SUCCESS = {
     "passkeys.add": (400,),  # a made-up credential, refused on its merits
     "passkeys.remove": (404,),  # no such passkey: found missing only past the CSRF check
     "settings.remove_passkey": (404,),
+    "api.put_avatar": (400,),
+    "settings.upload_avatar": (415,),
 }
 
 
@@ -271,3 +293,19 @@ def test_a_cross_site_post_cannot_sign_anyone_out(server, person, path, cookies_
     assert victim.api("GET", "/api/me").status_code == 200
     assert len(victim.api("GET", "/auth/sessions").json()) == 1
     assert victim.api("POST", path if path != "/auth/resume" else "/auth/refresh").status_code in (200, 204)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/auth/password-reset", {"login": "anyone"}),
+        ("/auth/password-reset/" + "x" * 43, {"password": "a new password"}),
+        ("/auth/verify-email/" + "x" * 43, {}),
+    ],
+)
+@pytest.mark.parametrize("origin", ["https://evil.example", "null"])
+def test_the_signed_out_mailed_link_routes_refuse_a_foreign_origin(server, path, body, origin):
+    """They need no CSRF value (no one is signed in), so the Origin is what stops another site posting them."""
+    response = requests.post(server.url + path, json=body, headers={"Origin": origin})
+    assert (response.status_code, response.json()["error"]) == (403, "forbidden")
+    assert "Set-Cookie" not in response.headers

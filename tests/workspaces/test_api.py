@@ -36,7 +36,7 @@ def test_only_the_owner_adds_members(team):
     wid = team.workspace["id"]
     added = team.alice.call("POST", f"/api/workspaces/{wid}/members", {"username": "carol"})
     assert added.status_code == 201 and added.json["username"] == "carol"
-    assert set(added.json) == {"id", "username", "display_name"}
+    assert set(added.json) == {"id", "username", "display_name", "avatar_url"}
     refused = team.bob.call("POST", f"/api/workspaces/{wid}/members", {"username": "dave"})
     assert (refused.status_code, refused.json["error"]) == (403, "forbidden")
     members = team.carol.call("GET", f"/api/workspaces/{wid}/members").json

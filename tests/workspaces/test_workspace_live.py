@@ -57,7 +57,7 @@ def test_the_workspace_topic_streams_channels_boards_and_members(team):
     }
     alice.api("POST", f"/api/workspaces/{ws['id']}/members", {"username": eve.username})
     added = b.expect("event", seq=head + 4, event="member.added")["data"]
-    assert added == {"user": {"id": eve.id, "username": eve.username, "display_name": eve.username}}
+    assert added == {"user": {"id": eve.id, "username": eve.username, "display_name": eve.username, "avatar_url": None}}
     assert b.quiet()
 
 
@@ -144,7 +144,7 @@ def test_typing_reaches_the_others_once_per_two_seconds_and_is_not_stored(team):
     assert frame == {
         "type": "typing",
         "topic": chat,
-        "user": {"id": alice.id, "username": alice.username, "display_name": alice.username},
+        "user": {"id": alice.id, "username": alice.username, "display_name": alice.username, "avatar_url": None},
     }
     assert a.quiet(0.3) and a2.quiet(0.3)  # not to the typer's own sockets
     relayed, deadline = [], first_at + 3.5

@@ -85,7 +85,11 @@ export class Chat {
   /** Show a message of ours as pending and send it until it is acked or refused. */
   publish(message, item = null) {
     if (!item) {
-      const me = { id: this.userId, display_name: this.root.dataset.userName || "You" };
+      const me = {
+        id: this.userId,
+        display_name: this.root.dataset.userName || "You",
+        avatar_url: this.root.dataset.userAvatar || null,
+      };
       item = this.messages.render({ ...message, author: me }, { pending: true });
       this.messages.add(item);
     }

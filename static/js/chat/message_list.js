@@ -1,3 +1,4 @@
+import { drawAvatar } from "../avatar.js";
 import { clockText, dateTimeText, markDays } from "../times.js";
 
 /**
@@ -46,6 +47,7 @@ export class MessageList {
   fill(item, message) {
     const view = messageView(message, this.userId);
     const fresh = this.template.content.querySelector("li").cloneNode(true);
+    drawAvatar(fresh.querySelector(".avatar"), message.author, this.documentRef);
     fresh.querySelector(".author").textContent = view.author;
     const time = fresh.querySelector("time");
     time.setAttribute("datetime", view.at.toISOString());

@@ -4,11 +4,12 @@ from flask import Blueprint, g, jsonify, request
 
 from blueprints.request_bodies import json_body
 from hearth import openapi
+from hearth.accounts import admin
 from hearth.accounts.guards import auth_required
 from hearth.accounts.two_factor import two_factor_on
 from hearth.errors import DomainError
 from hearth.validation import MAX_ID
-from hearth.workspaces import boards, cards, channels, members, messages, read_markers
+from hearth.workspaces import boards, cards, channels, invitations, members, messages, read_markers
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -58,7 +59,40 @@ def openapi_document():
 
 @bp.get("/me")
 def me():
-    return jsonify({**g.user.to_dict(), "two_factor": two_factor_on(g.user.id)})
+    return jsonify({**g.user.to_dict(), "two_factor": two_factor_on(g.user.id), "admin": admin.is_admin(g.user.id)})
+
+
+@bp.get("/admin/users")
+def admin_users():
+    return jsonify(admin.users_for(g.user.id))
+
+
+@bp.post("/admin/users")
+def admin_create_user():
+    return jsonify(admin.create_account(g.user.id, json_body)), 201
+
+
+@bp.patch("/admin/users/<int:user_id>")
+def admin_change_user(user_id):
+    return jsonify(admin.change_admin(g.user.id, user_id, json_body))
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+def admin_deactivate(user_id):
+    admin.deactivate(g.user.id, user_id)
+    return "", 204
+
+
+@bp.post("/admin/users/<int:user_id>/reactivate")
+def admin_reactivate(user_id):
+    admin.reactivate(g.user.id, user_id)
+    return "", 204
+
+
+@bp.post("/admin/users/<int:user_id>/reset-two-factor")
+def admin_reset_two_factor(user_id):
+    admin.reset_two_factor(g.user.id, user_id)
+    return "", 204
 
 
 @bp.get("/workspaces")
@@ -181,3 +215,36 @@ def update_card(card_id):
 def delete_card(card_id):
     cards.delete_card(g.user.id, card_id, json_body)
     return "", 204
+
+
+def origin():
+    """Where links to this site start: the address the request came to (behind a proxy, as it forwarded)."""
+    return request.host_url.rstrip("/")
+
+
+def shown_invitation(invitation, token):
+    return {**invitation.to_dict(), "url": invitations.link(origin(), token), "token": token}
+
+
+@bp.post("/workspaces/<int:workspace_id>/invites")
+def create_invite(workspace_id):
+    invitation, token = invitations.create_invitation(g.user.id, workspace_id, json_body)
+    invitations.send_invitation_mail(invitation, origin())
+    return jsonify(shown_invitation(invitation, token)), 201
+
+
+@bp.get("/workspaces/<int:workspace_id>/invites", endpoint="invites")
+def list_invites(workspace_id):
+    live = invitations.invitations_of(g.user.id, workspace_id)
+    return jsonify([{**invitation.to_dict(), "url": invitations.link_of(invitation, origin())} for invitation in live])
+
+
+@bp.delete("/invites/<int:invitation_id>")
+def withdraw_invite(invitation_id):
+    invitations.withdraw(g.user.id, invitation_id)
+    return "", 204
+
+
+@bp.post("/invites/<token>/accept")
+def accept_invite(token):
+    return jsonify(invitations.accept(g.user.id, token).to_dict())

@@ -26,7 +26,7 @@ def everything(connection):
 
 def in_use(auth, new_client):
     """Rows in every table: people, sessions, a workspace with messages, a board with cards,
-    read markers, a personal access token, two-step sign-in with its recovery codes."""
+    read markers, a personal access token, two-step sign-in with its recovery codes, an invitation link."""
     auth.register("alice")
     bob_client, bob = new_client()
     bob.register("bob")
@@ -38,6 +38,7 @@ def in_use(auth, new_client):
     for i in range(8):
         auth.create(f"/api/boards/{place.board['id']}/cards", {"column_id": place.columns[0], "title": f"card {i}"})
     bob.call("POST", f"/api/channels/{place.channel['id']}/read", {"seq": 3})
+    auth.create(f"/api/workspaces/{place.workspace['id']}/invites", {"max_uses": 3})
     auth.create("/auth/tokens", {"name": "bot"})
     secret = auth.call("POST", "/auth/2fa/setup").json["secret"]
     assert auth.call("POST", "/auth/2fa/enable", {"code": pyotp.TOTP(secret).now()}).status_code == 200

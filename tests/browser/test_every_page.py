@@ -39,6 +39,7 @@ def site(server):
         alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": body})
     alice.api("POST", "/auth/tokens", {"name": LONG})
     alice.api("POST", "/auth/2fa/setup")  # the security page shows its QR code and secret
+    link = alice.create(f"/api/workspaces/{ws['id']}/invites", {"email": "someone.with.a.long.address@example.com"})
     pages = {
         "workspaces": "/",
         "workspace": f"/w/{ws['id']}",
@@ -49,6 +50,8 @@ def site(server):
         "password": "/settings/password",
         "security": "/settings/security",
         "tokens": "/settings/tokens",
+        "admin": "/admin",
+        "invite": f"/invite/{link['token']}",
         "not found": f"/w/{ws['id']}/c/999999",
     }
     return server, pages
@@ -84,6 +87,8 @@ SIGNED_IN = [
     "password",
     "security",
     "tokens",
+    "admin",
+    "invite",
     "not found",
 ]
 EVERY_PAGE = ["login", "register", *SIGNED_IN]

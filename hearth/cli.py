@@ -44,7 +44,7 @@ def create_user(username, display_name, password, admin):
         user = register_user(username, password, display_name, admin=admin)
     except ApiError as e:
         raise click.ClickException(f"the username {username!r} is taken") from e
-    click.echo(f"created {'site admin' if user.admin else 'user'} {username} (id {user.id})")
+    click.echo(f"created user {username} (id {user.id}){', a site admin' if user.admin else ''}")
 
 
 @click.command("set-admin")

@@ -5,10 +5,10 @@ from flask import Blueprint, g, jsonify, request
 from blueprints.guards import auth_required, site_origin
 from blueprints.request_bodies import json_body, uploaded_file
 from hearth import openapi
-from hearth.accounts import avatars, profile
+from hearth.accounts import admin, avatars, profile
 from hearth.errors import DomainError
 from hearth.validation import MAX_ID
-from hearth.workspaces import boards, cards, channels, members, messages, read_markers
+from hearth.workspaces import boards, cards, channels, invitations, members, messages, read_markers
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -75,6 +75,39 @@ def put_avatar():
 @bp.delete("/me/avatar")
 def delete_avatar():
     avatars.remove_avatar(g.user.id)
+    return "", 204
+
+
+@bp.get("/admin/users")
+def admin_users():
+    return jsonify(admin.users_for(g.user.id))
+
+
+@bp.post("/admin/users")
+def admin_create_user():
+    return jsonify(admin.create_account(g.user.id, json_body)), 201
+
+
+@bp.patch("/admin/users/<int:user_id>")
+def admin_change_user(user_id):
+    return jsonify(admin.change_admin(g.user.id, user_id, json_body))
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+def admin_deactivate(user_id):
+    admin.deactivate(g.user.id, user_id)
+    return "", 204
+
+
+@bp.post("/admin/users/<int:user_id>/reactivate")
+def admin_reactivate(user_id):
+    admin.reactivate(g.user.id, user_id)
+    return "", 204
+
+
+@bp.post("/admin/users/<int:user_id>/reset-two-factor")
+def admin_reset_two_factor(user_id):
+    admin.reset_two_factor(g.user.id, user_id)
     return "", 204
 
 
@@ -198,3 +231,32 @@ def update_card(card_id):
 def delete_card(card_id):
     cards.delete_card(g.user.id, card_id, json_body)
     return "", 204
+
+
+def shown_invitation(invitation, token):
+    return {**invitation.to_dict(), "url": invitations.link(site_origin(), token), "token": token}
+
+
+@bp.post("/workspaces/<int:workspace_id>/invites")
+def create_invite(workspace_id):
+    invitation, token = invitations.create_invitation(g.user.id, workspace_id, json_body, site_origin())
+    return jsonify(shown_invitation(invitation, token)), 201
+
+
+@bp.get("/workspaces/<int:workspace_id>/invites", endpoint="invites")
+def list_invites(workspace_id):
+    live = invitations.invitations_of(g.user.id, workspace_id)
+    return jsonify(
+        [{**invitation.to_dict(), "url": invitations.link_of(invitation, site_origin())} for invitation in live]
+    )
+
+
+@bp.delete("/invites/<int:invitation_id>")
+def withdraw_invite(invitation_id):
+    invitations.withdraw(g.user.id, invitation_id)
+    return "", 204
+
+
+@bp.post("/invites/<token>/accept")
+def accept_invite(token):
+    return jsonify(invitations.accept(g.user.id, token).to_dict())

@@ -35,11 +35,13 @@ from hearth.accounts.users import (
     change_password,
     check_login,
     check_login_code,
+    check_registration,
     find_user,
     register_user,
 )
 from hearth.errors import ApiError, DomainError
 from hearth.validation import display_name, parse, password, password_attempt, text, username
+from hearth.workspaces import invitations
 
 RESET_SENT = (
     "If that names an account with a verified email address, a link to choose a new password is on its way "
@@ -65,12 +67,13 @@ def login_url(next_path="/"):
     return "/auth/login" + (f"?next={quote(next_path, safe='/')}" if next_path != "/" else "")
 
 
-def signed_in(user, status):
-    """Start a session and answer with its cookies: JSON for API clients, a redirect for forms."""
+def signed_in(user, status, landing=None):
+    """Start a session and answer with its cookies: JSON for API clients, a redirect for forms (to `landing`,
+    else where the form came from)."""
     session = start_session(user, request.user_agent.string)
     pair = issue_tokens(session)
     if is_form():
-        response = redirect(next_path(), 303)
+        response = redirect(landing or next_path(), 303)
     else:
         body = {"user": user.to_dict(), "session_id": session.id, "access_expires_at": pair.access_expires_at}
         response = jsonify(body)
@@ -170,25 +173,42 @@ def login_code_step(data):
 def register_form():
     if signed_in_already():
         return redirect(next_path(), 303)
-    return render_template("auth/register.html", next=next_path(), values={})
+    invite = request.args.get("invite", "")
+    return render_template("auth/register.html", next=next_path(), values={"invite": invite}, **registration(invite))
+
+
+def registration(invite):
+    """Why the register form may not be used on this site, for the page to say before anyone types."""
+    try:
+        check_registration(current_app.config["REGISTRATION"], invited=bool(invite))
+    except DomainError as e:
+        return {"closed": e.message}
+    return {"closed": None}
 
 
 @bp.post("/register")
 def register():
+    """A new account; with `invite` (a live invitation's token) it joins that workspace too."""
     try:
         check_origin("forbidden")
         throttle().check_register(request.remote_addr)
         fields = parse(
             form_or_json(),
             required={"username": username, "password": password},
-            optional={"display_name": display_name},
+            optional={"display_name": display_name, "invite": text(0, 200)},
         )
-        user = register_user(fields["username"], fields["password"], fields.get("display_name"))
+        mode = current_app.config["REGISTRATION"]
+        name, secret, shown = fields["username"], fields["password"], fields.get("display_name")
+        if fields.get("invite"):
+            user, workspace = invitations.sign_up(name, secret, shown, fields["invite"], mode)
+        else:
+            check_registration(mode, invited=False)
+            user, workspace = register_user(name, secret, shown), None
     except REFUSALS as e:
         if is_form():
             return form_page("auth/register.html", e)
         raise
-    return signed_in(user, 201)
+    return signed_in(user, 201, landing=f"/w/{workspace.id}" if workspace else None)
 
 
 def refreshed_session():

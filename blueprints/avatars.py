@@ -6,8 +6,8 @@ for a year (privately: it needs a signed-in request) and a new picture is a new 
 
 from flask import Blueprint, Response, abort
 
-from hearth.accounts.avatars import avatar_image
 from blueprints.guards import authenticate, authenticate_token, bearer_header
+from hearth.accounts.avatars import avatar_image
 
 bp = Blueprint("avatars", __name__, url_prefix="/avatars")
 

@@ -23,7 +23,13 @@ STATUS_CODES = {
     429: "rate_limited",
 }
 # The status of each code a rule refuses with.
-DOMAIN_STATUS = {"invalid_input": 400, "forbidden": 403, "not_found": 404, "conflict": 409}
+DOMAIN_STATUS = {
+    "invalid_input": 400,
+    "forbidden": 403,
+    "registration_closed": 403,
+    "not_found": 404,
+    "conflict": 409,
+}
 # What a view catches to answer a refusal in place (a form shown again, cookies dropped).
 REFUSALS = (DomainError, ApiError)
 

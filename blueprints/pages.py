@@ -3,14 +3,16 @@
 import functools
 import uuid
 from datetime import UTC
+from urllib.parse import quote
 
 from flask import Blueprint, flash, g, redirect, render_template, request
 
 from blueprints.errors import REFUSALS
-from blueprints.guards import page_login_required
-from hearth.errors import DomainError
+from blueprints.guards import authenticate, page_login_required, site_origin
+from hearth.accounts import admin
+from hearth.errors import ApiError, DomainError
 from hearth.models import isoformat
-from hearth.workspaces import boards, cards, channels, members, messages, overview
+from hearth.workspaces import boards, cards, channels, invitations, members, messages, overview
 from hearth.workspaces.access import card_with_its_board
 
 bp = Blueprint("pages", __name__)
@@ -65,7 +67,87 @@ def shell(page, **current):
 @bp.get("/w/<int:workspace_id>")
 @page_login_required
 def workspace_page(workspace_id):
-    return render_template("pages/workspace.html", **shell(overview.workspace_overview(g.user.id, workspace_id)))
+    page = shell(overview.workspace_overview(g.user.id, workspace_id))
+    if page["workspace"].owner_id == g.user.id:
+        origin = site_origin()
+        live = invitations.invitations_of(g.user.id, workspace_id)
+        page["invites"] = [(invitation, invitations.link_of(invitation, origin)) for invitation in live]
+    return render_template("pages/workspace.html", **page)
+
+
+@bp.post("/w/<int:workspace_id>/invites")
+@page_login_required
+@form_action("/w/{workspace_id}")
+def create_invite(workspace_id):
+    """The owner's "Make a link": its uses and lifetime from the form's choices."""
+
+    def fields():
+        data = {key: request.form[key].strip() for key in ("max_uses", "expires_in", "email") if request.form.get(key)}
+        return {**data, **{key: form_int(key) for key in ("max_uses", "expires_in") if key in data}}
+
+    invitations.create_invitation(g.user.id, workspace_id, fields, site_origin())
+    flash("A new invitation link is ready: copy it below.", "info")
+    return f"/w/{workspace_id}#invites"
+
+
+@bp.post("/w/<int:workspace_id>/invites/<int:invitation_id>/withdraw")
+@page_login_required
+@form_action("/w/{workspace_id}")
+def withdraw_invite(workspace_id, invitation_id):
+    invitations.withdraw(g.user.id, invitation_id)
+    flash("The link was withdrawn: it no longer lets anyone in.", "info")
+    return f"/w/{workspace_id}#invites"
+
+
+@bp.get("/invite/<token>")
+def invite(token):
+    """An invitation's page: the workspace's name, and a way in (join, or sign in or register first)."""
+    try:
+        authenticate()
+    except ApiError as e:
+        if e.code == "token_expired":  # signed in a while ago: renew, then back here
+            return redirect("/auth/resume?next=" + quote(request.path, safe="/"), 303)
+    workspace = invitations.workspace_invited_to(token)
+    if workspace is None:
+        raise DomainError("not_found", "This invitation has expired, was used up or was withdrawn.")
+    return render_template("pages/invite.html", workspace=workspace, token=token)
+
+
+@bp.post("/invite/<token>")
+@page_login_required
+def join(token):
+    workspace = invitations.accept(g.user.id, token)
+    return redirect(f"/w/{workspace.id}", 303)
+
+
+@bp.get("/admin")
+@page_login_required
+def admin_page():
+    return render_template("pages/admin.html", users=admin.users_for(g.user.id))
+
+
+@bp.post("/admin/users")
+@page_login_required
+@form_action("/admin")
+def admin_create_user():
+    data = {key: value for key, value in request.form.items() if value and key != "csrf_token"}
+    created = admin.create_account(g.user.id, {**data, "admin": data.get("admin") == "on"})
+    flash(f"{created['display_name']} can now sign in as {created['username']}.", "info")
+    return "/admin"
+
+
+@bp.post("/admin/users/<int:user_id>/<any(deactivate, reactivate, 'reset-two-factor'):action>")
+@page_login_required
+@form_action("/admin")
+def admin_act_on_user(user_id, action):
+    admin.ACTIONS[action](g.user.id, user_id)
+    done = {
+        "deactivate": "was deactivated and signed out everywhere",
+        "reactivate": "can sign in again",
+        "reset-two-factor": "can sign in with the password alone",
+    }
+    flash(f"The account {done[action]}.", "info")
+    return f"/admin#user-{user_id}"
 
 
 @bp.post("/w/<int:workspace_id>/channels")

@@ -7,10 +7,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from hearth import backup
+from hearth.accounts.admin import set_admin
 from hearth.accounts.personal_tokens import delete_ended_tokens
 from hearth.accounts.sessions import delete_ended_sessions
 from hearth.accounts.users import register_user, reset_password
-from hearth.errors import ApiError
+from hearth.errors import ApiError, DomainError
 from hearth.event_log import prune_events
 from hearth.extensions import db
 from hearth.models import User
@@ -33,16 +34,33 @@ def _checked(check, value, label):
 @click.argument("username")
 @click.option("--display-name", help="Shown to others; defaults to the username.")
 @click.password_option(help="Prompted for (twice) when not given.")
-def create_user(username, display_name, password):
-    """Create a user who can log in at once."""
+@click.option("--admin", is_flag=True, help="A site admin: adds, deactivates and reactivates accounts at /admin.")
+def create_user(username, display_name, password, admin):
+    """Create a user who can log in at once (whatever HEARTH_REGISTRATION says)."""
     username = _checked(check_username, username, "username")
     password = _checked(check_password, password, "password")
     display_name = _checked(check_display_name, display_name or username, "display name")
     try:
-        user = register_user(username, password, display_name)
+        user = register_user(username, password, display_name, admin=admin)
     except ApiError as e:
         raise click.ClickException(f"the username {username!r} is taken") from e
-    click.echo(f"created user {username} (id {user.id})")
+    click.echo(f"created user {username} (id {user.id}){', a site admin' if user.admin else ''}")
+
+
+@click.command("set-admin")
+@with_appcontext
+@click.argument("username")
+@click.option("--off", is_flag=True, help="No longer a site admin (refused for the last one).")
+def set_admin_command(username, off):
+    """Make someone a site admin, or with --off no longer one."""
+    try:
+        user = set_admin(username, on=not off)
+    except DomainError as e:
+        raise click.ClickException(e.message) from e
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    log.info("site_admin_changed", user_id=user.id, admin=user.admin)
+    click.echo(f"{user.username} is {'now' if user.admin else 'no longer'} a site admin")
 
 
 @click.command("reset-password")
@@ -123,6 +141,7 @@ def init_app(app):
     app.cli.add_command(prune)
     app.cli.add_command(create_user)
     app.cli.add_command(reset_password_command)
+    app.cli.add_command(set_admin_command)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup.backup)
     app.cli.add_command(backup.restore)

@@ -13,6 +13,7 @@ from pathlib import Path
 # Keys that ship in examples and tutorials; a production secret must be none of them.
 WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "hearth", "test"}
 MIN_SECRET_LENGTH = 32
+REGISTRATION_MODES = ("open", "invite", "closed")
 
 
 class Config:
@@ -27,6 +28,7 @@ class Config:
     ALLOWED_ORIGINS = ""
     TRUSTED_PROXIES = 0
     REGISTER_LIMIT = "20/minute"
+    REGISTRATION = "open"  # open | invite (sign-up needs an invitation) | closed (only site admins add accounts)
     LOGIN_USERNAME_LIMIT = "10/5minutes"
     LOGIN_ADDRESS_LIMIT = "30/5minutes"
     LOGIN_SUCCESS_LIMIT = "10/minute"  # correct logins per username: each costs a hash and starts a session
@@ -86,6 +88,10 @@ def load_config(app, overrides=None):
     ):
         cfg[key] = int(cfg[key])
     cfg["SESSION_CACHE_TTL"] = float(cfg["SESSION_CACHE_TTL"])
+    cfg["REGISTRATION"] = str(cfg["REGISTRATION"]).strip().lower()
+    if cfg["REGISTRATION"] not in REGISTRATION_MODES:
+        modes = ", ".join(REGISTRATION_MODES)
+        raise RuntimeError(f"HEARTH_REGISTRATION must be one of {modes}, not {cfg['REGISTRATION']!r}.")
     cfg["API_WRITE_RATE"], cfg["API_WRITE_BURST"] = float(cfg["API_WRITE_RATE"]), int(cfg["API_WRITE_BURST"])
     if cfg["SECURE_COOKIES"] is None:
         cfg["SECURE_COOKIES"] = cfg["ENV"] not in ("development", "testing")

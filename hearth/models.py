@@ -58,6 +58,10 @@ class User(db.Model):
     email_verified: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # the digest of the stored avatar (its URL changes with it, so browsers may keep each one for good)
     avatar_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    # A site admin adds and deactivates accounts (hearth/accounts/admin.py); the first account is one.
+    admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A deactivated account keeps its rows (messages, cards) but cannot sign in, and its invitations stop working.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sessions: Mapped[list["AuthSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -266,6 +270,42 @@ class PasskeyChallenge(db.Model):
     session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("auth_sessions.id", ondelete="CASCADE"))
     user_handle: Mapped[bytes | None] = mapped_column(sa.LargeBinary(64))  # a registration's, for its passkey
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Invitation(db.Model):
+    """A link that lets whoever holds it join a workspace, up to `max_uses` times before `expires_at`.
+
+    Only the token's SHA-256 digest is stored; `uses` only grows, by one atomic statement per join.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # the token is derived again from this and the site's secret key, so the owner can copy a live link
+    salt: Mapped[str] = mapped_column(sa.String(32))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    max_uses: Mapped[int]
+    uses: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[User] = relationship(lazy="joined")
+    workspace: Mapped["Workspace"] = relationship()
+
+    def to_dict(self):
+        """Without the token, which is shown only once (the answer that creates it)."""
+        return {
+            "id": self.id,
+            "workspace_id": self.workspace_id,
+            "expires_at": isoformat(self.expires_at),
+            "max_uses": self.max_uses,
+            "uses": self.uses,
+            "created_by": self.created_by.to_dict(),
+        }
 
 
 class Workspace(db.Model):

@@ -51,6 +51,40 @@ SCHEMAS = {
             "two_factor": {"type": "boolean"},
             "email": {"type": ["string", "null"]},
             "email_verified": {"type": "boolean"},
+            "admin": {"type": "boolean"},
+        }
+    ),
+    "AdminUser": obj(
+        {
+            **USER,
+            "admin": {"type": "boolean"},
+            "email": {"type": ["string", "null"]},
+            "deactivated": {"type": "boolean"},
+            "created_at": TIME,
+            "last_seen_at": {"type": ["string", "null"], "format": "date-time"},
+        }
+    ),
+    "Invitation": obj(
+        {
+            "id": ID,
+            "workspace_id": ID,
+            "url": {"type": ["string", "null"], "description": "`<origin>/invite/<token>`"},
+            "expires_at": TIME,
+            "max_uses": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "uses": {"type": "integer", "minimum": 0},
+            "created_by": {"$ref": "#/components/schemas/User"},
+        }
+    ),
+    "NewInvitation": obj(
+        {
+            "id": ID,
+            "workspace_id": ID,
+            "url": {"type": "string"},
+            "token": {"type": "string", "description": "shown only in this answer and its url"},
+            "expires_at": TIME,
+            "max_uses": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "uses": {"type": "integer", "minimum": 0},
+            "created_by": {"$ref": "#/components/schemas/User"},
         }
     ),
     "Workspace": obj({"id": ID, "name": {"type": "string"}, "owner_id": ID}),
@@ -153,8 +187,27 @@ BODIES = {
             "username": {"type": "string", "pattern": "^[a-z0-9_.-]{3,32}$"},
             "password": {"type": "string", "minLength": 8, "maxLength": 256},
         },
-        {"display_name": NAME},
+        {
+            "display_name": NAME,
+            "invite": {"type": "string", "description": "a live invitation's token: join its workspace"},
+        },
     ),
+    "NewUser": obj(
+        {
+            "username": {"type": "string", "pattern": "^[a-z0-9_.-]{3,32}$"},
+            "password": {"type": "string", "minLength": 8, "maxLength": 256},
+        },
+        {"display_name": NAME, "email": {"type": "string", "maxLength": 254}, "admin": {"type": "boolean"}},
+    ),
+    "AdminFlag": obj({"admin": {"type": "boolean"}}),
+    "InvitationRequest": {
+        "type": "object",
+        "properties": {
+            "max_uses": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "expires_in": {"type": "integer", "minimum": 60, "maximum": 2592000, "description": "seconds"},
+            "email": {"type": "string", "maxLength": 254, "description": "also mail the link there"},
+        },
+    },
     "PasswordChange": obj(
         {"current_password": {"type": "string"}, "new_password": {"type": "string", "minLength": 8, "maxLength": 256}}
     ),
@@ -355,6 +408,32 @@ OPERATIONS = {
         "Edit or move a card (stale version: 409 with `current`)", ref("Card"), body="CardUpdate"
     ),
     ("DELETE", "/api/cards/{card_id}"): op("Delete a card", None, 204, "CardDelete"),
+    ("POST", "/api/workspaces/{workspace_id}/invites"): op(
+        "Make an invitation link (owner only); with `email` it is mailed too",
+        ref("NewInvitation"),
+        201,
+        "InvitationRequest",
+    ),
+    ("GET", "/api/workspaces/{workspace_id}/invites"): op(
+        "The live invitation links (owner only)", array(ref("Invitation"))
+    ),
+    ("DELETE", "/api/invites/{invitation_id}"): op("Withdraw an invitation link (owner only)", None, 204),
+    ("POST", "/api/invites/{token}/accept"): op(
+        "Join the workspace of a live link (a member already: the same answer, nothing counted)", ref("Workspace")
+    ),
+    # site admins only; anyone else 403 forbidden
+    ("GET", "/api/admin/users"): op("Every account, as a site admin sees it", array(ref("AdminUser"))),
+    ("POST", "/api/admin/users"): op("Add an account (any registration mode)", ref("AdminUser"), 201, "NewUser"),
+    ("PATCH", "/api/admin/users/{user_id}"): op(
+        "Make an account a site admin or no longer one (not oneself: 409)", ref("AdminUser"), body="AdminFlag"
+    ),
+    ("POST", "/api/admin/users/{user_id}/deactivate"): op(
+        "Deactivate an account: every session and token ends, sign-in answers account_deactivated (not oneself: 409)",
+        None,
+        204,
+    ),
+    ("POST", "/api/admin/users/{user_id}/reactivate"): op("Let a deactivated account sign in again", None, 204),
+    ("POST", "/api/admin/users/{user_id}/reset-two-factor"): op("Turn an account's two-step sign-in off", None, 204),
 }
 
 # The /auth routes that answer HTML (forms and the resume page) are for browsers, not in the document.
@@ -368,7 +447,6 @@ HTML_ROUTES = {
     ("GET", "/auth/verify-email/{token}"),
 }
 MULTIPART_BODIES = {"Upload"}
-STRING_PARAMETERS = {"token"}  # path parameters that are no ids
 
 
 def openapi_path(rule):
@@ -387,6 +465,9 @@ def registered_routes(app):
     return routes - HTML_ROUTES
 
 
+PATH_SCHEMAS = {"token": {"type": "string", "minLength": 1, "maxLength": 200}}  # every other path part is an id
+
+
 def operation(method, path, spec):
     responses = {"default": {"description": "an error", "content": json_content(ref("Error"))}}
     if spec["answer"] is None:
@@ -399,12 +480,7 @@ def operation(method, path, spec):
             "content": json_content(ref("Message")),
         }
     parameters = [
-        {
-            "name": name,
-            "in": "path",
-            "required": True,
-            "schema": {"type": "string"} if name in STRING_PARAMETERS else ID,
-        }
+        {"name": name, "in": "path", "required": True, "schema": PATH_SCHEMAS.get(name, ID)}
         for name in re.findall(r"{(\w+)}", path)
     ] + [
         {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "integer"}}

@@ -31,7 +31,7 @@ def everything(connection):
 def in_use(auth, new_client):
     """Rows in every table: people, sessions, a workspace with messages, a board with cards,
     read markers, a personal access token, a passkey and a challenge, two-step sign-in with its recovery codes,
-    an email address with its mailed link, an avatar."""
+    an email address with its mailed link, an avatar, an invitation link."""
     auth.register("alice")
     bob_client, bob = new_client()
     bob.register("bob")
@@ -43,6 +43,7 @@ def in_use(auth, new_client):
     for i in range(8):
         auth.create(f"/api/boards/{place.board['id']}/cards", {"column_id": place.columns[0], "title": f"card {i}"})
     bob.call("POST", f"/api/channels/{place.channel['id']}/read", {"seq": 3})
+    auth.create(f"/api/workspaces/{place.workspace['id']}/invites", {"max_uses": 3})
     auth.create("/auth/tokens", {"name": "bot"})
     creation = auth.call("POST", "/auth/passkeys/register/options").json
     auth.create("/auth/passkeys", {"credential": PasskeyDevice().create(creation), "name": "laptop"})

@@ -48,6 +48,8 @@ def every_route_once(team):
     passkey = alice.call("POST", "/auth/passkeys", {"credential": device.create(creation), "name": "walk"}).json
     another = another_device.create(alice.call("POST", "/auth/passkeys/register/options").json)
     sign_in = device.get(alice.client.post("/auth/passkeys/login/options", json={}).json)
+    invite = alice.call("POST", f"/api/workspaces/{ws}/invites", {"max_uses": 2}).json
+    bob = team.bob.call("GET", "/api/me").json["id"]
     return [
         ("GET", "/api/openapi.json", "/api/openapi.json", None),
         ("GET", "/api/me", "/api/me", None),
@@ -85,6 +87,16 @@ def every_route_once(team):
         ("PATCH", "/api/cards/{card_id}", f"/api/cards/{card['id']}", {"version": 1, "title": "stale"}),  # 409
         ("DELETE", "/api/cards/{card_id}", f"/api/cards/{card['id']}", {"version": 2}),
         ("DELETE", "/api/workspaces/{workspace_id}/members/{user_id}", f"/api/workspaces/{ws}/members/3", None),
+        ("POST", "/api/workspaces/{workspace_id}/invites", f"/api/workspaces/{ws}/invites", {"expires_in": 3600}),
+        ("GET", "/api/workspaces/{workspace_id}/invites", f"/api/workspaces/{ws}/invites", None),
+        ("POST", "/api/invites/{token}/accept", f"/api/invites/{invite['token']}/accept", None),
+        ("DELETE", "/api/invites/{invitation_id}", f"/api/invites/{invite['id']}", None),
+        ("GET", "/api/admin/users", "/api/admin/users", None),
+        ("POST", "/api/admin/users", "/api/admin/users", {"username": "erin", "password": PASSWORD}),
+        ("PATCH", "/api/admin/users/{user_id}", f"/api/admin/users/{bob}", {"admin": True}),
+        ("POST", "/api/admin/users/{user_id}/deactivate", f"/api/admin/users/{bob}/deactivate", None),
+        ("POST", "/api/admin/users/{user_id}/reactivate", f"/api/admin/users/{bob}/reactivate", None),
+        ("POST", "/api/admin/users/{user_id}/reset-two-factor", f"/api/admin/users/{bob}/reset-two-factor", None),
         ("GET", "/auth/sessions", "/auth/sessions", None),
         ("GET", "/auth/tokens", "/auth/tokens", None),
         ("POST", "/auth/tokens", "/auth/tokens", {"name": "another"}),

@@ -41,6 +41,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from hearth.accounts.users import refuse_deactivated
 from hearth.errors import ApiError, DomainError
 from hearth.extensions import db
 from hearth.models import Passkey, PasskeyChallenge, User, utcnow
@@ -151,7 +152,9 @@ def check_passkey_login(credential, rp_id, origin):
         raise refused from None
     if not _move_counter(passkey, verified.new_sign_count):
         raise refused
-    return db.session.get(User, passkey.user_id)
+    user = db.session.get(User, passkey.user_id)
+    refuse_deactivated(user)  # only now, past the signature: the answer tells nobody else the account exists
+    return user
 
 
 def passkeys_of(user_id):

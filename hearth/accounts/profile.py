@@ -28,6 +28,7 @@ def me(user_id):
     return {
         **user.to_dict(),
         "two_factor": two_factor_on(user_id),
+        "admin": user.admin,
         "email": user.email,
         "email_verified": user.email_verified,
     }

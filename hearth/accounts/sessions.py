@@ -53,6 +53,7 @@ class Caller:
     username: str
     display_name: str
     avatar_url: str | None = None
+    admin: bool = False  # for what pages show (the top bar's Admin link); admin rights are checked afresh
 
     def to_dict(self):
         return {
@@ -73,11 +74,18 @@ class LiveSession:
 
     @classmethod
     def read(cls, sid):
-        """The session's row with its user's names, or None when it was revoked or never existed."""
+        """The session's row with its user's names, or None when it was revoked, never existed, or its user
+        was deactivated (a session that started while the deactivation ended the others ends here)."""
         row = db.session.connection().execute(LIVE_SESSION, {"sid": sid}).one_or_none()
-        if row is None or row.revoked_at is not None:
+        if row is None or row.revoked_at is not None or row.deactivated_at is not None:
             return None
-        user = Caller(row.user_id, row.username, row.display_name, avatar_url(row.user_id, row.avatar_digest))
+        user = Caller(
+            row.user_id,
+            row.username,
+            row.display_name,
+            avatar_url(row.user_id, row.avatar_digest),
+            bool(row.admin),
+        )
         return cls(row.id, row.user_id, row.expires_at, user, time.monotonic())
 
     def ended_because(self, now=None):
@@ -89,7 +97,7 @@ class LiveSession:
 _session, _user = AuthSession.__table__.c, User.__table__.c
 LIVE_SESSION = (
     sa.select(_session.id, _session.user_id, _session.expires_at, _session.revoked_at)
-    .add_columns(_user.username, _user.display_name, _user.avatar_digest)
+    .add_columns(_user.username, _user.display_name, _user.avatar_digest, _user.admin, _user.deactivated_at)
     .join_from(AuthSession.__table__, User.__table__, _user.id == _session.user_id)
     .where(_session.id == sa.bindparam("sid"))
 )

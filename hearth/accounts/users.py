@@ -13,22 +13,48 @@ from hearth.accounts import two_factor
 from hearth.accounts.passwords import burn_verification_time
 from hearth.accounts.sessions import end_all_sessions, end_other_sessions
 from hearth.accounts.throttles import throttle
-from hearth.errors import ApiError
+from hearth.errors import ApiError, DomainError
 from hearth.extensions import db
 from hearth.models import User
 
+REGISTRATION_CLOSED = {
+    "invite": "Sign-up on this site needs an invitation: ask a workspace's owner for an invite link.",
+    "closed": "Sign-up on this site is closed: ask a site admin to add an account for you.",
+}
 
-def register_user(username, password, display_name=None):
+
+def register_user(username, password, display_name=None, admin=False):
     """A new user who can log in at once; 409 when the username is taken. Fields are already validated."""
-    user = User(username=username, display_name=display_name or username)
+    user = add_user(username, password, display_name, admin)
+    db.session.commit()
+    return user
+
+
+def add_user(username, password, display_name=None, admin=False):
+    """A new user in the session's transaction, not yet committed (a sign-up with an invitation joins its
+    workspace in the same transaction). The first account of an empty site is its admin, decided by the
+    INSERT itself, so no other account can slip in between a count and the write."""
+    first_account = sa.not_(sa.exists().where(User.id.is_not(None)))
+    user = User(username=username, display_name=display_name or username, admin=True if admin else first_account)
     user.set_password(password)
     db.session.add(user)
     try:
-        db.session.commit()
+        db.session.flush()
     except sa.exc.IntegrityError:
         db.session.rollback()
         raise ApiError(409, "conflict", "That username is taken.", fields=["username"]) from None
     return user
+
+
+def check_registration(mode, invited):
+    """Whether anyone may sign up: `open`, or `invite` with an invitation; the first account of a site always may."""
+    if mode == "open" or (mode == "invite" and invited) or not site_has_accounts():
+        return
+    raise DomainError("registration_closed", REGISTRATION_CLOSED.get(mode, REGISTRATION_CLOSED["closed"]))
+
+
+def site_has_accounts():
+    return db.session.scalar(sa.select(User.id).limit(1)) is not None
 
 
 def find_user(username):
@@ -50,6 +76,7 @@ def check_login(username, password, client_address, totp=None):
     if user is None or not user.check_password(password):
         raise ApiError(401, "invalid_credentials", "Wrong username or password.")
     keep_rehashed_password(user)
+    refuse_deactivated(user)
     if user.two_factor:
         if totp is None:
             attempt.give_back()  # a right password is no guess; the code counts when it comes
@@ -62,9 +89,17 @@ def check_login(username, password, client_address, totp=None):
 def check_login_code(user, totp, client_address):
     """The login form's second step, for a user whose password was right a moment ago."""
     attempt = throttle().count_login(user.username, client_address)
+    refuse_deactivated(user)
     _check_code(user, totp)
     throttle().login_succeeded(user.username, attempt)
     return user
+
+
+def refuse_deactivated(user):
+    """Said only once the password was right: a wrong one stays `invalid_credentials`, so this tells nobody
+    without the password that the account exists."""
+    if user.deactivated_at is not None:
+        raise ApiError(401, "account_deactivated", "A site admin has deactivated this account.")
 
 
 def _check_code(user, totp):

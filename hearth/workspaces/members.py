@@ -57,6 +57,13 @@ def add_member(user_id, workspace_id, data):
     user = db.session.scalar(sa.select(User).where(User.username == fields["username"]))
     if user is None:
         raise DomainError("invalid_input", f"No user is called {fields['username']!r}.", fields=["username"])
+    return admit(workspace_id, user)
+
+
+def admit(workspace_id, user):
+    """Make `user` a member, with `member.added` on the workspace's topic, committed with whatever the session's
+    transaction already holds (an invitation's use, a new account). 409 when they are a member already:
+    the whole transaction is rolled back."""
     seq = claim_seq(Workspace, workspace_id)
     if db.session.get(Membership, (workspace_id, user.id)):
         db.session.rollback()

@@ -6,12 +6,14 @@ import { Http } from "./http.js";
 import { MemberList } from "./members.js";
 import { PresenceList } from "./presence.js";
 import { Sidebar } from "./sidebar.js";
+import { wireCopyButtons } from "./invites.js";
 import { HearthSocket } from "./socket/socket.js";
 import { ConnectionStatus } from "./status.js";
 import { localizeTimes } from "./times.js";
 
 const body = document.body;
 localizeTimes(document);
+wireCopyButtons(document);
 const auth = new Auth({ expiresAt: Number(body.dataset.accessExpiresAt || 0) });
 const http = new Http({ auth });
 auth.startProactive();

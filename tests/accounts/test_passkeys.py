@@ -11,7 +11,7 @@ from passkey_device import PasskeyDevice, b64url
 from support import PASSWORD, Auth
 
 from hearth.extensions import db
-from hearth.models import PasskeyChallenge, User
+from hearth.models import PasskeyChallenge, User, utcnow
 
 COOKIES = ("access_token_cookie", "refresh_token_cookie", "csrf_access_token", "csrf_refresh_token")
 
@@ -334,3 +334,14 @@ def test_the_page_keeps_the_last_passkey_of_an_account_without_a_password(app, a
     assert refused.status_code == 409
     assert "only way to sign in" in refused.get_data(as_text=True)
     assert len(auth.call("GET", "/auth/passkeys").json) == 1
+
+
+def test_a_deactivated_accounts_passkey_signs_nobody_in(app, auth, stranger):
+    auth.register("alice")
+    device, _ = register_passkey(auth)
+    with app.app_context():
+        db.session.scalar(sa.select(User).where(User.username == "alice")).deactivated_at = utcnow()
+        db.session.commit()
+    answer = sign_in(stranger, device.get(sign_in_options(stranger)))
+    assert answer.status_code == 401 and answer.json["error"] == "account_deactivated"
+    assert "access_token_cookie" not in {c.key for c in stranger._cookies.values()}

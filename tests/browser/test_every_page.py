@@ -40,6 +40,7 @@ def site(server):
     alice.api("POST", "/auth/tokens", {"name": LONG})
     alice.api("POST", "/auth/2fa/setup")  # the security page shows its QR code and secret
     alice.api("PATCH", "/api/me", {"email": "a-rather-long-mailbox-name." * 3 + "x@example.com"})
+    link = alice.create(f"/api/workspaces/{ws['id']}/invites", {"email": "someone.with.a.long.address@example.com"})
     pages = {
         "workspaces": "/",
         "workspace": f"/w/{ws['id']}",
@@ -51,6 +52,8 @@ def site(server):
         "security": "/settings/security",
         "tokens": "/settings/tokens",
         "profile": "/settings/profile",
+        "admin": "/admin",
+        "invite": f"/invite/{link['token']}",
         "not found": f"/w/{ws['id']}/c/999999",
     }
     return server, pages
@@ -87,6 +90,8 @@ SIGNED_IN = [
     "security",
     "tokens",
     "profile",
+    "admin",
+    "invite",
     "not found",
 ]
 EVERY_PAGE = ["login", "register", "forgot password", *SIGNED_IN]

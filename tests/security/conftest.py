@@ -19,6 +19,12 @@ names = (f"user{i}" for i in itertools.count())
 server = live_server({"HEARTH_REUSE_GRACE": str(REUSE_GRACE), "HEARTH_TRUSTED_PROXIES": "1"}, scope="package")
 
 
+@pytest.fixture(scope="package", autouse=True)
+def site_admin(server):
+    """The site's first account, so its admin: none of the people the attacks are made by or against is one."""
+    return Person(server.url, "siteadmin")
+
+
 @pytest.fixture
 def person(server):
     """A new registered user (keyword arguments go into the register body, e.g. display_name)."""
@@ -49,6 +55,7 @@ def build_team(server):
             f"/api/channels/{place.channel['id']}/messages", {"body": "secret message", "client_id": "m1"}
         )
         place.tokens = [owner.create("/auth/tokens", {"name": name}) for name in ("bot", "spare bot")]
+        place.invites = [owner.create(f"/api/workspaces/{place.workspace['id']}/invites", {}) for _ in range(2)]
         # to delete without taking the place's own channel and board from the tests that follow
         place.spare_channel = owner.create(f"/api/workspaces/{place.workspace['id']}/channels", {"name": "spare"})
         place.spare_board = owner.create(f"/api/workspaces/{place.workspace['id']}/boards", {"name": "spare"})

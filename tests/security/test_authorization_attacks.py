@@ -70,7 +70,32 @@ def routes_with_ids(team):
         ("settings.end_session", "POST", f"/settings/sessions/{sid}/end", {}),
         ("auth.delete_token", "DELETE", f"/auth/tokens/{ours.tokens[0]['id']}", None),
         ("settings.delete_token", "POST", f"/settings/tokens/{ours.tokens[1]['id']}/delete", {}),
+        ("api.invites", "GET", f"/api/workspaces/{wid}/invites", None),
+        ("api.create_invite", "POST", f"/api/workspaces/{wid}/invites", {}),
+        ("api.withdraw_invite", "DELETE", f"/api/invites/{ours.invites[0]['id']}", None),
+        ("pages.create_invite", "POST", f"/w/{wid}/invites", {"max_uses": "5"}),
+        ("pages.withdraw_invite", "POST", f"/w/{wid}/invites/{ours.invites[0]['id']}/withdraw", {}),
+        ("pages.withdraw_invite", "POST", f"/w/{my_wid}/invites/{ours.invites[0]['id']}/withdraw", {}),
+        # a link's token is what lets someone in: without Alice's, no guess opens her workspace
+        ("api.accept_invite", "POST", f"/api/invites/{'0' * 43}/accept", None),
+        ("pages.invite", "GET", f"/invite/{'0' * 43}", None),
+        ("pages.join", "POST", f"/invite/{'0' * 43}", {}),
+        # site admin routes: Mallory is no admin (403), whoever she names
+        ("api.admin_change_user", "PATCH", f"/api/admin/users/{team.alice.id}", {"admin": True}),
+        ("api.admin_deactivate", "POST", f"/api/admin/users/{team.alice.id}/deactivate", None),
+        ("api.admin_reactivate", "POST", f"/api/admin/users/{team.alice.id}/reactivate", None),
+        ("api.admin_reset_two_factor", "POST", f"/api/admin/users/{team.alice.id}/reset-two-factor", None),
+        ("pages.admin_act_on_user", "POST", f"/admin/users/{team.alice.id}/deactivate", {}),
     ]
+
+
+ADMIN_ONLY = {
+    "api.admin_change_user",
+    "api.admin_deactivate",
+    "api.admin_reactivate",
+    "api.admin_reset_two_factor",
+    "pages.admin_act_on_user",
+}
 
 
 def test_the_table_covers_every_route_that_takes_an_id(tmp_path, team):
@@ -88,6 +113,13 @@ def test_every_route_with_another_workspaces_ids_is_not_found_and_changes_nothin
             response = mallory.http.post(mallory.url + path, data={**body, "csrf_token": csrf}, allow_redirects=False)
         else:
             response = mallory.http.request(method, mallory.url + path, json=body, headers={"X-CSRF-TOKEN": csrf})
+        if endpoint in ADMIN_ONLY:
+            assert response.status_code in (303, 403), (endpoint, path, response.status_code)  # a form: back, told no
+            if response.status_code == 303:
+                assert response.headers["Location"].startswith("/admin")
+            else:
+                assert response.json()["error"] == "forbidden", (endpoint, path)
+            continue
         assert response.status_code in (400, 404), (endpoint, path, response.status_code)
         if response.headers["Content-Type"].startswith("application/json"):
             assert response.json()["error"] in ("not_found", "invalid_input"), (endpoint, path)

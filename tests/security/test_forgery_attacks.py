@@ -45,6 +45,7 @@ def mutating_routes(team):
     ours, alice, wid = team.ours, team.alice, team.ours.workspace["id"]
     cid, bid, card, message = ours.channel["id"], ours.board["id"], ours.card["id"], ours.message["id"]
     sid = next(s["id"] for s in alice.api("GET", "/auth/sessions").json() if s["current"])
+    added = f"{alice.username}-added"
     return [
         ("api.create_workspace", "POST", "/api/workspaces", {"name": "forged"}, "access", False),
         (
@@ -168,6 +169,41 @@ def mutating_routes(team):
         ("passkeys.add", "POST", "/auth/passkeys", {"credential": {"id": "forged"}, "name": "forged"}, "access", False),
         ("passkeys.remove", "DELETE", "/auth/passkeys/999999", None, "access", False),
         ("settings.remove_passkey", "POST", "/settings/security/passkeys/999999/remove", {}, "access", True),
+        ("api.create_invite", "POST", f"/api/workspaces/{wid}/invites", {"max_uses": 2}, "access", False),
+        ("api.withdraw_invite", "DELETE", f"/api/invites/{ours.invites[0]['id']}", None, "access", False),
+        ("api.accept_invite", "POST", f"/api/invites/{ours.invites[1]['token']}/accept", None, "access", False),
+        ("pages.create_invite", "POST", f"/w/{wid}/invites", {"max_uses": "5"}, "access", True),
+        ("pages.withdraw_invite", "POST", f"/w/{wid}/invites/{ours.invites[1]['id']}/withdraw", {}, "access", True),
+        ("pages.join", "POST", f"/invite/{ours.invites[1]['token']}", {}, "access", True),
+        # site admin routes: Alice is made an admin where the requests must go through
+        (
+            "api.admin_create_user",
+            "POST",
+            "/api/admin/users",
+            {"username": added, "password": PASSWORD},
+            "access",
+            False,
+        ),
+        ("api.admin_change_user", "PATCH", f"/api/admin/users/{team.mallory.id}", {"admin": False}, "access", False),
+        ("api.admin_deactivate", "POST", f"/api/admin/users/{team.mallory.id}/deactivate", None, "access", False),
+        ("api.admin_reactivate", "POST", f"/api/admin/users/{team.mallory.id}/reactivate", None, "access", False),
+        (
+            "api.admin_reset_two_factor",
+            "POST",
+            f"/api/admin/users/{team.mallory.id}/reset-two-factor",
+            None,
+            "access",
+            False,
+        ),
+        (
+            "pages.admin_create_user",
+            "POST",
+            "/admin/users",
+            {"username": added + "2", "password": PASSWORD},
+            "access",
+            True,
+        ),
+        ("pages.admin_act_on_user", "POST", f"/admin/users/{team.mallory.id}/reset-two-factor", {}, "access", True),
     ]
 
 
@@ -231,9 +267,10 @@ SUCCESS = {
 }
 
 
-def test_the_same_requests_with_the_right_csrf_value_go_through(team):
+def test_the_same_requests_with_the_right_csrf_value_go_through(team, site_admin):
     """The table is made of working requests: what refused them above was the CSRF check alone."""
     alice = team.alice
+    assert site_admin.api("PATCH", f"/api/admin/users/{alice.id}", {"admin": True}).status_code == 200
     # the card goes last of the card routes; password changes (which end the tokens) after everything
     routes = sorted(
         mutating_routes(team), key=lambda route: (route[0].endswith("change_password"), route[0] == "api.delete_card")

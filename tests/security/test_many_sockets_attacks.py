@@ -50,7 +50,8 @@ def test_many_sockets_of_one_user_publish_within_the_users_write_limit(limited_t
     elapsed = time.monotonic() - started
     assert len(stored) + len(refused) == 800
     assert set(refused) == {"rate_limited"}
-    assert len(stored) <= 30 + 10 * elapsed, (len(stored), elapsed)  # the user's burst, then 10 a second
+    # the user's burst, then 10 a second (and the one refill that may fall due as the clock is read)
+    assert len(stored) <= 30 + 10 * elapsed + 1, (len(stored), elapsed)
     over_http = flooder.api("POST", f"/api/channels/{channel['id']}/messages", {"body": "x", "client_id": "h"})
     assert over_http.status_code == 429  # the sockets spent the limit HTTP writes count toward
 

@@ -11,11 +11,15 @@ import { settle, socketSetup } from "./fakes.mjs";
 
 // What templates/pages/chat.html renders through templates/pages/_message.html: one stored
 // message of Bo's, one of Ada's (the viewer, id 1), and the template live messages are cloned from.
-const parts = (author, datetime, clock, body, { edited = false, own = false } = {}) => `
+const chip = (emoji, count, me) =>
+  `<button type="button" class="reaction" data-reaction="${emoji}" aria-pressed="${me}" aria-label="${emoji} ${count}"><span class="emoji" aria-hidden="true">${emoji}</span> <span class="count" aria-hidden="true">${count}</span></button>`;
+const parts = (author, datetime, clock, body, { edited = false, own = false, reactions = [], replies = 0 } = {}) => `
       <span class="author">${author}</span>
       <time class="muted" datetime="${datetime}" data-format="clock">${clock}</time>${edited ? '<span class="edited muted"> (edited)</span>' : ""}
       <div class="body">${body}</div>
-      ${own ? '<div class="actions" hidden><button type="button" data-action="edit">Edit</button><button type="button" data-action="delete">Delete</button></div>' : ""}`;
+      <div class="reactions">${reactions.map((r) => chip(r.emoji, r.count, r.me)).join("")}</div>
+      ${replies ? `<div class="thread-summary"><button type="button" class="link-button" data-action="thread"><span class="reply-count">${replies} replies</span> · <span class="muted">last reply <time class="last-reply" datetime="" data-format="clock"></time></span></button></div>` : ""}
+      <div class="actions" hidden><button type="button" data-action="react" aria-haspopup="true" aria-label="Add a reaction">☺︎+</button><button type="button" data-action="reply">Reply</button>${own ? '<button type="button" data-action="edit">Edit</button><button type="button" data-action="delete">Delete</button>' : ""}</div>`;
 
 const PAGE = `<!doctype html><html><body>
 <section class="card chat" data-channel-id="3" data-workspace-id="1" data-seq="11" data-user-name="Ada" data-user-id="1" data-read-seq="11">
@@ -27,7 +31,7 @@ const PAGE = `<!doctype html><html><body>
   </ol>
   </div>
   <template id="message-template">
-    <li>${parts("", "", "", "", { edited: true, own: true })}
+    <li>${parts("", "", "", "", { edited: true, own: true, reactions: [{ emoji: "", count: 0, me: false }], replies: 1 })}
     </li>
   </template>
   <p id="typing" class="typing muted"></p>
@@ -93,7 +97,8 @@ test("a message from someone else arrives like a server-rendered one: cloned fro
   assert.equal(item.querySelector("time").getAttribute("datetime"), "2026-11-25T12:00:00.000Z");
   assert.equal(item.querySelector("time").dataset.format, "clock");
   assert.equal(item.querySelector(".edited"), null); // not edited
-  assert.equal(item.querySelector(".actions"), null); // not ours
+  assert.equal(item.querySelector("[data-action=edit], [data-action=delete]"), null); // not ours
+  assert.ok(item.querySelector("[data-action=reply]") && item.querySelector("[data-action=react]")); // anyone's
   assert.deepEqual(shown(), ["message-20", "message-21", "message-22"]);
   // the server-rendered own message's actions were switched on
   assert.equal(document.querySelector("#message-21 .actions").hidden, false);
@@ -242,4 +247,46 @@ test("the list's and the composer's decisions on plain data", () => {
   assert.equal(sendsOnKey({ key: "Enter", shiftKey: true }), false);
   assert.equal(editProblem(" x "), null);
   assert.match(editProblem(" \n "), /cannot be empty/);
+});
+
+test("a message shows the server's html, and reactions as chips pressed where one is the viewer's", () => {
+  const { document, server } = chatPage();
+  const reactions = [
+    { emoji: "👍", count: 2, user_ids: [2, 1] },
+    { emoji: "🎉", count: 1, user_ids: [2] },
+  ];
+  server.receive(created(12, { id: 22, body: "**hi**", html: "<p><strong>hi</strong></p>", author: bo, created_at: "2026-11-25T12:00:00Z", reactions }));
+  const item = document.getElementById("message-22");
+  assert.equal(item.querySelector(".body strong").textContent, "hi");
+  const chips = [...item.querySelectorAll("[data-reaction]")];
+  assert.deepEqual(chips.map((c) => [c.dataset.reaction, c.querySelector(".count").textContent, c.getAttribute("aria-pressed")]), [
+    ["👍", "2", "true"],
+    ["🎉", "1", "false"],
+  ]);
+  chips[0].click();
+  const sent = server.sent.at(-1);
+  assert.deepEqual(sent.data, { op: "message.unreact", message_id: 22, emoji: "👍" });
+  chips[1].click();
+  assert.deepEqual(server.sent.at(-1).data, { op: "message.react", message_id: 22, emoji: "🎉" });
+});
+
+test("a body that reached the page without html is text, never markup", () => {
+  const { document, server } = chatPage();
+  server.receive(created(12, { id: 22, body: "<img src=x onerror=alert(1)>", author: bo, created_at: "2026-11-25T12:00:00Z" }));
+  const body = document.querySelector("#message-22 .body");
+  assert.equal(body.querySelector("img"), null);
+  assert.equal(body.textContent, "<img src=x onerror=alert(1)>");
+});
+
+test("a reply stays out of the channel's list; its parent's new counts show under the parent", () => {
+  const { document, server, chat, shown } = chatPage();
+  const replies = [];
+  chat.onReply = (message) => replies.push(message.id);
+  server.receive(created(12, { id: 23, body: "in thread", parent_id: 20, author: bo, created_at: "2026-11-25T12:00:00Z" }));
+  assert.deepEqual(shown(), ["message-20", "message-21"]);
+  assert.deepEqual(replies, [23]);
+  const parent = { id: 20, seq: 10, body: "morning", html: "<p>morning</p>", author: bo, created_at: "2026-11-25T09:00:00Z", reply_count: 2, last_reply_at: "2026-11-25T12:00:00Z" };
+  server.receive({ type: "event", topic: "chat:3", seq: 13, event: "message.updated", data: parent });
+  assert.equal(document.querySelector("#message-20 .reply-count").textContent, "2 replies");
+  assert.equal(document.querySelector("#message-20 .last-reply").getAttribute("datetime"), "2026-11-25T12:00:00.000Z");
 });

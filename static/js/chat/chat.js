@@ -59,6 +59,12 @@ export class Chat {
       if (this.list.scrollTop === 0) this.loadOlder();
     });
     this.list.addEventListener("click", (event) => {
+      const chip = event.target.closest("button[data-reaction]");
+      const reacted = chip?.closest("[data-message-id]");
+      if (chip && reacted && reacted.dataset.pending === undefined) {
+        this.toggleReaction(reacted, chip.dataset.reaction, chip.getAttribute("aria-pressed") === "true");
+        return;
+      }
       const button = event.target.closest("button[data-action]");
       const item = button?.closest("[data-message-id]");
       if (!item || item.dataset.pending !== undefined) return;
@@ -113,9 +119,17 @@ export class Chat {
     }
   }
 
+  /** A reaction chip pressed: ours is taken back, another's is joined; the event that follows redraws it. */
+  toggleReaction(item, emoji, mine) {
+    const op = mine ? "message.unreact" : "message.react";
+    this.channel.push({ op, message_id: Number(item.dataset.messageId), emoji });
+  }
+
   onEvent(frame) {
     const change = messageChange(frame);
-    if (change.op === "add") {
+    if (change.op === "add" && change.message.parent_id) {
+      this.onReply?.(change.message, frame.seq); // a reply belongs in its thread, not the channel's list
+    } else if (change.op === "add") {
       this.receive(change.message, frame.seq);
       if (change.message.author?.id !== this.userId) {
         this.typists?.stop(change.message.author?.id);

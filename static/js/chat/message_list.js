@@ -51,13 +51,25 @@ export class MessageList {
     time.setAttribute("datetime", view.at.toISOString());
     time.textContent = clockText(view.at);
     time.title = dateTimeText(view.at);
-    fresh.querySelector(".body").textContent = view.body;
+    // the server's sanitized rendering; ours before it is stored is the text as typed, never read as HTML
+    if (view.html === null) fresh.querySelector(".body").textContent = view.body;
+    else fresh.querySelector(".body").innerHTML = view.html;
     const edited = fresh.querySelector(".edited");
     if (view.edited) edited.title = view.editedTitle;
     else edited.remove();
+    this.fillReactions(fresh.querySelector(".reactions"), view.reactions);
+    const summary = fresh.querySelector(".thread-summary");
+    if (view.replies > 0) {
+      summary.querySelector(".reply-count").textContent = view.replies === 1 ? "1 reply" : `${view.replies} replies`;
+      const last = summary.querySelector(".last-reply");
+      last.setAttribute("datetime", view.lastReplyAt.toISOString());
+      last.textContent = clockText(view.lastReplyAt);
+    } else summary.remove();
     const actions = fresh.querySelector(".actions");
-    if (view.own) actions.hidden = false;
-    else actions.remove();
+    actions.hidden = false;
+    if (!view.own) for (const button of actions.querySelectorAll("[data-action=edit], [data-action=delete]")) button.remove();
+    if (view.parentId !== null) actions.querySelector("[data-action=reply]")?.remove(); // a reply has no thread of its own
+    if (view.parentId !== null) item.dataset.parentId = view.parentId;
     const editing = item.querySelector(".edit-form");
     if (editing) {
       fresh.querySelector(".body").hidden = true;
@@ -67,6 +79,22 @@ export class MessageList {
     if (view.clientId) item.dataset.clientId = view.clientId;
     item.dataset.authorId = view.authorId;
     item.replaceChildren(...fresh.childNodes);
+  }
+
+  /** One `[data-reaction]` chip per emoji, cloned from the template's chip: count, and pressed when one is ours. */
+  fillReactions(box, reactions) {
+    const chip = this.template.content.querySelector("[data-reaction]");
+    box.replaceChildren(
+      ...reactions.map((reaction) => {
+        const button = chip.cloneNode(true);
+        button.dataset.reaction = reaction.emoji;
+        button.setAttribute("aria-pressed", String(reaction.me));
+        button.setAttribute("aria-label", `${reaction.emoji} ${reaction.count}${reaction.me ? ", yours" : ""}`);
+        button.querySelector(".emoji").textContent = reaction.emoji;
+        button.querySelector(".count").textContent = String(reaction.count);
+        return button;
+      }),
+    );
   }
 
   /** A message the server stored: its id and its place in the channel's log, as server-rendered ones have. */
@@ -146,8 +174,25 @@ export function messageView(message, userId) {
     author: message.author?.display_name ?? "",
     at,
     body: message.body,
+    html: typeof message.html === "string" ? message.html : null,
+    reactions: reactionsView(message.reactions, userId),
+    parentId: message.parent_id ?? null,
+    replies: message.reply_count ?? 0,
+    lastReplyAt: message.last_reply_at ? new Date(message.last_reply_at) : null,
     edited: Boolean(message.edited_at),
     editedTitle: message.edited_at ? `Edited ${new Date(message.edited_at).toLocaleString()}` : null,
     own: message.author?.id === userId,
   };
+}
+
+/**
+ * A message's reactions as this viewer sees them. Events carry who reacted (`user_ids`, one
+ * serialization for every subscriber); an HTTP answer may say `me` itself.
+ */
+export function reactionsView(reactions, userId) {
+  return (reactions ?? []).map((reaction) => ({
+    emoji: reaction.emoji,
+    count: reaction.count,
+    me: reaction.user_ids ? reaction.user_ids.includes(userId) : Boolean(reaction.me),
+  }));
 }

@@ -10,7 +10,7 @@ from blueprints.errors import REFUSALS
 from hearth.accounts.guards import page_login_required
 from hearth.errors import DomainError
 from hearth.models import isoformat
-from hearth.workspaces import boards, cards, channels, members, messages, overview
+from hearth.workspaces import boards, cards, channels, members, messages, overview, reactions
 from hearth.workspaces.access import card_with_its_board
 
 bp = Blueprint("pages", __name__)
@@ -131,7 +131,12 @@ def delete(workspace_id, kind, row_id):
 @page_login_required
 def chat(workspace_id, channel_id):
     page = overview.channel_overview(g.user.id, workspace_id, channel_id)
-    return render_template("pages/chat.html", **shell(page, current_channel=channel_id), client_id=uuid.uuid4())
+    return render_template(
+        "pages/chat.html",
+        **shell(page, current_channel=channel_id),
+        client_id=uuid.uuid4(),
+        reaction_emoji=reactions.EMOJI,
+    )
 
 
 @bp.post("/w/<int:workspace_id>/c/<int:channel_id>")

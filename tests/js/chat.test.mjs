@@ -34,8 +34,14 @@ const PAGE = `<!doctype html><html><body>
     <li>${parts("", "", "", "", { edited: true, own: true, reactions: [{ emoji: "", count: 0, me: false }], replies: 1 })}
     </li>
   </template>
+  <div id="reaction-picker" class="reaction-picker" role="menu" aria-label="Reactions" hidden>${["👍", "🎉", "👀"].map((e) => `<button type="button" role="menuitem" tabindex="-1" data-emoji="${e}">${e}</button>`).join("")}</div>
   <p id="typing" class="typing muted"></p>
   <form id="composer"><textarea name="body"></textarea><button type="submit">Send</button></form>
+  <aside id="thread" class="thread-panel" aria-labelledby="thread-title" hidden>
+    <div class="thread-head"><h2 id="thread-title">Thread</h2><button type="button" class="secondary" data-action="close-thread">Close</button></div>
+    <ol id="thread-messages" class="messages"></ol>
+    <form id="thread-composer"><textarea name="body"></textarea><button type="submit">Reply</button></form>
+  </aside>
 </section></body></html>`;
 
 class MemoryStorage {

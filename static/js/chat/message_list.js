@@ -8,8 +8,8 @@ import { clockText, dateTimeText, markDays } from "../times.js";
  * them (no seq yet), go at the end and stay where they were written.
  */
 export class MessageList {
-  constructor({ list, template, userId, documentRef = globalThis.document }) {
-    Object.assign(this, { list, template, userId, documentRef });
+  constructor({ list, template, userId, documentRef = globalThis.document, idPrefix = "message-" }) {
+    Object.assign(this, { list, template, userId, documentRef, idPrefix });
   }
 
   /** The server rendered the author's Edit and Delete hidden: they work once this script runs. */
@@ -99,7 +99,7 @@ export class MessageList {
 
   /** A message the server stored: its id and its place in the channel's log, as server-rendered ones have. */
   identify(item, id, seq) {
-    item.id = `message-${id}`;
+    item.id = `${this.idPrefix}${id}`;
     item.dataset.messageId = id;
     if (typeof seq === "number") item.dataset.seq = seq;
   }

@@ -7,6 +7,7 @@ import { Chat } from "../../static/js/chat/chat.js";
 import { newMessage, sendsOnKey } from "../../static/js/chat/composer.js";
 import { editProblem } from "../../static/js/chat/message_editor.js";
 import { insertionIndex, messageView } from "../../static/js/chat/message_list.js";
+import { movedIndex } from "../../static/js/chat/reaction_picker.js";
 import { settle, socketSetup } from "./fakes.mjs";
 
 // What templates/pages/chat.html renders through templates/pages/_message.html: one stored
@@ -59,16 +60,21 @@ class MemoryStorage {
   }
 }
 
-function chatPage({ storage = new MemoryStorage(), older = [] } = {}) {
+function chatPage({ storage = new MemoryStorage(), older = [], replies = [] } = {}) {
   const { document, window } = parseHTML(PAGE);
   window.HTMLElement.prototype.scrollIntoView ??= () => {};
+  let focused = null; // linkedom keeps no focus: the page's focus() calls are where it would be
+  window.HTMLElement.prototype.focus = function focus() {
+    focused = this;
+  };
+  Object.defineProperty(document, "activeElement", { get: () => focused });
   window.HTMLFormElement.prototype.requestSubmit ??= function requestSubmit() {
     this.dispatchEvent(new window.Event("submit", { cancelable: true }));
   };
   Object.defineProperty(document, "visibilityState", { value: "hidden" }); // no read markers posted
   const { socket, sockets } = socketSetup();
   const requests = [];
-  const http = { json: async (path) => { requests.push(path); return older; } };
+  const http = { json: async (path) => { requests.push(path); return path.includes("/replies") ? replies : older; } };
   let ids = 0;
   const chat = new Chat({
     root: document.querySelector(".chat"),
@@ -295,4 +301,85 @@ test("a reply stays out of the channel's list; its parent's new counts show unde
   server.receive({ type: "event", topic: "chat:3", seq: 13, event: "message.updated", data: parent });
   assert.equal(document.querySelector("#message-20 .reply-count").textContent, "2 replies");
   assert.equal(document.querySelector("#message-20 .last-reply").getAttribute("datetime"), "2026-11-25T12:00:00.000Z");
+});
+
+const key = (window, target, name) => target.dispatchEvent(Object.assign(new window.Event("keydown", { bubbles: true, cancelable: true }), { key: name, shiftKey: false }));
+
+test("the reaction picker opens on the first emoji, arrow keys move, Enter's click picks, Escape gives focus back", () => {
+  const { document, window, server } = chatPage();
+  const opener = document.querySelector("#message-20 [data-action=react]");
+  opener.click();
+  const menu = document.getElementById("reaction-picker");
+  assert.equal(menu.hidden, false);
+  assert.equal(opener.getAttribute("aria-expanded"), "true");
+  assert.equal(document.activeElement.dataset.emoji, "👍");
+  key(window, document.activeElement, "ArrowRight");
+  assert.equal(document.activeElement.dataset.emoji, "🎉");
+  key(window, document.activeElement, "Escape");
+  assert.equal(menu.hidden, true);
+  assert.equal(document.activeElement, opener);
+  opener.click();
+  key(window, document.activeElement, "End");
+  document.activeElement.click(); // what Enter on a focused button does
+  assert.deepEqual(server.sent.at(-1).data, { op: "message.react", message_id: 20, emoji: "👀" });
+  assert.equal(menu.hidden, true);
+});
+
+test("picking an emoji that is already the viewer's takes it back", () => {
+  const { document, server } = chatPage();
+  server.receive({ type: "event", topic: "chat:3", seq: 12, event: "message.updated",
+    data: { id: 20, seq: 10, body: "morning", html: "<p>morning</p>", author: bo, created_at: "2026-11-25T09:00:00Z", reactions: [{ emoji: "🎉", count: 1, user_ids: [1] }] } });
+  document.querySelector("#message-20 [data-action=react]").click();
+  document.querySelector('#reaction-picker [data-emoji="🎉"]').click();
+  assert.deepEqual(server.sent.at(-1).data, { op: "message.unreact", message_id: 20, emoji: "🎉" });
+});
+
+test("arrow keys in the picker's grid wrap along rows and columns", () => {
+  assert.equal(movedIndex("ArrowRight", 39, 40, 8), 0);
+  assert.equal(movedIndex("ArrowLeft", 0, 40, 8), 39);
+  assert.equal(movedIndex("ArrowDown", 3, 40, 8), 11);
+  assert.equal(movedIndex("ArrowDown", 35, 40, 8), 3);
+  assert.equal(movedIndex("ArrowUp", 3, 40, 8), 35);
+  assert.equal(movedIndex("ArrowUp", 3, 38, 8), 35);
+  assert.equal(movedIndex("ArrowUp", 7, 38, 8), 37);
+  assert.equal(movedIndex("a", 3, 40, 8), null);
+});
+
+test("Reply opens the thread with its parent and loaded replies; live replies join it; its composer sends with parent_id", async () => {
+  const reply = { id: 30, seq: 12, parent_id: 20, body: "first", html: "<p>first</p>", author: ada, created_at: "2026-11-25T10:00:00Z" };
+  const { document, window, server, requests, shown } = chatPage({ replies: [reply] });
+  const opener = document.querySelector("#message-20 [data-action=reply]");
+  opener.click();
+  const panel = document.getElementById("thread");
+  assert.equal(panel.hidden, false);
+  assert.equal(document.activeElement, panel.querySelector("textarea"));
+  await settle();
+  assert.ok(requests.includes("/api/messages/20/replies?limit=100"));
+  const threadIds = () => [...panel.querySelectorAll("#thread-messages > li[data-author-id]")].map((li) => li.id || "pending");
+  assert.deepEqual(threadIds(), ["thread-message-20", "thread-message-30"]);
+  server.receive(created(13, { id: 31, parent_id: 20, body: "second", author: bo, created_at: "2026-11-25T12:00:00Z" }));
+  server.receive(created(14, { id: 32, parent_id: 21, body: "elsewhere", author: bo, created_at: "2026-11-25T12:00:00Z" }));
+  assert.deepEqual(threadIds(), ["thread-message-20", "thread-message-30", "thread-message-31"]);
+  assert.deepEqual(shown(), ["message-20", "message-21"]);
+  // our own reply can be edited in the thread like a message
+  assert.ok(panel.querySelector("#thread-message-30 [data-action=edit]"));
+  assert.equal(panel.querySelector("#thread-message-31 [data-action=edit]"), null);
+
+  const field = panel.querySelector("textarea");
+  field.value = "third";
+  key(window, field, "Enter");
+  const sent = server.sent.at(-1);
+  assert.deepEqual({ ...sent.data, client_id: undefined }, { body: "third", client_id: undefined, parent_id: 20 });
+  assert.deepEqual(threadIds(), ["thread-message-20", "thread-message-30", "thread-message-31", "pending"]);
+  server.receive({ type: "ack", ref: sent.ref, id: 33, seq: 15 });
+  await settle();
+  assert.deepEqual(threadIds(), ["thread-message-20", "thread-message-30", "thread-message-31", "thread-message-33"]);
+
+  key(window, field, "Escape");
+  assert.equal(panel.hidden, true);
+  assert.equal(document.activeElement, opener);
+  // the parent deleted: its thread goes with it
+  opener.click();
+  server.receive({ type: "event", topic: "chat:3", seq: 16, event: "message.deleted", data: { id: 20, channel_id: 3 } });
+  assert.equal(panel.hidden, true);
 });

@@ -8,7 +8,7 @@ from hearth import openapi
 from hearth.accounts import admin, avatars, profile
 from hearth.errors import DomainError
 from hearth.validation import MAX_ID
-from hearth.workspaces import boards, cards, channels, invitations, members, messages, read_markers
+from hearth.workspaces import boards, cards, channels, invitations, members, messages, reactions, read_markers
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -35,6 +35,15 @@ def listed(rows):
 
 def created(row, status=201):
     return jsonify(row.to_dict()), status
+
+
+def messages_seen(rows):
+    """Messages as the caller sees them: each reaction says whether it is theirs (`me`)."""
+    return jsonify([row.to_dict(g.user.id) for row in rows])
+
+
+def message_seen(message, status):
+    return jsonify(message.to_dict(g.user.id)), status
 
 
 def query_int(name):
@@ -167,19 +176,37 @@ def mark_read(channel_id):
 @bp.get("/channels/<int:channel_id>/messages", endpoint="messages")
 def list_messages(channel_id):
     paging = lambda: {name: query_int(name) for name in ("before", "after", "limit")}  # noqa: E731 (read after the 404)
-    return listed(messages.history(g.user.id, channel_id, paging))
+    return messages_seen(messages.history(g.user.id, channel_id, paging))
 
 
 @bp.post("/channels/<int:channel_id>/messages")
 def post_message(channel_id):
     message, is_new = messages.post_message(g.user.id, channel_id, json_body)
-    return created(message, 201 if is_new else 200)
+    return message_seen(message, 201 if is_new else 200)
+
+
+@bp.get("/messages/<int:message_id>/replies")
+def list_replies(message_id):
+    paging = lambda: {name: query_int(name) for name in ("after", "limit")}  # noqa: E731 (read after the 404)
+    return messages_seen(messages.replies(g.user.id, message_id, paging))
 
 
 @bp.patch("/messages/<int:message_id>")
 def edit_message(message_id):
     message, _seq = messages.edit_message(g.user.id, message_id, json_body)
-    return created(message, 200)
+    return message_seen(message, 200)
+
+
+@bp.put("/messages/<int:message_id>/reactions/<emoji>")
+def add_reaction(message_id, emoji):
+    reactions.add_reaction(g.user.id, message_id, emoji)
+    return "", 204
+
+
+@bp.delete("/messages/<int:message_id>/reactions/<emoji>")
+def remove_reaction(message_id, emoji):
+    reactions.remove_reaction(g.user.id, message_id, emoji)
+    return "", 204
 
 
 @bp.delete("/messages/<int:message_id>")

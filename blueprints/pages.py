@@ -12,7 +12,7 @@ from blueprints.guards import authenticate, page_login_required, site_origin
 from hearth.accounts import admin
 from hearth.errors import ApiError, DomainError
 from hearth.models import isoformat
-from hearth.workspaces import boards, cards, channels, invitations, members, messages, overview
+from hearth.workspaces import boards, cards, channels, invitations, members, messages, overview, reactions
 from hearth.workspaces.access import card_with_its_board
 
 bp = Blueprint("pages", __name__)
@@ -213,7 +213,12 @@ def delete(workspace_id, kind, row_id):
 @page_login_required
 def chat(workspace_id, channel_id):
     page = overview.channel_overview(g.user.id, workspace_id, channel_id)
-    return render_template("pages/chat.html", **shell(page, current_channel=channel_id), client_id=uuid.uuid4())
+    return render_template(
+        "pages/chat.html",
+        **shell(page, current_channel=channel_id),
+        client_id=uuid.uuid4(),
+        reaction_emoji=reactions.EMOJI,
+    )
 
 
 @bp.post("/w/<int:workspace_id>/c/<int:channel_id>")

@@ -390,24 +390,66 @@ class Message(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A deleted message keeps its row (its client_id still answers a retried send) but not its text.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The body rendered from Markdown and sanitized once, when written (hearth/workspaces/formatting.py).
+    html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # A reply names the top-level message of its thread; the thread's counts live on that message.
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author: Mapped[User] = relationship(lazy="joined")
+    reactions: Mapped[list["Reaction"]] = relationship(
+        lazy="selectin", order_by="Reaction.id", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def deleted(self):
         return self.deleted_at is not None
 
-    def to_dict(self):
+    def reaction_summary(self, viewer_id=None):
+        """[{"emoji", "count", "user_ids"}] in the order each emoji was first used; with a viewer, "me" too.
+
+        Events carry `user_ids` (serialized once for every subscriber), and each client works out `me`
+        from its own id; an HTTP answer has a caller and says `me` itself.
+        """
+        by_emoji = {}
+        for reaction in self.reactions:
+            by_emoji.setdefault(reaction.emoji, []).append(reaction.user_id)
+        summary = [{"emoji": emoji, "count": len(ids), "user_ids": ids} for emoji, ids in by_emoji.items()]
+        if viewer_id is not None:
+            for entry in summary:
+                entry["me"] = viewer_id in entry["user_ids"]
+        return summary
+
+    def to_dict(self, viewer_id=None):
         return {
             "id": self.id,
             "channel_id": self.channel_id,
             "seq": self.seq,
             "body": self.body,
+            "html": self.html,
             "client_id": self.client_id,
             "author": self.author.to_dict(),
             "created_at": isoformat(self.created_at),
             "edited_at": isoformat(self.edited_at) if self.edited_at else None,
+            "parent_id": self.parent_id,
+            "reply_count": self.reply_count,
+            "last_reply_at": isoformat(self.last_reply_at) if self.last_reply_at else None,
+            "reactions": self.reaction_summary(viewer_id),
         }
+
+
+class Reaction(db.Model):
+    """One person's one emoji on one message; a message's reactions are counted from these rows."""
+
+    __tablename__ = "message_reactions"
+    __table_args__ = (sa.UniqueConstraint("message_id", "user_id", "emoji"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    emoji: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Board(WorkspaceTopic, db.Model):

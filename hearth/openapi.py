@@ -106,7 +106,21 @@ SCHEMAS = {
             "author": ref("User"),
             "created_at": TIME,
         },
-        {"edited_at": {"type": ["string", "null"], "format": "date-time"}},
+        {
+            "edited_at": {"type": ["string", "null"], "format": "date-time"},
+            "html": {"type": "string", "description": "the body's Markdown, rendered and sanitized on the server"},
+            "parent_id": {"type": ["integer", "null"], "description": "the thread's first message, for a reply"},
+            "reply_count": {"type": "integer", "minimum": 0},
+            "last_reply_at": {"type": ["string", "null"], "format": "date-time"},
+            "reactions": array(ref("Reaction")),
+        },
+    ),
+    "Reaction": obj(
+        {"emoji": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
+        {
+            "me": {"type": "boolean", "description": "whether the caller reacted so (HTTP answers only)"},
+            "user_ids": {**array(ID), "description": "who reacted so"},
+        },
     ),
     "Board": obj({"id": ID, "workspace_id": ID, "name": {"type": "string"}, "seq": {"type": "integer"}}),
     "Card": obj(
@@ -240,7 +254,7 @@ BODIES = {
     "Member": obj({"username": {"type": "string"}}),
     "NewMessage": obj(
         {"body": {"type": "string", "minLength": 1, "maxLength": 4000}},
-        {"client_id": {"type": "string", "maxLength": 64}},
+        {"client_id": {"type": "string", "maxLength": 64}, "parent_id": ID},
     ),
     "MessageEdit": obj({"body": {"type": "string", "minLength": 1, "maxLength": 4000}}),
     "ReadMarker": obj({"seq": {"type": "integer", "minimum": 0}}),
@@ -394,7 +408,12 @@ OPERATIONS = {
         "Post a message (the same client_id again answers the first, 200)", ref("Message"), 201, "NewMessage"
     ),
     ("POST", "/api/channels/{channel_id}/read"): op("Move the read marker forward", None, 204, "ReadMarker"),
+    ("GET", "/api/messages/{message_id}/replies"): op(
+        "A thread's replies, oldest first", array(ref("Message")), query={k: PAGING[k] for k in ("after", "limit")}
+    ),
     ("PATCH", "/api/messages/{message_id}"): op("Edit one's own message", ref("Message"), body="MessageEdit"),
+    ("PUT", "/api/messages/{message_id}/reactions/{emoji}"): op("React with an emoji (again: no change)", None, 204),
+    ("DELETE", "/api/messages/{message_id}/reactions/{emoji}"): op("Take one's reaction back", None, 204),
     ("DELETE", "/api/messages/{message_id}"): op("Delete one's own message", None, 204),
     ("GET", "/api/workspaces/{workspace_id}/boards"): op("Boards of a workspace", array(ref("Board"))),
     ("POST", "/api/workspaces/{workspace_id}/boards"): op(
@@ -465,7 +484,10 @@ def registered_routes(app):
     return routes - HTML_ROUTES
 
 
-PATH_SCHEMAS = {"token": {"type": "string", "minLength": 1, "maxLength": 200}}  # every other path part is an id
+PATH_SCHEMAS = {  # every other path part is an id
+    "token": {"type": "string", "minLength": 1, "maxLength": 200},
+    "emoji": {"type": "string", "minLength": 1, "maxLength": 16, "description": "one emoji"},
+}
 
 
 def operation(method, path, spec):

@@ -29,7 +29,7 @@ def everything(connection):
 
 
 def in_use(auth, new_client):
-    """Rows in every table: people, sessions, a workspace with messages, a board with cards,
+    """Rows in every table: people, sessions, a workspace with messages (a reply and a reaction), a board with cards,
     read markers, a personal access token, a passkey and a challenge, two-step sign-in with its recovery codes,
     an email address with its mailed link, an avatar, an invitation link."""
     auth.register("alice")
@@ -40,6 +40,9 @@ def in_use(auth, new_client):
         auth.create(f"/api/channels/{place.channel['id']}/messages", {"body": f"message {i}", "client_id": f"m{i}"})
     message = auth.create(f"/api/channels/{place.channel['id']}/messages", {"body": "to edit", "client_id": "e"})
     auth.call("PATCH", f"/api/messages/{message['id']}", {"body": "edited"})
+    body = {"body": "a reply", "parent_id": message["id"]}
+    auth.create(f"/api/channels/{place.channel['id']}/messages", body)
+    assert bob.call("PUT", f"/api/messages/{message['id']}/reactions/%F0%9F%91%8D").status_code == 204
     for i in range(8):
         auth.create(f"/api/boards/{place.board['id']}/cards", {"column_id": place.columns[0], "title": f"card {i}"})
     bob.call("POST", f"/api/channels/{place.channel['id']}/read", {"seq": 3})

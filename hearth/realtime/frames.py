@@ -16,7 +16,7 @@ from hearth.models import Board, Channel, Workspace
 from hearth.protocol import POLICY, REPLAY_LIMIT
 from hearth.realtime.limits import TokenBucket
 from hearth.validation import MAX_ID, parse_json
-from hearth.workspaces import access, cards, messages
+from hearth.workspaces import access, cards, messages, reactions
 from hearth.workspaces.topics import Topic, presence_workspace
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ FRAME_RATE, FRAME_BURST = 30, 60  # every client frame
 PUBLISH_RATE, PUBLISH_BURST = 10, 30  # publishes of one socket; each also counts toward its user's write limit
 ABUSE_LIMIT = 50  # refused frames in a row before the socket is closed with 1008
 ERROR_CODES = {"invalid_input": "invalid_message"}
+MESSAGE_OPS = ("message.create", "message.update", "message.delete", "message.react", "message.unreact")
 
 
 class ClientFrames:
@@ -212,13 +213,21 @@ class ClientFrames:
 
     def publish_message_op(self, uid, channel_id, data, ref):
         op = data.get("op", "message.create")
-        if op not in ("message.create", "message.update", "message.delete"):
-            raise FrameError("invalid_message", "op must be message.create, message.update or message.delete.")
+        if op not in MESSAGE_OPS:
+            raise FrameError("invalid_message", f"op must be one of {', '.join(MESSAGE_OPS)}.")
         if op == "message.create":
             stored, _ = messages.post_message(uid, channel_id, {k: v for k, v in data.items() if k != "op"})
             self.conn.send({"type": "ack", "ref": ref, "id": stored.id, "seq": stored.seq})
             return
         message_id = row_id(data, "message_id", "No such message in this channel.")
+        if op in ("message.react", "message.unreact"):
+            emoji = data.get("emoji")
+            if not isinstance(emoji, str):
+                raise FrameError("invalid_message", "emoji must be a string.")
+            change = reactions.add_reaction if op == "message.react" else reactions.remove_reaction
+            seq = change(uid, message_id, emoji, channel_id)  # None: nothing changed (it was so already)
+            self.conn.send({"type": "ack", "ref": ref, "id": message_id, "seq": seq})
+            return
         if op == "message.delete":
             seq = messages.delete_message(uid, message_id, channel_id)
             self.conn.send({"type": "ack", "ref": ref, "id": message_id, "seq": seq})

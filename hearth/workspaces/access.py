@@ -114,6 +114,18 @@ def card_with_its_board(user_id, workspace_id, board_id, card_id):
     return tuple(row)
 
 
+def readable_message(user_id, message_id, channel_id=None):
+    """A message the user may read (and react to): in one of their channels and not deleted, else 404."""
+    query = (
+        sa.select(Message)
+        .join(Channel, Channel.id == Message.channel_id)
+        .where(Message.id == message_id, Message.deleted_at.is_(None), is_member(user_id, Channel.workspace_id))
+    )
+    if channel_id is not None:
+        query = query.where(Message.channel_id == channel_id)
+    return visible(query, "message" if channel_id is None else "message in this channel")
+
+
 def own_message(user_id, message_id, channel_id=None):
     """A message the user may change: 404 unless it is in one of their channels and not deleted, 403 unless theirs.
 

@@ -1,8 +1,12 @@
 """Chat messages: read a page at a time, posted (a retried send finds the first), edited and deleted by their author.
 
 An edit or a deletion also rewrites the earlier events of the message (same seq, same kind): they
-carry the current text, or for a deleted message only its ids and `"redacted": true`, so no replay
-hands out words their author took back.
+carry the current text and HTML, or for a deleted message only its ids and `"redacted": true`, so no
+replay hands out words their author took back.
+
+A reply names a top-level message of its channel as `parent_id`. It is a `message.created` of the
+channel's topic like any message; its parent's new `reply_count` and `last_reply_at` follow as the
+parent's `message.updated`, in the same transaction. History lists top-level messages only.
 """
 
 import sqlalchemy as sa
@@ -11,11 +15,11 @@ from sqlalchemy.orm import joinedload
 from hearth.errors import DomainError
 from hearth.event_log import append_event, claim_seq, commit_and_announce, rewrite_earlier_events
 from hearth.extensions import db
-from hearth.models import Channel, Message, utcnow
+from hearth.models import Channel, Membership, Message, User, utcnow
 from hearth.protocol import HISTORY_DEFAULT, HISTORY_MAX
-from hearth.validation import parse, text
-from hearth.workspaces import topics
-from hearth.workspaces.access import channel_for, not_found, own_message
+from hearth.validation import identifier, parse, text
+from hearth.workspaces import formatting, topics
+from hearth.workspaces.access import channel_for, not_found, own_message, readable_message
 
 MESSAGE_BODY = text(1, 4000)
 CLIENT_ID = text(1, 64)
@@ -46,9 +50,31 @@ def page_of(channel_id, paging=None):
         raise DomainError("invalid_input", f"limit must be 1–{HISTORY_MAX}.", fields=["limit"])
     query = (
         sa.select(Message)
-        .where(Message.channel_id == channel_id, Message.deleted_at.is_(None))
+        .where(Message.channel_id == channel_id, Message.deleted_at.is_(None), Message.parent_id.is_(None))
         .options(joinedload(Message.author))
     )
+    return _page(query, before, after, limit)
+
+
+def replies(user_id, message_id, paging=None):
+    """A thread's replies, oldest first: the first `limit` of them, or those after an id."""
+    parent = readable_message(user_id, message_id)
+    paging = paging() if callable(paging) else paging or {}
+    after, limit = paging.get("after"), paging.get("limit")
+    limit = HISTORY_DEFAULT if limit is None else limit
+    if not 1 <= limit <= HISTORY_MAX:
+        raise DomainError("invalid_input", f"limit must be 1–{HISTORY_MAX}.", fields=["limit"])
+    query = (
+        sa.select(Message)
+        .where(Message.parent_id == parent.id, Message.deleted_at.is_(None))
+        .options(joinedload(Message.author))
+    )
+    if after is not None:
+        query = query.where(Message.id > after)
+    return db.session.scalars(query.order_by(Message.id).limit(limit)).all()
+
+
+def _page(query, before, after, limit):
     if after is not None:
         return db.session.scalars(query.where(Message.id > after).order_by(Message.id).limit(limit)).all()
     if before is not None:
@@ -60,23 +86,79 @@ def page_of(channel_id, paging=None):
 def post_message(user_id, channel_id, data, workspace_id=None):
     """Store a message and its event; returns (message, created). A repeated client_id finds the first."""
     channel = channel_for(user_id, channel_id, workspace_id)
-    fields = parse(data, required={"body": MESSAGE_BODY}, optional={"client_id": CLIENT_ID})
+    fields = parse(data, required={"body": MESSAGE_BODY}, optional={"client_id": CLIENT_ID, "parent_id": identifier})
     client_id = fields.get("client_id")
     if client_id and (earlier := _sent_before(channel.id, user_id, client_id)):
         if earlier.deleted:  # the retry of a send its author has since deleted: nothing to show
             raise not_found("message")
         return earlier, False
+    parent = _thread_parent(channel.id, fields.get("parent_id"))
+    html = render_body(channel, fields["body"])
     seq = claim_seq(Channel, channel.id)
-    message = Message(channel_id=channel.id, author_id=user_id, seq=seq, body=fields["body"], client_id=client_id)
+    message = Message(
+        channel_id=channel.id,
+        author_id=user_id,
+        seq=seq,
+        body=fields["body"],
+        html=html,
+        client_id=client_id,
+        parent_id=parent.id if parent else None,
+    )
     db.session.add(message)
     try:
         db.session.flush()
     except sa.exc.IntegrityError:
         db.session.rollback()  # the same client_id won a race: answer with that one
         return _sent_before(channel.id, user_id, client_id), False
-    event = append_event(channel.topic, seq, "message.created", message.to_dict())
-    commit_and_announce(event)
+    events = [append_event(channel.topic, seq, "message.created", message.to_dict())]
+    if parent is not None:
+        events.append(_recount_thread(parent))
+    commit_and_announce(*events)
     return message, True
+
+
+def render_body(channel, body):
+    """A body's HTML, its `@username` mentions resolved among the people who may read the channel."""
+    return formatting.render(body, mentionable(channel, formatting.mentioned_names(body)))
+
+
+def mentionable(channel, names):
+    """{username: id} of those named who may read the channel and so may be mentioned there."""
+    if not names:
+        return {}
+    rows = db.session.execute(
+        sa.select(User.username, User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == channel.workspace_id, User.username.in_(sorted(names)))
+    ).all()
+    return dict(rows)
+
+
+def _thread_parent(channel_id, parent_id):
+    """The top-level message a reply answers: of this channel and not deleted (else 404), not a reply (400)."""
+    if parent_id is None:
+        return None
+    parent = db.session.scalar(
+        sa.select(Message).where(
+            Message.id == parent_id, Message.channel_id == channel_id, Message.deleted_at.is_(None)
+        )
+    )
+    if parent is None:
+        raise not_found("message to reply to in this channel")
+    if parent.parent_id is not None:
+        raise DomainError("invalid_input", "Reply to the thread's first message.", fields=["parent_id"])
+    return parent
+
+
+def _recount_thread(parent):
+    """The parent's counts from its live replies, as its message.updated event (the channel's seq is locked)."""
+    db.session.flush()
+    live = sa.and_(Message.parent_id == parent.id, Message.deleted_at.is_(None))
+    parent.reply_count = db.session.scalar(sa.select(sa.func.count()).where(live))
+    parent.last_reply_at = db.session.scalar(sa.select(sa.func.max(Message.created_at)).where(live))
+    db.session.flush()
+    seq = claim_seq(Channel, parent.channel_id)
+    return append_event(topics.chat(parent.channel_id), seq, "message.updated", parent.to_dict())
 
 
 def _locked_message(message):
@@ -93,8 +175,9 @@ def edit_message(user_id, message_id, data, channel_id=None):
     """Change a message's body; returns (message, seq of its message.updated event)."""
     message = own_message(user_id, message_id, channel_id)
     fields = parse(data, required={"body": MESSAGE_BODY})
+    html = render_body(db.session.get(Channel, message.channel_id), fields["body"])
     seq = _locked_message(message)
-    message.body, message.edited_at = fields["body"], utcnow()
+    message.body, message.html, message.edited_at = fields["body"], html, utcnow()
     db.session.flush()
     topic, current = topics.chat(message.channel_id), message.to_dict()
     rewrite_earlier_events(topic, message.id, lambda earlier: current)
@@ -106,10 +189,14 @@ def delete_message(user_id, message_id, channel_id=None):
     """Delete a message: its text goes from the row and from every earlier event. Returns its event's seq."""
     message = own_message(user_id, message_id, channel_id)
     seq = _locked_message(message)
-    message.body, message.deleted_at = "", utcnow()
+    message.body, message.html, message.deleted_at = "", "", utcnow()
+    message.reactions.clear()
     topic, gone = topics.chat(message.channel_id), {"id": message.id, "channel_id": message.channel_id}
     rewrite_earlier_events(topic, message.id, lambda earlier: {**gone, "redacted": True})
-    commit_and_announce(append_event(topic, seq, "message.deleted", gone))
+    events = [append_event(topic, seq, "message.deleted", gone)]
+    if message.parent_id is not None:
+        events.append(_recount_thread(db.session.get(Message, message.parent_id)))
+    commit_and_announce(*events)
     return seq
 
 

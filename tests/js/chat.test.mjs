@@ -7,16 +7,21 @@ import { Chat } from "../../static/js/chat/chat.js";
 import { newMessage, sendsOnKey } from "../../static/js/chat/composer.js";
 import { editProblem } from "../../static/js/chat/message_editor.js";
 import { insertionIndex, messageView } from "../../static/js/chat/message_list.js";
+import { movedIndex } from "../../static/js/chat/reaction_picker.js";
 import { settle, socketSetup } from "./fakes.mjs";
 
 // What templates/pages/chat.html renders through templates/pages/_message.html: one stored
 // message of Bo's, one of Ada's (the viewer, id 1), and the template live messages are cloned from.
-const parts = (author, datetime, clock, body, { edited = false, own = false } = {}) => `
+const chip = (emoji, count, me) =>
+  `<button type="button" class="reaction" data-reaction="${emoji}" aria-pressed="${me}" aria-label="${emoji} ${count}"><span class="emoji" aria-hidden="true">${emoji}</span> <span class="count" aria-hidden="true">${count}</span></button>`;
+const parts = (author, datetime, clock, body, { edited = false, own = false, reactions = [], replies = 0 } = {}) => `
       <span class="avatar" aria-hidden="true">${author ? author[0] : ""}</span>
       <span class="author">${author}</span>
       <time class="muted" datetime="${datetime}" data-format="clock">${clock}</time>${edited ? '<span class="edited muted"> (edited)</span>' : ""}
       <div class="body">${body}</div>
-      ${own ? '<div class="actions" hidden><button type="button" data-action="edit">Edit</button><button type="button" data-action="delete">Delete</button></div>' : ""}`;
+      <div class="reactions">${reactions.map((r) => chip(r.emoji, r.count, r.me)).join("")}</div>
+      ${replies ? `<div class="thread-summary"><button type="button" class="link-button" data-action="thread"><span class="reply-count">${replies} replies</span> · <span class="muted">last reply <time class="last-reply" datetime="" data-format="clock"></time></span></button></div>` : ""}
+      <div class="actions" hidden><button type="button" data-action="react" aria-haspopup="true" aria-label="Add a reaction">☺︎+</button><button type="button" data-action="reply">Reply</button>${own ? '<button type="button" data-action="edit">Edit</button><button type="button" data-action="delete">Delete</button>' : ""}</div>`;
 
 const PAGE = `<!doctype html><html><body>
 <section class="card chat" data-channel-id="3" data-workspace-id="1" data-seq="11" data-user-name="Ada" data-user-id="1" data-read-seq="11">
@@ -28,11 +33,17 @@ const PAGE = `<!doctype html><html><body>
   </ol>
   </div>
   <template id="message-template">
-    <li>${parts("", "", "", "", { edited: true, own: true })}
+    <li>${parts("", "", "", "", { edited: true, own: true, reactions: [{ emoji: "", count: 0, me: false }], replies: 1 })}
     </li>
   </template>
+  <div id="reaction-picker" class="reaction-picker" role="menu" aria-label="Reactions" hidden>${["👍", "🎉", "👀"].map((e) => `<button type="button" role="menuitem" tabindex="-1" data-emoji="${e}">${e}</button>`).join("")}</div>
   <p id="typing" class="typing muted"></p>
   <form id="composer"><textarea name="body"></textarea><button type="submit">Send</button></form>
+  <aside id="thread" class="thread-panel" aria-labelledby="thread-title" hidden>
+    <div class="thread-head"><h2 id="thread-title">Thread</h2><button type="button" class="secondary" data-action="close-thread">Close</button></div>
+    <ol id="thread-messages" class="messages"></ol>
+    <form id="thread-composer"><textarea name="body"></textarea><button type="submit">Reply</button></form>
+  </aside>
 </section></body></html>`;
 
 class MemoryStorage {
@@ -50,16 +61,21 @@ class MemoryStorage {
   }
 }
 
-function chatPage({ storage = new MemoryStorage(), older = [] } = {}) {
+function chatPage({ storage = new MemoryStorage(), older = [], replies = [] } = {}) {
   const { document, window } = parseHTML(PAGE);
   window.HTMLElement.prototype.scrollIntoView ??= () => {};
+  let focused = null; // linkedom keeps no focus: the page's focus() calls are where it would be
+  window.HTMLElement.prototype.focus = function focus() {
+    focused = this;
+  };
+  Object.defineProperty(document, "activeElement", { get: () => focused });
   window.HTMLFormElement.prototype.requestSubmit ??= function requestSubmit() {
     this.dispatchEvent(new window.Event("submit", { cancelable: true }));
   };
   Object.defineProperty(document, "visibilityState", { value: "hidden" }); // no read markers posted
   const { socket, sockets } = socketSetup();
   const requests = [];
-  const http = { json: async (path) => { requests.push(path); return older; } };
+  const http = { json: async (path) => { requests.push(path); return path.includes("/replies") ? replies : older; } };
   let ids = 0;
   const chat = new Chat({
     root: document.querySelector(".chat"),
@@ -94,7 +110,8 @@ test("a message from someone else arrives like a server-rendered one: cloned fro
   assert.equal(item.querySelector("time").getAttribute("datetime"), "2026-11-25T12:00:00.000Z");
   assert.equal(item.querySelector("time").dataset.format, "clock");
   assert.equal(item.querySelector(".edited"), null); // not edited
-  assert.equal(item.querySelector(".actions"), null); // not ours
+  assert.equal(item.querySelector("[data-action=edit], [data-action=delete]"), null); // not ours
+  assert.ok(item.querySelector("[data-action=reply]") && item.querySelector("[data-action=react]")); // anyone's
   assert.deepEqual(shown(), ["message-20", "message-21", "message-22"]);
   // the server-rendered own message's actions were switched on
   assert.equal(document.querySelector("#message-21 .actions").hidden, false);
@@ -243,4 +260,127 @@ test("the list's and the composer's decisions on plain data", () => {
   assert.equal(sendsOnKey({ key: "Enter", shiftKey: true }), false);
   assert.equal(editProblem(" x "), null);
   assert.match(editProblem(" \n "), /cannot be empty/);
+});
+
+test("a message shows the server's html, and reactions as chips pressed where one is the viewer's", () => {
+  const { document, server } = chatPage();
+  const reactions = [
+    { emoji: "👍", count: 2, user_ids: [2, 1] },
+    { emoji: "🎉", count: 1, user_ids: [2] },
+  ];
+  server.receive(created(12, { id: 22, body: "**hi**", html: "<p><strong>hi</strong></p>", author: bo, created_at: "2026-11-25T12:00:00Z", reactions }));
+  const item = document.getElementById("message-22");
+  assert.equal(item.querySelector(".body strong").textContent, "hi");
+  const chips = [...item.querySelectorAll("[data-reaction]")];
+  assert.deepEqual(chips.map((c) => [c.dataset.reaction, c.querySelector(".count").textContent, c.getAttribute("aria-pressed")]), [
+    ["👍", "2", "true"],
+    ["🎉", "1", "false"],
+  ]);
+  chips[0].click();
+  const sent = server.sent.at(-1);
+  assert.deepEqual(sent.data, { op: "message.unreact", message_id: 22, emoji: "👍" });
+  chips[1].click();
+  assert.deepEqual(server.sent.at(-1).data, { op: "message.react", message_id: 22, emoji: "🎉" });
+});
+
+test("a body that reached the page without html is text, never markup", () => {
+  const { document, server } = chatPage();
+  server.receive(created(12, { id: 22, body: "<img src=x onerror=alert(1)>", author: bo, created_at: "2026-11-25T12:00:00Z" }));
+  const body = document.querySelector("#message-22 .body");
+  assert.equal(body.querySelector("img"), null);
+  assert.equal(body.textContent, "<img src=x onerror=alert(1)>");
+});
+
+test("a reply stays out of the channel's list; its parent's new counts show under the parent", () => {
+  const { document, server, chat, shown } = chatPage();
+  const replies = [];
+  chat.onReply = (message) => replies.push(message.id);
+  server.receive(created(12, { id: 23, body: "in thread", parent_id: 20, author: bo, created_at: "2026-11-25T12:00:00Z" }));
+  assert.deepEqual(shown(), ["message-20", "message-21"]);
+  assert.deepEqual(replies, [23]);
+  const parent = { id: 20, seq: 10, body: "morning", html: "<p>morning</p>", author: bo, created_at: "2026-11-25T09:00:00Z", reply_count: 2, last_reply_at: "2026-11-25T12:00:00Z" };
+  server.receive({ type: "event", topic: "chat:3", seq: 13, event: "message.updated", data: parent });
+  assert.equal(document.querySelector("#message-20 .reply-count").textContent, "2 replies");
+  assert.equal(document.querySelector("#message-20 .last-reply").getAttribute("datetime"), "2026-11-25T12:00:00.000Z");
+});
+
+const key = (window, target, name) => target.dispatchEvent(Object.assign(new window.Event("keydown", { bubbles: true, cancelable: true }), { key: name, shiftKey: false }));
+
+test("the reaction picker opens on the first emoji, arrow keys move, Enter's click picks, Escape gives focus back", () => {
+  const { document, window, server } = chatPage();
+  const opener = document.querySelector("#message-20 [data-action=react]");
+  opener.click();
+  const menu = document.getElementById("reaction-picker");
+  assert.equal(menu.hidden, false);
+  assert.equal(opener.getAttribute("aria-expanded"), "true");
+  assert.equal(document.activeElement.dataset.emoji, "👍");
+  key(window, document.activeElement, "ArrowRight");
+  assert.equal(document.activeElement.dataset.emoji, "🎉");
+  key(window, document.activeElement, "Escape");
+  assert.equal(menu.hidden, true);
+  assert.equal(document.activeElement, opener);
+  opener.click();
+  key(window, document.activeElement, "End");
+  document.activeElement.click(); // what Enter on a focused button does
+  assert.deepEqual(server.sent.at(-1).data, { op: "message.react", message_id: 20, emoji: "👀" });
+  assert.equal(menu.hidden, true);
+});
+
+test("picking an emoji that is already the viewer's takes it back", () => {
+  const { document, server } = chatPage();
+  server.receive({ type: "event", topic: "chat:3", seq: 12, event: "message.updated",
+    data: { id: 20, seq: 10, body: "morning", html: "<p>morning</p>", author: bo, created_at: "2026-11-25T09:00:00Z", reactions: [{ emoji: "🎉", count: 1, user_ids: [1] }] } });
+  document.querySelector("#message-20 [data-action=react]").click();
+  document.querySelector('#reaction-picker [data-emoji="🎉"]').click();
+  assert.deepEqual(server.sent.at(-1).data, { op: "message.unreact", message_id: 20, emoji: "🎉" });
+});
+
+test("arrow keys in the picker's grid wrap along rows and columns", () => {
+  assert.equal(movedIndex("ArrowRight", 39, 40, 8), 0);
+  assert.equal(movedIndex("ArrowLeft", 0, 40, 8), 39);
+  assert.equal(movedIndex("ArrowDown", 3, 40, 8), 11);
+  assert.equal(movedIndex("ArrowDown", 35, 40, 8), 3);
+  assert.equal(movedIndex("ArrowUp", 3, 40, 8), 35);
+  assert.equal(movedIndex("ArrowUp", 3, 38, 8), 35);
+  assert.equal(movedIndex("ArrowUp", 7, 38, 8), 37);
+  assert.equal(movedIndex("a", 3, 40, 8), null);
+});
+
+test("Reply opens the thread with its parent and loaded replies; live replies join it; its composer sends with parent_id", async () => {
+  const reply = { id: 30, seq: 12, parent_id: 20, body: "first", html: "<p>first</p>", author: ada, created_at: "2026-11-25T10:00:00Z" };
+  const { document, window, server, requests, shown } = chatPage({ replies: [reply] });
+  const opener = document.querySelector("#message-20 [data-action=reply]");
+  opener.click();
+  const panel = document.getElementById("thread");
+  assert.equal(panel.hidden, false);
+  assert.equal(document.activeElement, panel.querySelector("textarea"));
+  await settle();
+  assert.ok(requests.includes("/api/messages/20/replies?limit=100"));
+  const threadIds = () => [...panel.querySelectorAll("#thread-messages > li[data-author-id]")].map((li) => li.id || "pending");
+  assert.deepEqual(threadIds(), ["thread-message-20", "thread-message-30"]);
+  server.receive(created(13, { id: 31, parent_id: 20, body: "second", author: bo, created_at: "2026-11-25T12:00:00Z" }));
+  server.receive(created(14, { id: 32, parent_id: 21, body: "elsewhere", author: bo, created_at: "2026-11-25T12:00:00Z" }));
+  assert.deepEqual(threadIds(), ["thread-message-20", "thread-message-30", "thread-message-31"]);
+  assert.deepEqual(shown(), ["message-20", "message-21"]);
+  // our own reply can be edited in the thread like a message
+  assert.ok(panel.querySelector("#thread-message-30 [data-action=edit]"));
+  assert.equal(panel.querySelector("#thread-message-31 [data-action=edit]"), null);
+
+  const field = panel.querySelector("textarea");
+  field.value = "third";
+  key(window, field, "Enter");
+  const sent = server.sent.at(-1);
+  assert.deepEqual({ ...sent.data, client_id: undefined }, { body: "third", client_id: undefined, parent_id: 20 });
+  assert.deepEqual(threadIds(), ["thread-message-20", "thread-message-30", "thread-message-31", "pending"]);
+  server.receive({ type: "ack", ref: sent.ref, id: 33, seq: 15 });
+  await settle();
+  assert.deepEqual(threadIds(), ["thread-message-20", "thread-message-30", "thread-message-31", "thread-message-33"]);
+
+  key(window, field, "Escape");
+  assert.equal(panel.hidden, true);
+  assert.equal(document.activeElement, opener);
+  // the parent deleted: its thread goes with it
+  opener.click();
+  server.receive({ type: "event", topic: "chat:3", seq: 16, event: "message.deleted", data: { id: 20, channel_id: 3 } });
+  assert.equal(panel.hidden, true);
 });

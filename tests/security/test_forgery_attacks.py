@@ -86,6 +86,8 @@ def mutating_routes(team):
         ("api.rename_board", "PATCH", f"/api/boards/{bid}", {"name": "renamed"}, "access", False),
         ("api.delete_board", "DELETE", f"/api/boards/{ours.spare_board['id']}", None, "access", False),
         ("api.remove_member", "DELETE", f"/api/workspaces/{wid}/members/{team.bob.id}", None, "access", False),
+        ("api.add_reaction", "PUT", f"/api/messages/{message}/reactions/%F0%9F%91%8D", None, "access", False),
+        ("api.remove_reaction", "DELETE", f"/api/messages/{message}/reactions/%F0%9F%91%8D", None, "access", False),
         ("api.edit_message", "PATCH", f"/api/messages/{message}", {"body": "forged"}, "access", False),
         ("api.delete_message", "DELETE", f"/api/messages/{message}", None, "access", False),
         ("api.update_card", "PATCH", f"/api/cards/{card}", {"version": 1, "title": "forged"}, "access", False),

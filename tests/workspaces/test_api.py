@@ -159,10 +159,14 @@ def test_posting_a_message(team):
     response = post(team, "hello <b>team</b>", client_id="c-1")
     assert response.status_code == 201
     message = response.json
-    assert set(message) == {"id", "channel_id", "seq", "body", "client_id", "author", "created_at", "edited_at"}
+    assert set(message) == {
+        "id", "channel_id", "seq", "body", "html", "client_id", "author", "created_at", "edited_at",
+        "parent_id", "reply_count", "last_reply_at", "reactions",
+    }  # fmt: skip
     assert message["body"] == "hello <b>team</b>" and message["seq"] == 1 and message["client_id"] == "c-1"
+    assert message["html"] == "<p>hello &lt;b&gt;team&lt;/b&gt;</p>"
     assert message["author"]["username"] == "alice" and message["created_at"].endswith("Z")
-    assert message["edited_at"] is None
+    assert message["edited_at"] is None and message["parent_id"] is None and message["reactions"] == []
 
 
 def test_history_leaves_deleted_messages_out(app, team):

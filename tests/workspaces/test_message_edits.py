@@ -123,7 +123,8 @@ def test_the_chat_page_offers_edit_and_delete_on_the_viewers_own_messages_only(t
     mine, theirs = post(team, "alice wrote this"), post(team, "bob wrote this", who=team.bob)
     team.alice.call("PATCH", f"/api/messages/{mine['id']}", {"body": "alice rewrote this"})
     page = team.alice.client.get(f"/w/{team.workspace['id']}/c/{team.channel['id']}").get_data(as_text=True)
-    own, other = page.split(f'data-message-id="{theirs["id"]}"')
+    own, other = page.split("</ol>")[0].split(f'data-message-id="{theirs["id"]}"')
     assert "alice rewrote this" in own and "(edited)" in own
     assert 'data-action="edit"' in own and 'data-action="delete"' in own
-    assert "data-action" not in other and "(edited)" not in other
+    assert 'data-action="edit"' not in other and 'data-action="delete"' not in other and "(edited)" not in other
+    assert 'data-action="reply"' in other and 'data-action="react"' in other  # anyone replies and reacts

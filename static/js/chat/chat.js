@@ -7,6 +7,8 @@ import { TypingIndicator } from "../typing.js";
 import { Composer } from "./composer.js";
 import { MessageEditor } from "./message_editor.js";
 import { MessageList } from "./message_list.js";
+import { pressedReactions, ReactionPicker } from "./reaction_picker.js";
+import { Thread } from "./thread.js";
 
 /**
  * A chat channel page: messages arrive live, a sent message shows greyed
@@ -58,12 +60,23 @@ export class Chat {
     this.list.addEventListener("scroll", () => {
       if (this.list.scrollTop === 0) this.loadOlder();
     });
-    this.list.addEventListener("click", (event) => {
-      const button = event.target.closest("button[data-action]");
-      const item = button?.closest("[data-message-id]");
-      if (!item || item.dataset.pending !== undefined) return;
-      if (button.dataset.action === "edit") this.editor.start(item);
-      else if (button.dataset.action === "delete") this.editor.delete(item);
+    this.picker = new ReactionPicker({
+      menu: root.querySelector("#reaction-picker"),
+      onPick: (item, emoji) => this.toggleReaction(item, emoji, pressedReactions(item).includes(emoji)),
+      documentRef,
+    });
+    this.list.addEventListener("click", (event) => this.onMessageClick(event, this.editor));
+    this.thread = new Thread({
+      panel: root.querySelector("#thread"),
+      template: documentRef.getElementById("message-template"),
+      channel: this.channel,
+      http,
+      userId: this.userId,
+      userName: root.dataset.userName || "You",
+      onMessageClick: (event, editor) => this.onMessageClick(event, editor),
+      newId,
+      ask,
+      documentRef,
     });
     this.messages.enableActions();
     const typingRoot = root.querySelector("#typing");
@@ -117,9 +130,35 @@ export class Chat {
     }
   }
 
+  /** A click in a list of messages: a reaction chip, or one of a message's actions. */
+  onMessageClick(event, editor) {
+    const chip = event.target.closest("button[data-reaction]");
+    const reacted = chip?.closest("[data-message-id]");
+    if (chip && reacted && reacted.dataset.pending === undefined) {
+      this.toggleReaction(reacted, chip.dataset.reaction, chip.getAttribute("aria-pressed") === "true");
+      return;
+    }
+    const button = event.target.closest("button[data-action]");
+    const item = button?.closest("[data-message-id]");
+    if (!item || item.dataset.pending !== undefined) return;
+    const action = button.dataset.action;
+    if (action === "edit") editor.start(item);
+    else if (action === "delete") editor.delete(item);
+    else if (action === "react") this.picker.toggle(button, item);
+    else if (action === "reply" || action === "thread") this.thread?.open(item, button);
+  }
+
+  /** A reaction chip pressed: ours is taken back, another's is joined; the event that follows redraws it. */
+  toggleReaction(item, emoji, mine) {
+    const op = mine ? "message.unreact" : "message.react";
+    this.channel.push({ op, message_id: Number(item.dataset.messageId), emoji });
+  }
+
   onEvent(frame) {
     const change = messageChange(frame);
-    if (change.op === "add") {
+    if (change.op === "add" && change.message.parent_id) {
+      this.onReply(change.message, frame.seq); // a reply belongs in its thread, not the channel's list
+    } else if (change.op === "add") {
       this.receive(change.message, frame.seq);
       if (change.message.author?.id !== this.userId) {
         this.typists?.stop(change.message.author?.id);
@@ -129,10 +168,17 @@ export class Chat {
     } else if (change.op === "update") {
       const item = this.messages.find(change.message.id);
       if (item) this.messages.fill(item, change.message);
+      this.thread.update(change.message);
     } else if (change.op === "remove") {
       this.messages.remove(this.messages.find(change.id));
+      this.thread.remove(change.id);
     }
     this.reading.seen(frame.seq);
+  }
+
+  /** A reply, from anyone: the open thread shows it when it is that thread's. */
+  onReply(message, seq) {
+    this.thread.onReply(message, seq);
   }
 
   /** A stored message: confirm our own pending copy, or show someone else's once. */

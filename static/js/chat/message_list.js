@@ -9,8 +9,8 @@ import { clockText, dateTimeText, markDays } from "../times.js";
  * them (no seq yet), go at the end and stay where they were written.
  */
 export class MessageList {
-  constructor({ list, template, userId, documentRef = globalThis.document }) {
-    Object.assign(this, { list, template, userId, documentRef });
+  constructor({ list, template, userId, documentRef = globalThis.document, idPrefix = "message-" }) {
+    Object.assign(this, { list, template, userId, documentRef, idPrefix });
   }
 
   /** The server rendered the author's Edit and Delete hidden: they work once this script runs. */
@@ -53,13 +53,25 @@ export class MessageList {
     time.setAttribute("datetime", view.at.toISOString());
     time.textContent = clockText(view.at);
     time.title = dateTimeText(view.at);
-    fresh.querySelector(".body").textContent = view.body;
+    // the server's sanitized rendering; ours before it is stored is the text as typed, never read as HTML
+    if (view.html === null) fresh.querySelector(".body").textContent = view.body;
+    else fresh.querySelector(".body").innerHTML = view.html;
     const edited = fresh.querySelector(".edited");
     if (view.edited) edited.title = view.editedTitle;
     else edited.remove();
+    this.fillReactions(fresh.querySelector(".reactions"), view.reactions);
+    const summary = fresh.querySelector(".thread-summary");
+    if (view.replies > 0) {
+      summary.querySelector(".reply-count").textContent = view.replies === 1 ? "1 reply" : `${view.replies} replies`;
+      const last = summary.querySelector(".last-reply");
+      last.setAttribute("datetime", view.lastReplyAt.toISOString());
+      last.textContent = clockText(view.lastReplyAt);
+    } else summary.remove();
     const actions = fresh.querySelector(".actions");
-    if (view.own) actions.hidden = false;
-    else actions.remove();
+    actions.hidden = false;
+    if (!view.own) for (const button of actions.querySelectorAll("[data-action=edit], [data-action=delete]")) button.remove();
+    if (view.parentId !== null) actions.querySelector("[data-action=reply]")?.remove(); // a reply has no thread of its own
+    if (view.parentId !== null) item.dataset.parentId = view.parentId;
     const editing = item.querySelector(".edit-form");
     if (editing) {
       fresh.querySelector(".body").hidden = true;
@@ -71,9 +83,25 @@ export class MessageList {
     item.replaceChildren(...fresh.childNodes);
   }
 
+  /** One `[data-reaction]` chip per emoji, cloned from the template's chip: count, and pressed when one is ours. */
+  fillReactions(box, reactions) {
+    const chip = this.template.content.querySelector("[data-reaction]");
+    box.replaceChildren(
+      ...reactions.map((reaction) => {
+        const button = chip.cloneNode(true);
+        button.dataset.reaction = reaction.emoji;
+        button.setAttribute("aria-pressed", String(reaction.me));
+        button.setAttribute("aria-label", `${reaction.emoji} ${reaction.count}${reaction.me ? ", yours" : ""}`);
+        button.querySelector(".emoji").textContent = reaction.emoji;
+        button.querySelector(".count").textContent = String(reaction.count);
+        return button;
+      }),
+    );
+  }
+
   /** A message the server stored: its id and its place in the channel's log, as server-rendered ones have. */
   identify(item, id, seq) {
-    item.id = `message-${id}`;
+    item.id = `${this.idPrefix}${id}`;
     item.dataset.messageId = id;
     if (typeof seq === "number") item.dataset.seq = seq;
   }
@@ -148,8 +176,25 @@ export function messageView(message, userId) {
     author: message.author?.display_name ?? "",
     at,
     body: message.body,
+    html: typeof message.html === "string" ? message.html : null,
+    reactions: reactionsView(message.reactions, userId),
+    parentId: message.parent_id ?? null,
+    replies: message.reply_count ?? 0,
+    lastReplyAt: message.last_reply_at ? new Date(message.last_reply_at) : null,
     edited: Boolean(message.edited_at),
     editedTitle: message.edited_at ? `Edited ${new Date(message.edited_at).toLocaleString()}` : null,
     own: message.author?.id === userId,
   };
+}
+
+/**
+ * A message's reactions as this viewer sees them. Events carry who reacted (`user_ids`, one
+ * serialization for every subscriber); an HTTP answer may say `me` itself.
+ */
+export function reactionsView(reactions, userId) {
+  return (reactions ?? []).map((reaction) => ({
+    emoji: reaction.emoji,
+    count: reaction.count,
+    me: reaction.user_ids ? reaction.user_ids.includes(userId) : Boolean(reaction.me),
+  }));
 }

@@ -6,7 +6,7 @@ from email import message_from_bytes, policy
 from servers import free_port
 from support import wait_until
 
-LINK = re.compile(r"https?://\S+/auth/(?:reset|verify-email)/[A-Za-z0-9_-]+")
+LINK = re.compile(r"https?://\S+/(?:auth/reset|auth/verify-email|invite)/[A-Za-z0-9_-]+")
 
 
 def logged_mails(caplog):

@@ -89,3 +89,20 @@ def test_a_mail_server_that_is_down_fails_no_request_and_gets_the_mail_once_back
         smtp.stop()
     log = server.output()
     assert '"mail_deferred"' in log and '"mail_sent"' in log
+
+
+def test_an_invitation_mail_arrives_and_its_link_lets_a_new_person_join(hearth_server, smtp):
+    smtp.start()
+    server = hearth_server({"HEARTH_SMTP_URL": smtp.url})
+    alice = Person(server.url, "alice")
+    workspace = alice.api("POST", "/api/workspaces", {"name": "Garden club"}).json()
+    made = alice.api("POST", f"/api/workspaces/{workspace['id']}/invites", {"email": "carol@example.com"})
+    assert made.status_code == 201
+    mail = smtp.wait_for(1)[0]
+    assert mail["to"] == "carol@example.com" and "Garden club" in mail["subject"]
+    link = link_in(mail)
+    assert link == made.json()["url"] and link.startswith(server.url + "/invite/")
+    assert "Garden club" in requests.get(link).text  # the page a signed-out person lands on
+    carol = Person(server.url, "carol")
+    joined = carol.api("POST", f"/api/invites/{link.rsplit('/', 1)[1]}/accept")
+    assert joined.status_code == 200 and joined.json()["id"] == workspace["id"]

@@ -131,14 +131,7 @@ def own_message(user_id, message_id, channel_id=None):
 
     `channel_id` pins it to one channel (the socket's topic names one): a message of another is 404 too.
     """
-    query = (
-        sa.select(Message)
-        .join(Channel, Channel.id == Message.channel_id)
-        .where(Message.id == message_id, Message.deleted_at.is_(None), is_member(user_id, Channel.workspace_id))
-    )
-    if channel_id is not None:
-        query = query.where(Message.channel_id == channel_id)
-    message = visible(query, "message" if channel_id is None else "message in this channel")
+    message = readable_message(user_id, message_id, channel_id)
     if message.author_id != user_id:
         raise DomainError("forbidden", "Only its author can change a message.")
     return message

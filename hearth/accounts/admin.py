@@ -37,11 +37,6 @@ def require_admin(user_id):
     return user
 
 
-def is_admin(user_id):
-    user = db.session.get(User, user_id)
-    return bool(user and user.admin and user.deactivated_at is None)
-
-
 def users_for(admin_id):
     """Every account, oldest first, as an admin sees it."""
     require_admin(admin_id)

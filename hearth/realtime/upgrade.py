@@ -14,7 +14,7 @@ from hearth.protocol import MAX_FRAME_BYTES
 from hearth.realtime.connection import InlineReader, NoEvent
 
 VERSION = "13"
-# read by the socket's own greenlet (hub.Connection.messages): no reader thread, no event to wait on;
+# read by the socket's own greenlet (Connection.messages, connection.py): no reader thread, no event to wait on;
 # the maintenance loop pings (dead peers are reaped), frames over the limit close with 1009
 SERVER_OPTIONS = {"max_message_size": MAX_FRAME_BYTES, "thread_class": InlineReader, "event_class": NoEvent}
 

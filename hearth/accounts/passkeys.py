@@ -126,7 +126,7 @@ def login_options(rp_id):
     )
     _keep_challenge(options.challenge, "login", None)
     answer = json.loads(options_to_json(options))
-    answer.pop("allowCredentials", None)  # py_webauthn writes an empty list; the contract omits it
+    answer.pop("allowCredentials", None)  # py_webauthn writes an empty list; docs/protocol.md promises none
     return answer
 
 

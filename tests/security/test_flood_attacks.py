@@ -17,7 +17,7 @@ writers = (f"writer{i}" for i in itertools.count())
 
 @pytest.fixture(scope="module", params=[(1, False), (2, True)], ids=["one worker", "two workers on Redis"])
 def limited_server(request):
-    """The contract's write limit (the other suites raise it for their set-ups): 10 a second, bursts of 30."""
+    """The documented write limit (the other suites raise it for their set-ups): 10 a second, bursts of 30."""
     workers, on_redis = request.param
     env = {"HEARTH_API_WRITE_RATE": "10", "HEARTH_API_WRITE_BURST": "30"}
     if on_redis:

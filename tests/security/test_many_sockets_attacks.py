@@ -15,7 +15,7 @@ from wsclient import Person
 
 @pytest.fixture(scope="module")
 def limited_two_workers():
-    """The contract's write limit (10 a second, bursts of 30), on two workers sharing Redis."""
+    """The documented write limit (10 a second, bursts of 30), on two workers sharing Redis."""
     redis = Redis()
     hearth = Hearth(
         env={"REDIS_URL": redis.url, "HEARTH_API_WRITE_RATE": "10", "HEARTH_API_WRITE_BURST": "30"}, workers=2

@@ -53,7 +53,7 @@ def users_for(admin_id):
 
 def admin_view(user, last_seen_at=None):
     """A user with what only admins see. `last_seen_at`: the latest use of any of their sessions (a token refresh,
-    a login), or null for an account never signed in. `email`: the account's address, once accounts have one."""
+    a login), or null for an account never signed in. `email`: the account's address, or null."""
     seen = last_seen_at.replace(tzinfo=last_seen_at.tzinfo or UTC) if last_seen_at else None
     return {
         **user.to_dict(),

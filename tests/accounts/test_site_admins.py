@@ -9,7 +9,17 @@ from support import PASSWORD, Auth
 
 from hearth.extensions import db
 
-ADMIN_FIELDS = {"id", "username", "display_name", "admin", "email", "deactivated", "created_at", "last_seen_at"}
+ADMIN_FIELDS = {
+    "id",
+    "username",
+    "display_name",
+    "avatar_url",
+    "admin",
+    "email",
+    "deactivated",
+    "created_at",
+    "last_seen_at",
+}
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_the_owner_makes_a_link_with_the_documented_fields_and_its_defaults(team
     assert set(link) == CREATED_FIELDS
     assert link["url"] == f"http://localhost/invite/{link['token']}"
     assert (link["uses"], link["max_uses"], link["workspace_id"]) == (0, 1000, team.workspace["id"])
-    assert link["created_by"] == {"id": 1, "username": "alice", "display_name": "alice"}
+    assert link["created_by"] == {"id": 1, "username": "alice", "display_name": "alice", "avatar_url": None}
     one = invite(team, max_uses=3, expires_in=60, email="Dave@example.com")
     assert one["max_uses"] == 3 and one["expires_at"] < link["expires_at"]
     assert invite(team, email="someone@example.com")["max_uses"] == 1  # a link for one person works once

@@ -51,7 +51,7 @@ def upgrade():
 
 
 def downgrade():
-    """Loses every passkey (their accounts sign in with a password again; an account that had only passkeys
+    """Loses data: every passkey (their accounts sign in with a password again; an account that had only passkeys
     cannot until `flask reset-password` gives it one) and the challenges in flight: every other row stays."""
     with op.batch_alter_table('passkey_challenges', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_passkey_challenges_expires_at'))

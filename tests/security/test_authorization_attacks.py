@@ -86,6 +86,18 @@ def routes_with_ids(team):
         ("api.admin_reactivate", "POST", f"/api/admin/users/{team.alice.id}/reactivate", None),
         ("api.admin_reset_two_factor", "POST", f"/api/admin/users/{team.alice.id}/reset-two-factor", None),
         ("pages.admin_act_on_user", "POST", f"/admin/users/{team.alice.id}/deactivate", {}),
+        # threads and reactions: a message of Alice's workspace is no message to Mallory
+        ("api.list_replies", "GET", f"/api/messages/{message}/replies", None),
+        ("api.add_reaction", "PUT", f"/api/messages/{message}/reactions/👍", None),
+        ("api.remove_reaction", "DELETE", f"/api/messages/{message}/reactions/👍", None),
+        # someone else's passkey, and mailed links and avatars by a guessed token or digest
+        ("passkeys.remove", "DELETE", "/auth/passkeys/1", None),
+        ("settings.remove_passkey", "POST", "/settings/security/passkeys/1/remove", {}),
+        ("auth.password_reset_page", "GET", f"/auth/reset/{'0' * 43}", None),
+        ("auth.password_reset", "POST", f"/auth/password-reset/{'0' * 43}", {"password": "mine now, all of it"}),
+        ("auth.verify_email_page", "GET", f"/auth/verify-email/{'0' * 43}", None),
+        ("auth.verify_email", "POST", f"/auth/verify-email/{'0' * 43}", None),
+        ("avatars.avatar", "GET", f"/avatars/{team.alice.id}/{'0' * 32}.png", None),
     ]
 
 

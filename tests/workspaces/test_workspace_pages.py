@@ -68,7 +68,7 @@ def test_the_chat_page_shows_the_last_50_messages_oldest_first(team):
     for i in range(60):
         team.alice.call("POST", f"/api/channels/{team.channel['id']}/messages", {"body": f"note {i}"})
     page = html(team.bob.client.get(page_paths(team)[2]))
-    bodies = re.findall(r'<div class="body">(note \d+)</div>', page)
+    bodies = re.findall(r'<div class="body"><p>(note \d+)</p>', page)  # each body as its rendered Markdown
     assert bodies == [f"note {i}" for i in range(10, 60)]
     assert page.count("data-message-id=") == 50
 

@@ -8,7 +8,7 @@ import { newMessage, sendsOnKey } from "../../static/js/chat/composer.js";
 import { editProblem } from "../../static/js/chat/message_editor.js";
 import { insertionIndex, messageView } from "../../static/js/chat/message_list.js";
 import { movedIndex } from "../../static/js/chat/reaction_picker.js";
-import { settle, socketSetup } from "./fakes.mjs";
+import { MemoryStorage, settle, socketSetup } from "./fakes.mjs";
 
 // What templates/pages/chat.html renders through templates/pages/_message.html: one stored
 // message of Bo's, one of Ada's (the viewer, id 1), and the template live messages are cloned from.
@@ -45,21 +45,6 @@ const PAGE = `<!doctype html><html><body>
     <form id="thread-composer"><textarea name="body"></textarea><button type="submit">Reply</button></form>
   </aside>
 </section></body></html>`;
-
-class MemoryStorage {
-  constructor() {
-    this.items = new Map();
-  }
-  getItem(key) {
-    return this.items.has(key) ? this.items.get(key) : null;
-  }
-  setItem(key, value) {
-    this.items.set(key, String(value));
-  }
-  removeItem(key) {
-    this.items.delete(key);
-  }
-}
 
 function chatPage({ storage = new MemoryStorage(), older = [], replies = [] } = {}) {
   const { document, window } = parseHTML(PAGE);

@@ -149,3 +149,19 @@ export function socketSetup({ refreshOutcomes = [], expiresSoon = false } = {}) 
   });
   return { socket, sockets, clock, auth, statuses, events, setOnline: (value) => { online = value; } };
 }
+
+/** localStorage in memory: what a tab keeps across reloads. */
+export class MemoryStorage {
+  constructor() {
+    this.items = new Map();
+  }
+  getItem(key) {
+    return this.items.has(key) ? this.items.get(key) : null;
+  }
+  setItem(key, value) {
+    this.items.set(key, String(value));
+  }
+  removeItem(key) {
+    this.items.delete(key);
+  }
+}

@@ -2,21 +2,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { ChannelKeep } from "../../static/js/keep.js";
-
-class MemoryStorage {
-  constructor() {
-    this.items = new Map();
-  }
-  getItem(key) {
-    return this.items.has(key) ? this.items.get(key) : null;
-  }
-  setItem(key, value) {
-    this.items.set(key, String(value));
-  }
-  removeItem(key) {
-    this.items.delete(key);
-  }
-}
+import { MemoryStorage } from "./fakes.mjs";
 
 test("a draft outlives the page and is separate per user and channel", () => {
   const storage = new MemoryStorage();

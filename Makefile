@@ -60,6 +60,8 @@ node-check:
 	@command -v node >/dev/null && command -v npm >/dev/null || { \
 		echo "make test needs Node.js and npm: apt-get install -y nodejs npm (or https://nodejs.org)" >&2; exit 1; }
 
+# The suite's modules are spread over every core (a module's tests share its servers, so they stay together).
+PYTEST_WORKERS ?= auto
 test: node-check lint
 	node --test tests/js/*.test.mjs
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)

@@ -134,9 +134,11 @@ class Hearth:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        if wait and not wait_until(self.ready, timeout=20):
+        # generous: the suite runs a module per core, so a server may boot beside another module's load
+        if wait and not wait_until(self.ready, timeout=60):
+            output = self.output()
             self.stop()
-            raise RuntimeError("Hearth did not start:\n" + self.output())
+            raise RuntimeError("Hearth did not start:\n" + output)
         return self
 
     def pythonpath(self):

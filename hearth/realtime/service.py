@@ -75,6 +75,7 @@ class SocketService:
         self.max_sockets = cfg["MAX_SOCKETS_PER_USER"]
         self.maintenance = Maintenance(app, self.hub, self.registry, self.presence, max(1, cfg["SOCKET_RECHECK"]))
         wire.subscribe(self.broker, wire.Event, self._deliver_event)
+        wire.subscribe(self.broker, wire.PrivateEvent, self._deliver_private_event)
         wire.subscribe(self.broker, wire.EndedSessions, self._close_ended_sessions)
         wire.subscribe(self.broker, wire.Withdrawal, self._withdraw)
         wire.subscribe(self.broker, wire.ToUser, self._send_to_user)
@@ -110,6 +111,11 @@ class SocketService:
     def _deliver_event(self, event):
         DELIVERY_LAG.observe(max(0.0, time.time() - event.committed_at))
         EVENTS_FANNED_OUT.inc(self.hub.deliver_event(event.topic, event.seq, event.frame))
+
+    def _deliver_private_event(self, event):
+        DELIVERY_LAG.observe(max(0.0, time.time() - event.committed_at))
+        fanned = self.hub.deliver_private_event(event.topic, event.seq, event.audience, event.frame, event.hidden)
+        EVENTS_FANNED_OUT.inc(fanned)
 
     def _close_ended_sessions(self, ended):
         self.endings.add(frozenset(ended.ids))

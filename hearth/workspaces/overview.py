@@ -29,7 +29,7 @@ def workspace_overview(user_id, workspace_id):
 def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT):
     """The workspace around one of its channels: the channel, the user's `read_seq` there, its newest messages."""
     workspace = workspace_for(user_id, workspace_id)
-    channel = channel_in(workspace_id, channel_id)
+    channel = channel_in(user_id, workspace_id, channel_id)
     page = _lists(user_id, workspace, channel=channel)
     page["read_seq"] = next((c["read_seq"] for c in page["channels"] if c["id"] == channel.id), 0)
     page["messages"] = messages.page_of(channel.id, {"limit": limit})

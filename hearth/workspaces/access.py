@@ -20,7 +20,12 @@ def not_found(what):
 
 
 def is_member(user_id, workspace_id_column):
-    return sa.exists().where(Membership.workspace_id == workspace_id_column, Membership.user_id == user_id)
+    # everything but memberships comes from the enclosing queries, however deep (a column of users may be two up)
+    return (
+        sa.exists()
+        .where(Membership.workspace_id == workspace_id_column, Membership.user_id == user_id)
+        .correlate_except(Membership)
+    )
 
 
 def may_read(user_id, channel):
@@ -28,7 +33,10 @@ def may_read(user_id, channel):
     member = sa.orm.aliased(ChannelMember)  # its own name: a query may join channel_members itself
     return sa.and_(
         is_member(user_id, channel.workspace_id),
-        sa.or_(channel.kind == "public", sa.exists().where(member.channel_id == channel.id, member.user_id == user_id)),
+        sa.or_(
+            channel.kind == "public",
+            sa.exists().where(member.channel_id == channel.id, member.user_id == user_id).correlate_except(member),
+        ),
     )
 
 
@@ -38,7 +46,7 @@ def readable_channel(user_id, channel_id_column):
     `user_id` may be a value, a column or a bind parameter; a channel that does not exist is not readable.
     """
     channel = sa.orm.aliased(Channel)
-    return sa.exists().where(channel.id == channel_id_column, may_read(user_id, channel))
+    return sa.exists().where(channel.id == channel_id_column, may_read(user_id, channel)).correlate_except(channel)
 
 
 def visible(query, what, params=None):

@@ -10,7 +10,7 @@ const MAX_SHOWN = 8;
 export class MentionComplete {
   constructor({ field, list, loadPeople, userId, documentRef = globalThis.document }) {
     Object.assign(this, { field, list, loadPeople, userId, documentRef });
-    this.people = null; // loaded on the first `@`
+    this.loading = null; // the people, asked for at the first `@`
     this.shown = [];
     this.active = 0;
     this.query = null;
@@ -28,17 +28,13 @@ export class MentionComplete {
     const query = mentionQuery(this.field.value, this.field.selectionStart);
     this.query = query;
     if (!query) return this.close();
-    if (this.people === null) {
-      this.people = [];
-      try {
-        this.people = await this.loadPeople();
-      } catch {
-        this.people = null;
-        return this.close();
-      }
-      if (this.query !== query) return undefined; // typed on meanwhile: that input redraws
-    }
-    this.shown = suggestions(this.people, query.text, this.userId);
+    this.loading ??= this.loadPeople().catch(() => {
+      this.loading = null; // tried again at the next `@`
+      return [];
+    });
+    const people = await this.loading;
+    if (this.query !== query) return undefined; // typed on meanwhile: that input draws
+    this.shown = suggestions(people, query.text, this.userId);
     this.active = 0;
     return this.draw();
   }
@@ -62,7 +58,6 @@ export class MentionComplete {
     });
     this.list.replaceChildren(...options);
     this.list.hidden = false;
-    this.field.setAttribute("aria-expanded", "true");
     this.field.setAttribute("aria-activedescendant", `mention-option-${this.active}`);
     return undefined;
   }
@@ -105,7 +100,6 @@ export class MentionComplete {
     this.shown = [];
     this.list.hidden = true;
     this.list.replaceChildren();
-    this.field.setAttribute("aria-expanded", "false");
     this.field.removeAttribute("aria-activedescendant");
   }
 }

@@ -23,7 +23,8 @@ RECORD_NOTIFICATIONS = """
   window.__notified = [];
   window.__hidden = false;
   Object.defineProperty(document, "hidden", { configurable: true, get: () => window.__hidden });
-  Object.defineProperty(document, "visibilityState", { configurable: true, get: () => (window.__hidden ? "hidden" : "visible") });
+  const state = () => (window.__hidden ? "hidden" : "visible");
+  Object.defineProperty(document, "visibilityState", { configurable: true, get: state });
   window.Notification = class {
     static get permission() { return Real.permission; }
     static requestPermission() { return Real.requestPermission(); }

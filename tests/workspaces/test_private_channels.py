@@ -173,3 +173,53 @@ def test_notification_levels(place):
     bob_id = place.bob.call("GET", "/api/me").json["id"]
     place.alice.call("DELETE", f"/api/channels/{secret}/members/{bob_id}")
     assert secret not in ids(place.bob.call("GET", f"/api/workspaces/{ws}/channels").json)
+
+
+def form(who, path, **fields):
+    return who.client.post(path, data={**fields, "csrf_token": who.csrf()})
+
+
+def test_the_pages_forms_make_private_channels_and_dms_and_set_levels(place, new_client):
+    ws, alice, bob, dave = place.ws, place.alice, place.bob, place.dave
+    made = form(alice, f"/w/{ws}/channels", name="hidden-room", private="on")
+    assert made.status_code == 303
+    room = int(made.location.rsplit("/", 1)[1])
+    assert alice.call("GET", f"/api/channels/{room}/members").json[0]["username"] == "alice"
+    assert dave.client.get(f"/w/{ws}/c/{room}").status_code == 404
+    # the members form: outsiders get 404, members add; the page lists them with Leave and Remove
+    assert form(dave, f"/w/{ws}/c/{room}/members", username="dave").status_code == 404
+    assert form(alice, f"/w/{ws}/c/{room}/members", username="bob").status_code == 303
+    page = bob.client.get(f"/w/{ws}/c/{room}").get_data(as_text=True)
+    assert 'id="channel-members"' in page and "Leave channel" in page and "🔒 hidden-room" in page
+    assert form(bob, f"/w/{ws}/c/{room}/members/{bob.call('GET', '/api/me').json['id']}/remove").status_code == 303
+    assert bob.client.get(f"/w/{ws}/c/{room}").status_code == 404
+    # a DM from the form, named after the other person; the sidebar's #dms shows it to both
+    started = form(alice, f"/w/{ws}/dms", usernames="@bob, dave")
+    assert started.status_code == 303
+    dm_path = started.location
+    again = form(dave, f"/w/{ws}/dms", usernames="alice bob")
+    assert again.location == dm_path
+    page = bob.client.get(dm_path).get_data(as_text=True)
+    assert 'id="dms"' in page and "alice, dave" in page
+    # the level's form
+    assert form(bob, f"{dm_path}/notify", level="none").status_code == 303
+    dm_id = int(dm_path.rsplit("/", 1)[1])
+    assert (
+        next(c for c in bob.call("GET", f"/api/workspaces/{ws}/channels").json if c["id"] == dm_id)["notify"] == "none"
+    )
+    assert form(place.carol, f"{dm_path}/notify", level="all").status_code == 404
+    # the Mentions view lists what names the person, and nothing of channels they cannot read
+    alice.create(f"/api/channels/{place.channel['id']}/messages", {"body": "@dave see this"})
+    mentions = dave.client.get(f"/w/{ws}/mentions").get_data(as_text=True)
+    assert "see this" in mentions and "plans for" not in mentions
+
+
+def test_names_with_markup_stay_text_in_dm_names(team, new_client):
+    mallory_client, mallory = new_client()
+    mallory.register("mallory", display_name='<img src=x onerror="alert(1)">')
+    ws = team.workspace["id"]
+    team.alice.create(f"/api/workspaces/{ws}/members", {"username": "mallory"})
+    dm = team.alice.create(f"/api/workspaces/{ws}/dms", {"usernames": ["mallory"]})
+    assert dm["name"] == '<img src=x onerror="alert(1)">'  # JSON as typed; pages escape it
+    page = team.alice.client.get(f"/w/{ws}/c/{dm['id']}").get_data(as_text=True)
+    assert '<img src=x onerror="alert(1)">' not in page and "&lt;img src=x" in page

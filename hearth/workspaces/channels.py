@@ -252,7 +252,7 @@ def direct_message(user_id, workspace_id, data):
     name = dm_key(p.id for p in people)
     existing = _dm_named(workspace_id, name)
     if existing is not None:
-        return channel_seen(user_id, existing), False
+        return _rejoined(existing, people, user_id), False
     seq = claim_seq(Workspace, workspace_id)
     channel = Channel(workspace_id=workspace_id, name=name, kind="dm", created_by_id=user_id)
     db.session.add(channel)
@@ -260,13 +260,28 @@ def direct_message(user_id, workspace_id, data):
         db.session.flush()
     except sa.exc.IntegrityError:
         db.session.rollback()  # the same people's direct message was made just now: answer with it
-        return channel_seen(user_id, _dm_named(workspace_id, name)), False
+        return _rejoined(_dm_named(workspace_id, name), people, user_id), False
     db.session.add_all(ChannelMember(channel_id=channel.id, user_id=p.id) for p in people)
     people.sort(key=lambda p: (p.display_name, p.id))
     data = {**channel.to_dict(), **dm_names(people)}
     topic = topics.workspace(workspace_id)
     commit_and_announce(append_private_event(topic, seq, "channel.created", data, [p.id for p in people]))
     return channel_seen(user_id, channel), True
+
+
+def _rejoined(channel, people, user_id):
+    """The direct message as the caller sees it, with anyone of its people who had left the workspace (and is
+    back) in it again, told by its `channel.created`."""
+    there = set(db.session.scalars(sa.select(ChannelMember.user_id).where(ChannelMember.channel_id == channel.id)))
+    missing = [p for p in people if p.id not in there]
+    if missing:
+        seq = claim_seq(Workspace, channel.workspace_id)
+        db.session.add_all(ChannelMember(channel_id=channel.id, user_id=p.id) for p in missing)
+        everyone = sorted(people, key=lambda p: (p.display_name, p.id))
+        data = {**channel.to_dict(), **dm_names(everyone)}
+        topic = topics.workspace(channel.workspace_id)
+        commit_and_announce(append_private_event(topic, seq, "channel.created", data, [p.id for p in missing]))
+    return channel_seen(user_id, channel)
 
 
 def usernames(value):

@@ -97,6 +97,11 @@ def test_a_removed_workspace_member_leaves_every_private_channel_and_dm(place):
     assert [m["username"] for m in place.alice.call("GET", f"/api/channels/{dm['id']}/members").json] == ["alice"]
     place.alice.create(f"/api/workspaces/{ws}/members", {"username": "bob"})  # back in: still out of both
     assert ids(place.bob.call("GET", f"/api/workspaces/{ws}/channels").json) == {place.channel["id"]}
+    # until the same people's direct message is opened again: it is theirs, Bob is back in it
+    again = place.bob.call("POST", f"/api/workspaces/{ws}/dms", {"usernames": ["alice"]})
+    assert again.status_code == 200 and again.json["id"] == dm["id"]
+    assert place.bob.call("GET", f"/api/channels/{dm['id']}/messages").status_code == 200
+    assert place.bob.call("GET", f"/api/channels/{place.secret['id']}/messages").status_code == 404
 
 
 def test_a_direct_message_is_one_per_set_of_people_named_after_the_others(place):

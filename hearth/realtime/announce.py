@@ -47,8 +47,7 @@ class Announcer:
 
     def to_users(self, user_ids, frame):
         """One frame (JSON text) for every socket of each of these users, whatever they follow (a mention)."""
-        for user_id in dict.fromkeys(user_ids):
-            wire.publish(self.broker, wire.ToUser(user_id, frame))
+        wire.publish(self.broker, wire.ToUsers(list(dict.fromkeys(user_ids)), frame))
 
     def sessions_ended(self, ids):
         """Login sessions ended: every process forgets them and closes their sockets."""

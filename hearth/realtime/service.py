@@ -79,6 +79,7 @@ class SocketService:
         wire.subscribe(self.broker, wire.EndedSessions, self._close_ended_sessions)
         wire.subscribe(self.broker, wire.Withdrawal, self._withdraw)
         wire.subscribe(self.broker, wire.ToUser, self._send_to_user)
+        wire.subscribe(self.broker, wire.ToUsers, self._send_to_users)
         wire.subscribe(self.broker, wire.Typing, self._relay_typing)
         announce.of(app).around_withdrawal.append(self.presence.expel_withdrawn)
         self.withdrawals = RecentLog()  # (topics, user id or None, reason)
@@ -142,6 +143,10 @@ class SocketService:
 
     def _send_to_user(self, message):
         self.hub.send_to_user(message.user_id, message.frame)
+
+    def _send_to_users(self, message):
+        for user_id in message.user_ids:
+            self.hub.send_to_user(user_id, message.frame)
 
     def typing(self, user, topic):
         """Relay that `user` is typing to the topic's other subscribers, at most once per TYPING_EVERY seconds."""

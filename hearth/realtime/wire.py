@@ -125,6 +125,22 @@ class ToUser(NamedTuple):
         return cls(int(user_id), frame)
 
 
+class ToUsers(NamedTuple):
+    """One frame for every socket of each of these users (a mention of many): one message, not one per user."""
+
+    CHANNEL = "users_many"
+    user_ids: list
+    frame: str
+
+    def encode(self):
+        return f"{','.join(map(str, self.user_ids))}\n{self.frame}"
+
+    @classmethod
+    def decode(cls, text):
+        ids, frame = text.split("\n", 1)
+        return cls([int(i) for i in ids.split(",") if i], frame)
+
+
 class Typing(NamedTuple):
     """Someone is typing: a frame for the topic's subscribers other than that user's own sockets."""
 

@@ -8,7 +8,17 @@ from hearth import openapi
 from hearth.accounts import admin, avatars, profile
 from hearth.errors import DomainError
 from hearth.validation import MAX_ID
-from hearth.workspaces import boards, cards, channels, invitations, members, messages, reactions, read_markers
+from hearth.workspaces import (
+    boards,
+    cards,
+    channels,
+    invitations,
+    members,
+    mentions,
+    messages,
+    reactions,
+    read_markers,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -153,7 +163,41 @@ def list_channels(workspace_id):
 
 @bp.post("/workspaces/<int:workspace_id>/channels")
 def create_channel(workspace_id):
-    return created(channels.create_channel(g.user.id, workspace_id, json_body))
+    channel = channels.create_channel(g.user.id, workspace_id, json_body)
+    return jsonify(channels.channel_seen(g.user.id, channel)), 201
+
+
+@bp.post("/workspaces/<int:workspace_id>/dms")
+def direct_message(workspace_id):
+    channel, is_new = channels.direct_message(g.user.id, workspace_id, json_body)
+    return jsonify(channel), 201 if is_new else 200
+
+
+@bp.get("/workspaces/<int:workspace_id>/mentions")
+def recent_mentions(workspace_id):
+    return messages_seen(mentions.recent_mentions(g.user.id, workspace_id))
+
+
+@bp.get("/channels/<int:channel_id>/members")
+def list_channel_members(channel_id):
+    return listed(channels.channel_members(g.user.id, channel_id))
+
+
+@bp.post("/channels/<int:channel_id>/members")
+def add_channel_member(channel_id):
+    return created(channels.add_channel_member(g.user.id, channel_id, json_body))
+
+
+@bp.delete("/channels/<int:channel_id>/members/<int:user_id>")
+def remove_channel_member(channel_id, user_id):
+    channels.remove_channel_member(g.user.id, channel_id, user_id)
+    return "", 204
+
+
+@bp.put("/channels/<int:channel_id>/notify")
+def set_notify(channel_id):
+    channels.set_notify(g.user.id, channel_id, json_body)
+    return "", 204
 
 
 @bp.patch("/channels/<int:channel_id>")

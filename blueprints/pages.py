@@ -12,8 +12,8 @@ from blueprints.guards import authenticate, page_login_required, site_origin
 from hearth.accounts import admin
 from hearth.errors import ApiError, DomainError
 from hearth.models import isoformat
-from hearth.workspaces import boards, cards, channels, invitations, members, messages, overview, reactions
-from hearth.workspaces.access import card_with_its_board
+from hearth.workspaces import boards, cards, channels, invitations, members, mentions, messages, overview, reactions
+from hearth.workspaces.access import card_with_its_board, channel_for
 
 bp = Blueprint("pages", __name__)
 
@@ -59,9 +59,17 @@ def create_workspace():
 
 
 def shell(page, **current):
-    """What every workspace page shows around its own content: the workspace and the sidebar's lists."""
+    """What every workspace page shows around its own content: the workspace and the sidebar's lists
+    (channels, public and private, apart from direct messages)."""
     page = dict(page)
-    return {"sidebar_channels": page.pop("channels"), "sidebar_boards": page.pop("boards"), **page, **current}
+    listed = page.pop("channels")
+    return {
+        "sidebar_channels": [c for c in listed if c["kind"] != "dm"],
+        "sidebar_dms": [c for c in listed if c["kind"] == "dm"],
+        "sidebar_boards": page.pop("boards"),
+        **page,
+        **current,
+    }
 
 
 @bp.get("/w/<int:workspace_id>")
@@ -154,8 +162,62 @@ def admin_act_on_user(user_id, action):
 @page_login_required
 @form_action("/w/{workspace_id}")
 def create_channel(workspace_id):
-    channel = channels.create_channel(g.user.id, workspace_id, request.form)
+    form = {"name": request.form.get("name"), "private": request.form.get("private") == "on"}
+    channel = channels.create_channel(g.user.id, workspace_id, form)
     return f"/w/{workspace_id}/c/{channel.id}"
+
+
+@bp.post("/w/<int:workspace_id>/dms")
+@page_login_required
+@form_action("/w/{workspace_id}")
+def direct_message(workspace_id):
+    """ "New message" and a member's "Message": the direct message of these people (names apart by commas or spaces)."""
+    typed = request.form.get("usernames", "")
+    names = [name.lstrip("@") for name in typed.replace(",", " ").split()]
+    channel, _created = channels.direct_message(g.user.id, workspace_id, {"usernames": names})
+    return f"/w/{workspace_id}/c/{channel['id']}"
+
+
+@bp.post("/w/<int:workspace_id>/c/<int:channel_id>/members")
+@page_login_required
+@form_action("/w/{workspace_id}/c/{channel_id}")
+def add_channel_member(workspace_id, channel_id):
+    channel_for(g.user.id, channel_id, workspace_id)  # pinned to the workspace the URL names
+    user = channels.add_channel_member(g.user.id, channel_id, request.form)
+    flash(f"{user.display_name} is in this channel now.", "info")
+    return f"/w/{workspace_id}/c/{channel_id}#channel-members"
+
+
+@bp.post("/w/<int:workspace_id>/c/<int:channel_id>/members/<int:user_id>/remove")
+@page_login_required
+@form_action("/w/{workspace_id}/c/{channel_id}")
+def remove_channel_member(workspace_id, channel_id, user_id):
+    channel_for(g.user.id, channel_id, workspace_id)  # pinned to the workspace the URL names
+    channels.remove_channel_member(g.user.id, channel_id, user_id)
+    if user_id == g.user.id:
+        flash("You left the channel.", "info")
+        return f"/w/{workspace_id}"
+    return f"/w/{workspace_id}/c/{channel_id}#channel-members"
+
+
+@bp.post("/w/<int:workspace_id>/c/<int:channel_id>/notify")
+@page_login_required
+@form_action("/w/{workspace_id}/c/{channel_id}")
+def set_notify(workspace_id, channel_id):
+    channel_for(g.user.id, channel_id, workspace_id)  # pinned to the workspace the URL names
+    channels.set_notify(g.user.id, channel_id, request.form)
+    flash("Notification level saved.", "info")
+    return f"/w/{workspace_id}/c/{channel_id}"
+
+
+@bp.get("/w/<int:workspace_id>/mentions")
+@page_login_required
+def mentions_page(workspace_id):
+    page = shell(overview.workspace_overview(g.user.id, workspace_id), current_page="mentions")
+    names = {c["id"]: c["name"] if c["kind"] == "dm" else f"# {c['name']}" for c in page["sidebar_channels"]}
+    names.update({c["id"]: c["name"] for c in page["sidebar_dms"]})
+    found = mentions.recent_mentions(g.user.id, workspace_id)
+    return render_template("pages/mentions.html", **page, mentions=found, channel_names=names)
 
 
 @bp.post("/w/<int:workspace_id>/boards")

@@ -23,6 +23,9 @@ class CommittedEvent:
     seq: int
     kind: str
     data: str  # JSON text, serialized once
+    # An event only some may see (about a private channel or a direct message on the workspace's topic):
+    # those users get `data`, every other subscriber `{"redacted": true}` at the same seq.
+    audience: tuple | None = None
 
 
 def claim_seq(model, row_id):
@@ -41,6 +44,17 @@ def append_event(topic, seq, kind, data):
     event = CommittedEvent(topic, seq, kind, dumps(data))
     db.session.add(Event(topic=topic, seq=seq, kind=kind, subject_id=data.get("id"), data=event.data))
     return event
+
+
+def append_private_event(topic, seq, kind, data, audience, stored=None):
+    """An event whose live frame only `audience` (user ids) sees; the log keeps `stored` (default `data`).
+
+    A replay shows the stored event to whoever may read its channel then (replay.py) and `{"redacted": true}`
+    to the others; `stored` lets an event meant for one person only (their removal) keep nothing in the log.
+    """
+    kept = data if stored is None else stored
+    db.session.add(Event(topic=topic, seq=seq, kind=kind, subject_id=data.get("id"), data=dumps(kept)))
+    return CommittedEvent(topic, seq, kind, dumps(data), tuple(audience))
 
 
 def rewrite_earlier_events(topic, subject_id, rewrite, kinds=None):

@@ -348,14 +348,61 @@ class WorkspaceTopic:
 
 
 class Channel(WorkspaceTopic, db.Model):
+    """A public channel is every workspace member's; a private one or a direct message (`dm`) only its members'.
+
+    Who may read which is access.py's one rule (`readable_channel`). A direct message's stored name is its
+    key, the sorted ids of its people, which no typed name can spell (a name is stripped of the leading
+    unit separator), so one set of people has one; whoever looks at it sees the other people's names.
+    """
+
     __tablename__ = "channels"
+
+    kind: Mapped[str] = mapped_column(sa.String(8), default="public", server_default="public")
+    # who made a private channel: they (and the workspace's owner) may remove its members and say @channel
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     @property
     def topic(self):
         return topics.chat(self.id)
 
+    @property
+    def public(self):
+        return self.kind == "public"
+
     def to_dict(self):
-        return {"id": self.id, "workspace_id": self.workspace_id, "name": self.name}
+        return {
+            "id": self.id,
+            "workspace_id": self.workspace_id,
+            "name": self.name,
+            "kind": self.kind,
+            "created_by": self.created_by_id,
+        }
+
+
+class ChannelMember(db.Model):
+    """A person in a private channel or a direct message, and anyone's notification level in any channel.
+
+    A row of a public channel only holds its `notify` level: every workspace member reads a public channel.
+    `notify` None is the default (`mentions`, `all` in a direct message).
+    """
+
+    __tablename__ = "channel_members"
+
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    notify: Mapped[str | None] = mapped_column(sa.String(8))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MessageMention(db.Model):
+    """One person a message mentions; unread while the message is past their read marker of its channel."""
+
+    __tablename__ = "message_mentions"
+    __table_args__ = (sa.Index("ix_message_mentions_user_id_channel_id", "user_id", "channel_id"),)
+
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"))
 
 
 class ReadMarker(db.Model):
@@ -401,6 +448,9 @@ class Message(db.Model):
     reactions: Mapped[list["Reaction"]] = relationship(
         lazy="selectin", order_by="Reaction.id", cascade="all, delete-orphan", passive_deletes=True
     )
+    mentions: Mapped[list["MessageMention"]] = relationship(
+        lazy="selectin", order_by="MessageMention.user_id", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def deleted(self):
@@ -436,6 +486,7 @@ class Message(db.Model):
             "reply_count": self.reply_count,
             "last_reply_at": isoformat(self.last_reply_at) if self.last_reply_at else None,
             "reactions": self.reaction_summary(viewer_id),
+            "mentions": [mention.user_id for mention in self.mentions],
         }
 
 

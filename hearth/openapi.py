@@ -89,8 +89,12 @@ SCHEMAS = {
     ),
     "Workspace": obj({"id": ID, "name": {"type": "string"}, "owner_id": ID}),
     "Channel": obj(
-        {"id": ID, "workspace_id": ID, "name": {"type": "string"}},
+        {"id": ID, "workspace_id": ID, "name": {"type": "string"}, "kind": {"enum": ["public", "private", "dm"]}},
         {
+            "created_by": {"type": ["integer", "null"], "description": "who made it"},
+            "members": {**array(ref("User")), "description": "a direct message's people"},
+            "notify": {"enum": ["all", "mentions", "none"], "description": "the caller's notification level"},
+            "mentions": {"type": "integer", "description": "the caller's unread mentions there"},
             "seq": {"type": "integer", "description": "head of the chat topic"},
             "read_seq": {"type": "integer", "description": "the caller's read marker"},
             "unread": {"type": "integer", "description": "messages by others after the read marker"},
@@ -113,6 +117,7 @@ SCHEMAS = {
             "reply_count": {"type": "integer", "minimum": 0},
             "last_reply_at": {"type": ["string", "null"], "format": "date-time"},
             "reactions": array(ref("Reaction")),
+            "mentions": {**array(ID), "description": "the ids of the people it mentions"},
         },
     ),
     "Reaction": obj(
@@ -252,6 +257,9 @@ BODIES = {
     "Code": obj({"code": {"type": "string"}}),
     "Name": obj({"name": NAME}),
     "Member": obj({"username": {"type": "string"}}),
+    "NewChannel": obj({"name": NAME}, {"private": {"type": "boolean", "description": "only its members see it"}}),
+    "DirectMessage": obj({"usernames": {**array({"type": "string"}), "minItems": 1, "maxItems": 8}}),
+    "NotifyLevel": obj({"level": {"enum": ["all", "mentions", "none"]}}),
     "NewMessage": obj(
         {"body": {"type": "string", "minLength": 1, "maxLength": 4000}},
         {"client_id": {"type": "string", "maxLength": 64}, "parent_id": ID},
@@ -400,7 +408,21 @@ OPERATIONS = {
     ("POST", "/api/workspaces/{workspace_id}/members"): op("Add a member (owner only)", ref("User"), 201, "Member"),
     ("DELETE", "/api/workspaces/{workspace_id}/members/{user_id}"): op("Remove a member, or leave", None, 204),
     ("GET", "/api/workspaces/{workspace_id}/channels"): op("Channels of a workspace", array(ref("Channel"))),
-    ("POST", "/api/workspaces/{workspace_id}/channels"): op("Create a channel", ref("Channel"), 201, "Name"),
+    ("POST", "/api/workspaces/{workspace_id}/channels"): op("Create a channel", ref("Channel"), 201, "NewChannel"),
+    ("POST", "/api/workspaces/{workspace_id}/dms"): op(
+        "The direct message of the caller and these members (200 when it exists)", ref("Channel"), 201, "DirectMessage"
+    ),
+    ("GET", "/api/workspaces/{workspace_id}/mentions"): op(
+        "The newest messages that mention the caller", array(ref("Message"))
+    ),
+    ("GET", "/api/channels/{channel_id}/members"): op("Who may read the channel", array(ref("User"))),
+    ("POST", "/api/channels/{channel_id}/members"): op(
+        "Add a workspace member to a private channel", ref("User"), 201, "Member"
+    ),
+    ("DELETE", "/api/channels/{channel_id}/members/{user_id}"): op(
+        "Leave a private channel, or remove a member (its creator or the owner)", None, 204
+    ),
+    ("PUT", "/api/channels/{channel_id}/notify"): op("Set the caller's notification level", None, 204, "NotifyLevel"),
     ("PATCH", "/api/channels/{channel_id}"): op("Rename a channel (owner only)", ref("Channel"), body="Name"),
     ("DELETE", "/api/channels/{channel_id}"): op("Delete a channel (owner only)", None, 204),
     ("GET", "/api/channels/{channel_id}/messages"): op("History, oldest first", array(ref("Message")), query=PAGING),

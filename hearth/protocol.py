@@ -26,6 +26,7 @@ SERVER_FRAMES = (
     "presence_state",
     "presence_diff",
     "read",
+    "mention",
     "typing",
 )
 TOPIC_KINDS = ("chat", "board", "presence", "workspace")

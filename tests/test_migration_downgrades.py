@@ -29,7 +29,8 @@ def everything(connection):
 
 
 def in_use(auth, new_client):
-    """Rows in every table: people, sessions, a workspace with messages (a reply and a reaction), a board with cards,
+    """Rows in every table: people, sessions, a workspace with messages (a reply, a reaction and a mention), a private
+    channel with a member and a notification level, a board with cards,
     read markers, a personal access token, a passkey and a challenge, two-step sign-in with its recovery codes,
     an email address with its mailed link, an avatar, an invitation link."""
     auth.register("alice")
@@ -46,6 +47,10 @@ def in_use(auth, new_client):
     for i in range(8):
         auth.create(f"/api/boards/{place.board['id']}/cards", {"column_id": place.columns[0], "title": f"card {i}"})
     bob.call("POST", f"/api/channels/{place.channel['id']}/read", {"seq": 3})
+    hush = auth.create(f"/api/workspaces/{place.workspace['id']}/channels", {"name": "hush", "private": True})
+    auth.create(f"/api/channels/{hush['id']}/members", {"username": "bob"})
+    auth.create(f"/api/channels/{hush['id']}/messages", {"body": "a word with @bob"})
+    assert bob.call("PUT", f"/api/channels/{place.channel['id']}/notify", {"level": "all"}).status_code == 204
     auth.create(f"/api/workspaces/{place.workspace['id']}/invites", {"max_uses": 3})
     auth.create("/auth/tokens", {"name": "bot"})
     creation = auth.call("POST", "/auth/passkeys/register/options").json

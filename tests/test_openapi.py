@@ -43,6 +43,7 @@ def every_route_once(team):
     token = alice.call("POST", "/auth/tokens", {"name": "walk"}).json
     spare_board = alice.call("POST", f"/api/workspaces/{ws}/boards", {"name": "spare"}).json
     spare_channel = alice.call("POST", f"/api/workspaces/{ws}/channels", {"name": "spare"}).json
+    private = alice.call("POST", f"/api/workspaces/{ws}/channels", {"name": "hush", "private": True}).json
     device, another_device = PasskeyDevice(), PasskeyDevice()
     creation = alice.call("POST", "/auth/passkeys/register/options").json
     passkey = alice.call("POST", "/auth/passkeys", {"credential": device.create(creation), "name": "walk"}).json
@@ -68,6 +69,17 @@ def every_route_once(team):
         ("GET", "/api/channels/{channel_id}/messages", f"/api/channels/{channel}/messages?limit=5", None),
         ("POST", "/api/channels/{channel_id}/messages", f"/api/channels/{channel}/messages", {"body": "yo"}),
         ("POST", "/api/channels/{channel_id}/read", f"/api/channels/{channel}/read", {"seq": 1}),
+        ("POST", "/api/workspaces/{workspace_id}/dms", f"/api/workspaces/{ws}/dms", {"usernames": ["bob"]}),
+        ("GET", "/api/workspaces/{workspace_id}/mentions", f"/api/workspaces/{ws}/mentions", None),
+        ("PUT", "/api/channels/{channel_id}/notify", f"/api/channels/{channel}/notify", {"level": "all"}),
+        ("POST", "/api/channels/{channel_id}/members", f"/api/channels/{private['id']}/members", {"username": "bob"}),
+        ("GET", "/api/channels/{channel_id}/members", f"/api/channels/{private['id']}/members", None),
+        (
+            "DELETE",
+            "/api/channels/{channel_id}/members/{user_id}",
+            f"/api/channels/{private['id']}/members/{bob}",
+            None,
+        ),
         ("PUT", "/api/messages/{message_id}/reactions/{emoji}", f"/api/messages/{message['id']}/reactions/👍", None),
         ("DELETE", "/api/messages/{message_id}/reactions/{emoji}", f"/api/messages/{message['id']}/reactions/👍", None),
         ("GET", "/api/messages/{message_id}/replies", f"/api/messages/{message['id']}/replies", None),

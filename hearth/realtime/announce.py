@@ -27,7 +27,11 @@ class Announcer:
         now = time.time()
         for e in events:
             frame = wire.event_frame(e.topic, e.seq, e.kind, e.data)
-            wire.publish(self.broker, wire.Event(e.topic, e.seq, now, frame))
+            if e.audience is None:
+                wire.publish(self.broker, wire.Event(e.topic, e.seq, now, frame))
+            else:
+                hidden = wire.event_frame(e.topic, e.seq, e.kind, wire.REDACTED)
+                wire.publish(self.broker, wire.PrivateEvent(e.topic, e.seq, now, list(e.audience), frame, hidden))
 
     def withdrawal(self, topics, reason, user_id=None):
         """Sockets following these topics (all, or only this user's) stop, told why."""
@@ -40,6 +44,10 @@ class Announcer:
     def read(self, user_id, topic, seq):
         """A user's read marker moved: every socket of theirs hears of it."""
         wire.publish(self.broker, wire.ToUser(user_id, dumps({"type": "read", "topic": topic, "seq": seq})))
+
+    def to_users(self, user_ids, frame):
+        """One frame (JSON text) for every socket of each of these users, whatever they follow (a mention)."""
+        wire.publish(self.broker, wire.ToUsers(list(dict.fromkeys(user_ids)), frame))
 
     def sessions_ended(self, ids):
         """Login sessions ended: every process forgets them and closes their sockets."""

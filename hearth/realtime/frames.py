@@ -36,7 +36,7 @@ class ClientFrames:
         self.conn = conn
         self.hub = hub
         self.presence = presence
-        self.replay = replay  # (topic, after seq) -> [(seq, frame)] from the event log
+        self.replay = replay  # (topic, after seq, user id) -> [(seq, frame)] from the event log, as they may see it
         self.withdrawn_since = withdrawn_since  # (started, topic, user id) -> the reason, if withdrawn since
         self.users_by_id = users_by_id  # ids -> {id: user as frames show them}
         self.relay_typing = typing  # (user, topic): relayed to the topic's other subscribers
@@ -149,7 +149,7 @@ class ClientFrames:
             replayed = []
         else:
             sub.last_seq = since
-            replayed = self.replay(topic, since)
+            replayed = self.replay(topic, since, uid)
             if since < head and (not replayed or replayed[0][0] != since + 1):
                 self.resync(topic, ref)  # `flask prune` removed the events just after `since`: the log has a hole
                 return

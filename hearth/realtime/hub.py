@@ -94,6 +94,18 @@ class Hub:
             self.offer(conn, topic, seq, frame)
         return len(subscribers)
 
+    def deliver_private_event(self, topic, seq, audience, payload, hidden):
+        """An event only `audience` may see: theirs gets `payload`, every other subscriber `hidden` at the same seq
+        (so no seq is missing for them). Returns how many sockets got either."""
+        subscribers = self.by_topic.get(topic)
+        if not subscribers:
+            return 0
+        audience = set(audience)
+        frame, hidden_frame = text_frame(payload), text_frame(hidden)
+        for conn in list(subscribers):
+            self.offer(conn, topic, seq, frame if conn.user_id in audience else hidden_frame)
+        return len(subscribers)
+
     def broadcast(self, topic, payload, skip=None, skip_user=None):
         """A frame without seq (presence, typing) to every subscriber of the topic here but the one keyed
         `skip` and those of the user `skip_user`."""

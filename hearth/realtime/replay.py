@@ -12,7 +12,9 @@ from flask import has_app_context
 
 from hearth.event_log import events_since
 from hearth.extensions import db
-from hearth.realtime.wire import event_frame, text_frame
+from hearth.realtime.wire import REDACTED, event_frame, text_frame
+from hearth.workspaces.access import hidden_channels
+from hearth.workspaces.topics import workspace_of_topic
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +41,30 @@ class Replay:
         self.app = app
         self.hub = hub
 
-    def events(self, topic, after_seq):
-        """The topic's events after `after_seq` as (seq, ready frame), in seq order."""
+    def events(self, topic, after_seq, user_id=None):
+        """The topic's events after `after_seq` as (seq, ready frame), in seq order, as `user_id` may see them.
+
+        On a workspace's topic, an event about a private channel or direct message the user may not read
+        (now) says only `{"redacted": true}`, at its seq: the seqs stay whole, the name stays unseen.
+        """
         with database(self.app):
-            return [
-                (e.seq, text_frame(event_frame(topic, e.seq, e.kind, e.data))) for e in events_since(topic, after_seq)
-            ]
+            events = events_since(topic, after_seq)
+            workspace_id = workspace_of_topic(topic)
+            hidden = hidden_channels(user_id, workspace_id) if workspace_id is not None and events else ()
+            return [(e.seq, text_frame(event_frame(topic, e.seq, e.kind, self._seen(e, hidden)))) for e in events]
+
+    @staticmethod
+    def _seen(event, hidden):
+        if hidden and event.kind.startswith("channel.") and event.subject_id in hidden:
+            return REDACTED
+        return event.data
 
     def fill_gap(self, conn, sub):
         """A live event skipped ahead (a broker hiccup): fetch what was missed, then go on live."""
 
         def catch_up():
             try:
-                replayed = self.events(sub.topic, sub.last_seq)
+                replayed = self.events(sub.topic, sub.last_seq, conn.user_id)
                 if replayed and replayed[0][0] > sub.last_seq + 1:
                     # what was missed is older than `flask prune` kept: the client reloads, as on such a resume
                     self.hub.unsubscribe(conn, sub.topic)

@@ -75,9 +75,11 @@ class SocketService:
         self.max_sockets = cfg["MAX_SOCKETS_PER_USER"]
         self.maintenance = Maintenance(app, self.hub, self.registry, self.presence, max(1, cfg["SOCKET_RECHECK"]))
         wire.subscribe(self.broker, wire.Event, self._deliver_event)
+        wire.subscribe(self.broker, wire.PrivateEvent, self._deliver_private_event)
         wire.subscribe(self.broker, wire.EndedSessions, self._close_ended_sessions)
         wire.subscribe(self.broker, wire.Withdrawal, self._withdraw)
         wire.subscribe(self.broker, wire.ToUser, self._send_to_user)
+        wire.subscribe(self.broker, wire.ToUsers, self._send_to_users)
         wire.subscribe(self.broker, wire.Typing, self._relay_typing)
         announce.of(app).around_withdrawal.append(self.presence.expel_withdrawn)
         self.withdrawals = RecentLog()  # (topics, user id or None, reason)
@@ -111,6 +113,11 @@ class SocketService:
         DELIVERY_LAG.observe(max(0.0, time.time() - event.committed_at))
         EVENTS_FANNED_OUT.inc(self.hub.deliver_event(event.topic, event.seq, event.frame))
 
+    def _deliver_private_event(self, event):
+        DELIVERY_LAG.observe(max(0.0, time.time() - event.committed_at))
+        fanned = self.hub.deliver_private_event(event.topic, event.seq, event.audience, event.frame, event.hidden)
+        EVENTS_FANNED_OUT.inc(fanned)
+
     def _close_ended_sessions(self, ended):
         self.endings.add(frozenset(ended.ids))
         self.hub.close_sessions(ended.ids, REVOKED, "session ended")
@@ -136,6 +143,10 @@ class SocketService:
 
     def _send_to_user(self, message):
         self.hub.send_to_user(message.user_id, message.frame)
+
+    def _send_to_users(self, message):
+        for user_id in message.user_ids:
+            self.hub.send_to_user(user_id, message.frame)
 
     def typing(self, user, topic):
         """Relay that `user` is typing to the topic's other subscribers, at most once per TYPING_EVERY seconds."""

@@ -25,6 +25,9 @@ def text_frame(payload):
     return header + data
 
 
+REDACTED = '{"redacted":true}'  # what an event says to a subscriber who may not see it
+
+
 def event_frame(topic, seq, kind, data_json):
     """The event frame as JSON text; `data_json` is already serialized (once, when stored)."""
     return f'{{"type":"event","topic":{dumps(topic)},"seq":{seq},"event":{dumps(kind)},"data":{data_json}}}'
@@ -51,6 +54,28 @@ class Event(NamedTuple):
     def decode(cls, text):
         topic, seq, committed_at, frame = text.split("\n", 3)
         return cls(topic, int(seq), float(committed_at), frame)
+
+
+class PrivateEvent(NamedTuple):
+    """An event that only `audience` (user ids) may see: they get `frame`, other subscribers `hidden`, same seq."""
+
+    CHANNEL = "private_events"
+    topic: str
+    seq: int
+    committed_at: float
+    audience: list
+    frame: str
+    hidden: str
+
+    def encode(self):
+        audience = ",".join(map(str, self.audience))
+        return f"{self.topic}\n{self.seq}\n{self.committed_at:.6f}\n{audience}\n{self.hidden}\n{self.frame}"
+
+    @classmethod
+    def decode(cls, text):
+        topic, seq, committed_at, audience, hidden, frame = text.split("\n", 5)
+        ids = [int(i) for i in audience.split(",") if i]
+        return cls(topic, int(seq), float(committed_at), ids, frame, hidden)
 
 
 class Withdrawal(NamedTuple):
@@ -98,6 +123,22 @@ class ToUser(NamedTuple):
     def decode(cls, text):
         user_id, frame = text.split("\n", 1)
         return cls(int(user_id), frame)
+
+
+class ToUsers(NamedTuple):
+    """One frame for every socket of each of these users (a mention of many): one message, not one per user."""
+
+    CHANNEL = "users_many"
+    user_ids: list
+    frame: str
+
+    def encode(self):
+        return f"{','.join(map(str, self.user_ids))}\n{self.frame}"
+
+    @classmethod
+    def decode(cls, text):
+        ids, frame = text.split("\n", 1)
+        return cls([int(i) for i in ids.split(",") if i], frame)
 
 
 class Typing(NamedTuple):

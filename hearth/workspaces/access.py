@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from hearth.errors import DomainError
 from hearth.extensions import db
-from hearth.models import Board, Card, Channel, Membership, Message, Workspace
+from hearth.models import Board, Card, Channel, ChannelMember, Membership, Message, Workspace
 
 
 def not_found(what):
@@ -20,7 +20,33 @@ def not_found(what):
 
 
 def is_member(user_id, workspace_id_column):
-    return sa.exists().where(Membership.workspace_id == workspace_id_column, Membership.user_id == user_id)
+    # everything but memberships comes from the enclosing queries, however deep (a column of users may be two up)
+    return (
+        sa.exists()
+        .where(Membership.workspace_id == workspace_id_column, Membership.user_id == user_id)
+        .correlate_except(Membership)
+    )
+
+
+def may_read(user_id, channel):
+    """The rule on a channel row in the query (`Channel` or an alias of it): true when the user may read it now."""
+    member = sa.orm.aliased(ChannelMember)  # its own name: a query may join channel_members itself
+    return sa.and_(
+        is_member(user_id, channel.workspace_id),
+        sa.or_(
+            channel.kind == "public",
+            sa.exists().where(member.channel_id == channel.id, member.user_id == user_id).correlate_except(member),
+        ),
+    )
+
+
+def readable_channel(user_id, channel_id_column):
+    """A boolean clause: true when the user may read the channel whose id is `channel_id_column` now.
+
+    `user_id` may be a value, a column or a bind parameter; a channel that does not exist is not readable.
+    """
+    channel = sa.orm.aliased(Channel)
+    return sa.exists().where(channel.id == channel_id_column, may_read(user_id, channel)).correlate_except(channel)
 
 
 def visible(query, what, params=None):
@@ -46,6 +72,7 @@ def owned_workspace(user_id, workspace_id, doing):
 
 
 def channel_for(user_id, channel_id, workspace_id=None):
+    """A channel the user may read (`readable_channel`), else `not_found`."""
     return _one_visible(Channel, "channel", user_id, channel_id, workspace_id)
 
 
@@ -64,17 +91,20 @@ def _one_visible(model, what, user_id, row_id, workspace_id=None):
 @functools.cache
 def _one_visible_query(model, pinned):
     """Built once per shape: every subscribe asks it, and a statement built anew needs a new cache key."""
-    query = sa.select(model).where(
-        model.id == sa.bindparam("row_id"), is_member(sa.bindparam("user_id"), model.workspace_id)
-    )
+    query = sa.select(model).where(model.id == sa.bindparam("row_id"), _readable(model, sa.bindparam("user_id")))
     if pinned:
         query = query.where(model.workspace_id == sa.bindparam("workspace_id"))
     return query
 
 
-def channel_in(workspace_id, channel_id):
-    """A channel of a workspace whose membership the caller has just checked."""
-    return visible(sa.select(Channel).where(Channel.id == channel_id, Channel.workspace_id == workspace_id), "channel")
+def _readable(model, user_id):
+    """A channel by `readable_channel`'s rule, a board for every member of its workspace."""
+    return may_read(user_id, model) if model is Channel else is_member(user_id, model.workspace_id)
+
+
+def channel_in(user_id, workspace_id, channel_id):
+    """A channel of a workspace whose membership the caller has just checked, when the user may read it."""
+    return channel_for(user_id, channel_id, workspace_id)
 
 
 def board_in(workspace_id, board_id):
@@ -119,7 +149,7 @@ def readable_message(user_id, message_id, channel_id=None):
     query = (
         sa.select(Message)
         .join(Channel, Channel.id == Message.channel_id)
-        .where(Message.id == message_id, Message.deleted_at.is_(None), is_member(user_id, Channel.workspace_id))
+        .where(Message.id == message_id, Message.deleted_at.is_(None), may_read(user_id, Channel))
     )
     if channel_id is not None:
         query = query.where(Message.channel_id == channel_id)
@@ -142,7 +172,7 @@ def owned(model, what, user_id, row_id, doing, workspace_id=None):
     query = (
         sa.select(model, Workspace.owner_id)
         .join(Workspace, Workspace.id == model.workspace_id)
-        .where(model.id == row_id, is_member(user_id, model.workspace_id))
+        .where(model.id == row_id, _readable(model, user_id))
     )
     if workspace_id is not None:
         query = query.where(model.workspace_id == workspace_id)
@@ -153,3 +183,15 @@ def owned(model, what, user_id, row_id, doing, workspace_id=None):
     if owner_id != user_id:
         raise DomainError("forbidden", f"Only the workspace's owner can {doing}.")
     return row
+
+
+def hidden_channels(user_id, workspace_id):
+    """The ids of the workspace's private channels and direct messages the user may not read (now)."""
+    channel = sa.orm.aliased(Channel)
+    return set(
+        db.session.scalars(
+            sa.select(channel.id).where(
+                channel.workspace_id == workspace_id, channel.kind != "public", sa.not_(may_read(user_id, channel))
+            )
+        )
+    )

@@ -10,7 +10,7 @@ from hearth.accounts.throttles import throttle
 from hearth.errors import DomainError
 from hearth.event_log import announce_withdrawal, claim_seq, commit_and_announce
 from hearth.extensions import db
-from hearth.models import Board, Channel, Membership, User, Workspace
+from hearth.models import Board, Channel, ChannelMember, Membership, User, Workspace
 from hearth.validation import name, parse, username
 from hearth.workspaces import read_markers, topics
 from hearth.workspaces.access import is_member, not_found, owned_workspace, workspace_for
@@ -93,6 +93,10 @@ def remove_member(user_id, workspace_id, member_id):
     channel_ids = db.session.scalars(sa.select(Channel.id).where(Channel.workspace_id == workspace_id)).all()
     board_ids = db.session.scalars(sa.select(Board.id).where(Board.workspace_id == workspace_id)).all()
     read_markers.forget(member_id, channel_ids)
+    # they leave every private channel and direct message of the workspace (and forget their levels)
+    db.session.execute(
+        sa.delete(ChannelMember).where(ChannelMember.user_id == member_id, ChannelMember.channel_id.in_(channel_ids))
+    )
     db.session.delete(membership)
     commit_and_announce(append_workspace_event(workspace_id, seq, "member.removed", {"user": user.to_dict()}))
     withdrawn = [

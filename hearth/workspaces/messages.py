@@ -15,10 +15,10 @@ from sqlalchemy.orm import joinedload
 from hearth.errors import DomainError
 from hearth.event_log import append_event, claim_seq, commit_and_announce, rewrite_earlier_events
 from hearth.extensions import db
-from hearth.models import Channel, Membership, Message, User, utcnow
+from hearth.models import Channel, Message, utcnow
 from hearth.protocol import HISTORY_DEFAULT, HISTORY_MAX
 from hearth.validation import identifier, parse, text
-from hearth.workspaces import formatting, topics
+from hearth.workspaces import mentions, topics
 from hearth.workspaces.access import channel_for, not_found, own_message, readable_message
 
 MESSAGE_BODY = text(1, 4000)
@@ -104,34 +104,25 @@ def post_message(user_id, channel_id, data, workspace_id=None):
         client_id=client_id,
         parent_id=parent.id if parent else None,
     )
+    called = mentions.set_mentions(message, channel, fields["body"])
     db.session.add(message)
     try:
         db.session.flush()
     except sa.exc.IntegrityError:
         db.session.rollback()  # the same client_id won a race: answer with that one
         return _sent_before(channel.id, user_id, client_id), False
-    events = [append_event(channel.topic, seq, "message.created", message.to_dict())]
+    data = message.to_dict()
+    events = [append_event(channel.topic, seq, "message.created", data)]
     if parent is not None:
         events.append(_recount_thread(parent))
     commit_and_announce(*events)
+    mentions.announce_mentions(called, channel.topic, message=data)
     return message, True
 
 
 def render_body(channel, body):
     """A body's HTML, its `@username` mentions resolved among the people who may read the channel."""
-    return formatting.render(body, mentionable(channel, formatting.mentioned_names(body)))
-
-
-def mentionable(channel, names):
-    """{username: id} of those named who may read the channel and so may be mentioned there."""
-    if not names:
-        return {}
-    rows = db.session.execute(
-        sa.select(User.username, User.id)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.workspace_id == channel.workspace_id, User.username.in_(sorted(names)))
-    ).all()
-    return dict(rows)
+    return mentions.render_body(channel, body)
 
 
 def _thread_parent(channel_id, parent_id):
@@ -175,13 +166,16 @@ def edit_message(user_id, message_id, data, channel_id=None):
     """Change a message's body; returns (message, seq of its message.updated event)."""
     message = own_message(user_id, message_id, channel_id)
     fields = parse(data, required={"body": MESSAGE_BODY})
-    html = render_body(db.session.get(Channel, message.channel_id), fields["body"])
+    channel = db.session.get(Channel, message.channel_id)
+    html = render_body(channel, fields["body"])
     seq = _locked_message(message)
     message.body, message.html, message.edited_at = fields["body"], html, utcnow()
+    called = mentions.set_mentions(message, channel, fields["body"])
     db.session.flush()
     topic, current = topics.chat(message.channel_id), message.to_dict()
     rewrite_earlier_events(topic, message.id, lambda earlier: current)
     commit_and_announce(append_event(topic, seq, "message.updated", current))
+    mentions.announce_mentions(called, topic, message=current)
     return message, seq
 
 
@@ -191,6 +185,7 @@ def delete_message(user_id, message_id, channel_id=None):
     seq = _locked_message(message)
     message.body, message.html, message.deleted_at = "", "", utcnow()
     message.reactions.clear()
+    message.mentions.clear()
     topic, gone = topics.chat(message.channel_id), {"id": message.id, "channel_id": message.channel_id}
     rewrite_earlier_events(topic, message.id, lambda earlier: {**gone, "redacted": True})
     events = [append_event(topic, seq, "message.deleted", gone)]

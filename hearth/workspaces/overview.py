@@ -29,9 +29,13 @@ def workspace_overview(user_id, workspace_id):
 def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT):
     """The workspace around one of its channels: the channel, the user's `read_seq` there, its newest messages."""
     workspace = workspace_for(user_id, workspace_id)
-    channel = channel_in(workspace_id, channel_id)
+    channel = channel_in(user_id, workspace_id, channel_id)
     page = _lists(user_id, workspace, channel=channel)
-    page["read_seq"] = next((c["read_seq"] for c in page["channels"] if c["id"] == channel.id), 0)
+    # the channel as the list shows it to this user: a direct message's name, its people, the user's level
+    page["channel_seen"] = next(c for c in page["channels"] if c["id"] == channel.id)
+    page["read_seq"] = page["channel_seen"]["read_seq"]
+    if not channel.public:
+        page["channel_members"] = channels.channel_members(user_id, channel.id)
     page["messages"] = messages.page_of(channel.id, {"limit": limit})
     return page
 

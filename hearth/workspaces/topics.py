@@ -55,3 +55,9 @@ def presence_workspace(text):
     """The workspace id of a `presence:` topic's string, or None for a topic of another kind."""
     kind, _, ident = text.partition(":")
     return int(ident) if kind == "presence" else None
+
+
+def workspace_of_topic(text):
+    """The workspace id of a `workspace:` topic's string, or None for a topic of another kind."""
+    kind, _, ident = text.partition(":")
+    return int(ident) if kind == "workspace" else None

@@ -13,19 +13,28 @@ from hearth.errors import DomainError
 from hearth.event_log import (
     announce_withdrawal,
     append_event,
+    append_private_event,
     claim_seq,
     commit_and_announce,
     forget_topic,
     rewrite_earlier_events,
 )
 from hearth.extensions import db
-from hearth.models import Workspace
+from hearth.models import ChannelMember, Workspace
 from hearth.validation import name, parse
 from hearth.workspaces import topics
 
 
 def append_workspace_event(workspace_id, seq, kind, data):
     return append_event(topics.workspace(workspace_id), seq, kind, data)
+
+
+def _event(row, seq, kind, data, stored=None):
+    """The row's event on its workspace's topic: a private channel's or a direct message's for its members only."""
+    if getattr(row, "kind", "public") == "public":
+        return append_workspace_event(row.workspace_id, seq, kind, data)
+    audience = db.session.scalars(sa.select(ChannelMember.user_id).where(ChannelMember.channel_id == row.id)).all()
+    return append_private_event(topics.workspace(row.workspace_id), seq, kind, data, audience, stored)
 
 
 def _rewrite_earlier(row, what, rewrite):
@@ -45,12 +54,16 @@ def named(data):
     return parse(data, required={"name": name})["name"]
 
 
-def add(row, what):
-    """Store a new channel or board and its `<what>.created` event on the workspace's topic."""
+def add(row, what, members=()):
+    """Store a new channel or board and its `<what>.created` event on the workspace's topic.
+
+    `members` (user ids) are a private channel's first members, and the only ones to hear of it."""
     seq = claim_seq(Workspace, row.workspace_id)
     db.session.add(row)
     _flush_named(what)
-    commit_and_announce(append_workspace_event(row.workspace_id, seq, f"{what}.created", row.to_dict()))
+    db.session.add_all(ChannelMember(channel_id=row.id, user_id=user_id) for user_id in members)
+    db.session.flush()
+    commit_and_announce(_event(row, seq, f"{what}.created", row.to_dict()))
     return row
 
 
@@ -69,7 +82,7 @@ def rename(row, what, data):
     row.name = new_name
     _flush_named(what)
     _rewrite_earlier(row, what, lambda earlier: {**earlier, "name": new_name})
-    commit_and_announce(append_workspace_event(row.workspace_id, seq, f"{what}.updated", row.to_dict()))
+    commit_and_announce(_event(row, seq, f"{what}.updated", row.to_dict()))
     return row
 
 
@@ -83,8 +96,10 @@ def delete(row, what):
     gone = {"id": row.id, "workspace_id": workspace_id}
     _rewrite_earlier(row, what, lambda earlier: {**gone, "redacted": True})
     forget_topic(topic)
+    # a private channel's members hear of it; its log keeps nothing of it, not even its id
+    event = _event(row, seq, f"{what}.deleted", gone, stored={"redacted": True})
     db.session.delete(row)
     db.session.flush()
-    commit_and_announce(append_workspace_event(workspace_id, seq, f"{what}.deleted", gone))
+    commit_and_announce(event)
     announce_withdrawal([topic], "deleted")
     return was

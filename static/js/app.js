@@ -2,8 +2,10 @@
 import { Auth } from "./auth.js";
 import { BoardView } from "./board.js";
 import { Chat } from "./chat/chat.js";
+import { highlightMine, MentionComplete } from "./chat/mention_complete.js";
 import { Http } from "./http.js";
 import { MemberList } from "./members.js";
+import { Notifier } from "./notify.js";
 import { PresenceList } from "./presence.js";
 import { Sidebar } from "./sidebar.js";
 import { wireCopyButtons } from "./invites.js";
@@ -39,6 +41,29 @@ if (chatRoot || boardRoot || presenceRoot) {
     : null;
   if (presenceRoot) new PresenceList({ root: presenceRoot, socket, onChange: (ids) => members?.showOnline(ids) });
   if (sidebarRoot) new Sidebar({ root: sidebarRoot, socket, http, onMembers: (kind, user) => members?.changed(kind, user) });
+  if (sidebarRoot) {
+    const itemOf = (id) => sidebarRoot.querySelector(`[data-channel-id="${id}"]`);
+    new Notifier({
+      socket,
+      userId: Number(sidebarRoot.dataset.userId),
+      workspaceId: Number(sidebarRoot.dataset.workspaceId),
+      currentChannel: Number(sidebarRoot.dataset.currentChannel || 0),
+      levelOf: (id) => itemOf(id)?.dataset.notify ?? "mentions",
+      nameOf: (id) => itemOf(id)?.querySelector(".name")?.textContent ?? "",
+      button: document.getElementById("notifications-allow"),
+    });
+  }
+  if (chatRoot) {
+    const channelId = Number(chatRoot.dataset.channelId);
+    const userId = Number(chatRoot.dataset.userId);
+    new MentionComplete({
+      field: document.getElementById("composer-body"),
+      list: document.getElementById("mention-suggestions"),
+      loadPeople: () => http.json(`/api/channels/${channelId}/members`),
+      userId,
+    });
+    highlightMine(document.getElementById("messages"), userId);
+  }
   socket.connect();
   globalThis.hearth = { auth, http, socket }; // for people's user scripts and the browser tests
 }

@@ -12,7 +12,7 @@ export const CLOSE = Object.freeze({
 // frame types: what the client sends, and what the server sends back
 export const CLIENT_FRAMES = Object.freeze(["subscribe", "unsubscribe", "publish", "ping", "typing"]);
 export const SERVER_FRAMES = Object.freeze([
-  "subscribed", "unsubscribed", "resync_required", "event", "ack", "error", "pong", "presence_state", "presence_diff", "read", "typing",
+  "subscribed", "unsubscribed", "resync_required", "event", "ack", "error", "pong", "presence_state", "presence_diff", "read", "mention", "typing",
 ]);
 export const TOPIC_KINDS = Object.freeze(["chat", "board", "presence", "workspace"]);
 export const UNSUBSCRIBED_REASONS = Object.freeze(["removed", "deleted"]);

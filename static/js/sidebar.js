@@ -1,5 +1,6 @@
 /**
- * The sidebar of every workspace page: `#channels` (each with `data-unread`) and `#boards`, kept live.
+ * The sidebar of every workspace page: `#channels` and `#dms` (direct messages), each with `data-unread`
+ * and `data-mentions` (the viewer's unread mentions there), and `#boards`, kept live.
  *
  * Channels and boards come, go and are renamed through the `workspace:<id>` topic, resumed from
  * the head the page was rendered at. Unread counts come from the server: any message event of a
@@ -25,6 +26,7 @@ export class Sidebar {
     this.currentChannel = Number(root.dataset.currentChannel || 0);
     this.currentBoard = Number(root.dataset.currentBoard || 0);
     this.channels = root.querySelector("#channels");
+    this.dms = root.querySelector("#dms"); // absent on a page rendered before direct messages
     this.boards = root.querySelector("#boards");
     this.refreshTimer = null;
     this.opened = false;
@@ -33,9 +35,10 @@ export class Sidebar {
       .on("event", (frame) => this.onWorkspaceFrame(frame))
       .on("unsubscribed", (frame) => this.onWorkspaceFrame(frame))
       .join();
-    for (const item of this.channels.querySelectorAll("[data-channel-id]")) {
+    for (const item of root.querySelectorAll("#channels [data-channel-id], #dms [data-channel-id]")) {
       this.follow(Number(item.dataset.channelId), Number(item.dataset.seq));
     }
+    socket.on("mention", () => this.refreshSoon());
     socket.on("read", (frame) => {
       if (this.channelItem(Number(frame.topic.split(":")[1]))) this.refreshSoon();
     });
@@ -61,7 +64,7 @@ export class Sidebar {
   }
 
   channelItem(id) {
-    return this.channels.querySelector(`[data-channel-id="${id}"]`);
+    return this.channels.querySelector(`[data-channel-id="${id}"]`) ?? this.dms?.querySelector(`[data-channel-id="${id}"]`) ?? null;
   }
 
   boardItem(id) {
@@ -97,18 +100,51 @@ export class Sidebar {
   }
 
   placeChannel(channel, isNew) {
+    const dm = channel.kind === "dm";
+    const list = dm && this.dms ? this.dms : this.channels;
+    const label = channelLabel(channel, this.userId);
     let item = this.channelItem(channel.id);
     if (!item) {
-      item = this.item("channel", channel, `/w/${this.workspaceId}/c/${channel.id}`, `# ${channel.name}`);
-      const unread = this.documentRef.createElement("span");
+      item = this.item("channel", channel, `/w/${this.workspaceId}/c/${channel.id}`, label);
+      const doc = this.documentRef;
+      const mentions = doc.createElement("span");
+      mentions.className = "mentions";
+      mentions.hidden = true;
+      const unread = doc.createElement("span");
       unread.className = "unread";
       unread.hidden = true;
-      item.firstElementChild.append(" ", unread);
+      item.firstElementChild.append(" ", mentions, " ", unread);
       item.dataset.unread = "0";
+      item.dataset.mentions = "0";
+      item.dataset.kind = channel.kind ?? "public";
+      if (channel.notify) item.dataset.notify = channel.notify;
+      if (dm) item.firstElementChild.prepend(this.avatars(channel));
       if (isNew) this.follow(channel.id, 0);
     }
-    item.querySelector(".name").textContent = `# ${channel.name}`;
-    this.insertSorted(this.channels, item, channel.name);
+    if (channel.notify) item.dataset.notify = channel.notify;
+    item.querySelector(".name").textContent = label;
+    this.insertSorted(list, item, dm ? label : channel.name);
+  }
+
+  avatars(channel) {
+    const doc = this.documentRef;
+    const box = doc.createElement("span");
+    box.className = "dm-avatars";
+    for (const person of (channel.members ?? []).filter((p) => p.id !== this.userId)) {
+      const avatar = doc.createElement("span");
+      avatar.className = "avatar avatar-small";
+      avatar.setAttribute("aria-hidden", "true");
+      if (person.avatar_url) {
+        const img = doc.createElement("img");
+        img.src = person.avatar_url;
+        img.alt = "";
+        avatar.append(img);
+      } else {
+        avatar.textContent = initials(person.display_name);
+      }
+      box.append(avatar);
+    }
+    return box;
   }
 
   placeBoard(board) {
@@ -153,8 +189,23 @@ export class Sidebar {
     const listed = await this.http.json(`/api/workspaces/${this.workspaceId}/channels`);
     for (const channel of listed) {
       if (!this.channelItem(channel.id)) this.placeChannel(channel, false);
-      this.showUnread(this.channelItem(channel.id), channel.unread);
+      const item = this.channelItem(channel.id);
+      this.showUnread(item, channel.unread);
+      this.showMentions(item, channel.mentions ?? 0);
+      item.dataset.notify = channel.notify ?? item.dataset.notify ?? "mentions";
     }
+  }
+
+  showMentions(item, count) {
+    item.dataset.mentions = String(count);
+    const badge = item.querySelector(".mentions");
+    if (!badge) return;
+    badge.hidden = count === 0;
+    badge.textContent = `@${count}`;
+    const spoken = this.documentRef.createElement("span");
+    spoken.className = "visually-hidden";
+    spoken.textContent = " mentions";
+    badge.append(spoken);
   }
 
   showUnread(item, count) {
@@ -209,6 +260,21 @@ export function workspaceChange(frame, { userId, currentChannel = 0, currentBoar
     default:
       return { op: "ignore" };
   }
+}
+
+/** What the sidebar calls a channel: `# name`, `🔒 name` when private, a direct message's other people. */
+export function channelLabel(channel, userId) {
+  if (channel.kind === "dm") {
+    const others = (channel.members ?? []).filter((p) => p.id !== userId);
+    return others.length ? others.map((p) => p.display_name).join(", ") : channel.name;
+  }
+  return `${channel.kind === "private" ? "🔒" : "#"} ${channel.name}`;
+}
+
+/** A person's initials, as _avatar.html draws them. */
+export function initials(name) {
+  const words = (name || "?").split(/\s+/).filter(Boolean);
+  return ((words[0]?.[0] ?? "?") + (words.length > 1 ? words[1][0] : "")).toUpperCase();
 }
 
 /** A channel's unread badge: hidden at zero. */

@@ -47,7 +47,8 @@ def test_the_workspace_topic_streams_channels_boards_and_members(team):
 
     created = alice.api("POST", f"/api/workspaces/{ws['id']}/channels", {"name": "random"}).json()
     event = b.expect("event", topic=topic, seq=head + 1, event="channel.created")
-    assert event["data"] == created
+    assert event["data"] == {key: created[key] for key in ("id", "workspace_id", "name", "kind", "created_by")}
+    assert created["notify"] == "mentions" and created["mentions"] == 0  # the answer is as the caller sees it
     alice.api("PATCH", f"/api/boards/{board['id']}", {"name": "roadmap"})
     assert b.expect("event", seq=head + 2, event="board.updated")["data"]["name"] == "roadmap"
     alice.api("DELETE", f"/api/channels/{created['id']}")

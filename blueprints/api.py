@@ -8,7 +8,17 @@ from hearth import openapi
 from hearth.accounts import admin, avatars, profile
 from hearth.errors import DomainError
 from hearth.validation import MAX_ID
-from hearth.workspaces import boards, cards, channels, invitations, members, messages, reactions, read_markers
+from hearth.workspaces import (
+    boards,
+    cards,
+    channels,
+    invitations,
+    members,
+    messages,
+    reactions,
+    read_markers,
+    search,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -175,7 +185,7 @@ def mark_read(channel_id):
 
 @bp.get("/channels/<int:channel_id>/messages", endpoint="messages")
 def list_messages(channel_id):
-    paging = lambda: {name: query_int(name) for name in ("before", "after", "limit")}  # noqa: E731 (read after the 404)
+    paging = lambda: {name: query_int(name) for name in ("before", "after", "around", "limit")}  # noqa: E731 (read after the 404)
     return messages_seen(messages.history(g.user.id, channel_id, paging))
 
 
@@ -213,6 +223,12 @@ def remove_reaction(message_id, emoji):
 def delete_message(message_id):
     messages.delete_message(g.user.id, message_id)
     return "", 204
+
+
+@bp.get("/workspaces/<int:workspace_id>/search")
+def search_workspace(workspace_id):
+    limit = query_int("limit")
+    return jsonify(search.search(g.user.id, workspace_id, request.args.get("q"), limit, request.args.get("before")))
 
 
 @bp.get("/workspaces/<int:workspace_id>/boards", endpoint="boards")

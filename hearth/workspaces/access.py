@@ -9,6 +9,7 @@ pinned to the workspace (or board, or channel) a URL or a socket topic names: a 
 import functools
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from hearth.errors import DomainError
 from hearth.extensions import db
@@ -21,6 +22,30 @@ def not_found(what):
 
 def is_member(user_id, workspace_id_column):
     return sa.exists().where(Membership.workspace_id == workspace_id_column, Membership.user_id == user_id)
+
+
+def readable_channel(user_id, channel_id_column):
+    """A SQL condition: the user may read the channel `channel_id_column` names, now.
+
+    Every filter that lists what lives in channels (search, files) goes through this one rule.
+    Today that is being a member of the channel's workspace.
+    """
+    channel = sa.orm.aliased(Channel)
+    return (
+        sa.exists()
+        .where(channel.id == channel_id_column)
+        .where(Membership.workspace_id == channel.workspace_id, Membership.user_id == user_id)
+    )
+
+
+def readable_board(user_id, board_id_column):
+    """A SQL condition: the user may read the board `board_id_column` names (a member of its workspace)."""
+    board = sa.orm.aliased(Board)
+    return (
+        sa.exists()
+        .where(board.id == board_id_column)
+        .where(Membership.workspace_id == board.workspace_id, Membership.user_id == user_id)
+    )
 
 
 def visible(query, what, params=None):

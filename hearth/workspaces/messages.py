@@ -43,9 +43,11 @@ def page_of(channel_id, paging=None):
     """
     paging = paging() if callable(paging) else paging or {}
     before, after, limit = paging.get("before"), paging.get("after"), paging.get("limit")
+    around = paging.get("around")
     limit = HISTORY_DEFAULT if limit is None else limit
-    if before is not None and after is not None:
-        raise DomainError("invalid_input", "Give before or after, not both.", fields=["after", "before"])
+    if sum(cursor is not None for cursor in (before, after, around)) > 1:
+        given = [name for name in ("after", "around", "before") if paging.get(name) is not None]
+        raise DomainError("invalid_input", "Give one of before, after and around.", fields=given)
     if not 1 <= limit <= HISTORY_MAX:
         raise DomainError("invalid_input", f"limit must be 1–{HISTORY_MAX}.", fields=["limit"])
     query = (
@@ -53,7 +55,20 @@ def page_of(channel_id, paging=None):
         .where(Message.channel_id == channel_id, Message.deleted_at.is_(None), Message.parent_id.is_(None))
         .options(joinedload(Message.author))
     )
+    if around is not None:
+        return _around(query, channel_id, around, limit)
     return _page(query, before, after, limit)
+
+
+def _around(query, channel_id, around, limit):
+    """The message `around` (a reply: its thread's first message) with up to `limit` messages on each side."""
+    parent_id = db.session.scalar(
+        sa.select(Message.parent_id).where(Message.id == around, Message.channel_id == channel_id)
+    )
+    around = parent_id or around
+    older = db.session.scalars(query.where(Message.id < around).order_by(Message.id.desc()).limit(limit)).all()
+    newer = db.session.scalars(query.where(Message.id >= around).order_by(Message.id).limit(limit + 1)).all()
+    return older[::-1] + newer
 
 
 def replies(user_id, message_id, paging=None):

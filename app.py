@@ -49,9 +49,9 @@ def create_app(config=None):
     app.session_interface = FlashOnlySessions()
     app.jinja_env.globals["hearth_version"] = __version__  # the footer of every page
 
-    from blueprints import api, auth, avatars, health, pages, passkeys, settings, ws
+    from blueprints import api, auth, avatars, files, health, pages, passkeys, settings, ws
 
-    for blueprint in (health.bp, auth.bp, passkeys.bp, api.bp, pages.bp, settings.bp, ws.bp, avatars.bp):
+    for blueprint in (health.bp, auth.bp, passkeys.bp, api.bp, pages.bp, settings.bp, ws.bp, avatars.bp, files.bp):
         app.register_blueprint(blueprint)
     return app
 
@@ -90,7 +90,7 @@ class BoundedChunkedBody:
         return self.wsgi_app(environ, start_response)
 
 
-UPLOADS = {"api.put_avatar", "settings.upload_avatar"}
+UPLOADS = {"api.put_avatar", "settings.upload_avatar", "api.upload_channel_file", "api.upload_card_file"}
 
 
 def refuse_early():

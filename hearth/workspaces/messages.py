@@ -18,10 +18,11 @@ from hearth.extensions import db
 from hearth.models import Channel, Membership, Message, User, utcnow
 from hearth.protocol import HISTORY_DEFAULT, HISTORY_MAX
 from hearth.validation import identifier, parse, text
-from hearth.workspaces import formatting, topics
+from hearth.workspaces import files, formatting, topics
 from hearth.workspaces.access import channel_for, not_found, own_message, readable_message
 
 MESSAGE_BODY = text(1, 4000)
+BODY_WITH_FILES = text(0, 4000)  # a message that carries files may say nothing
 CLIENT_ID = text(1, 64)
 
 
@@ -101,7 +102,13 @@ def _page(query, before, after, limit):
 def post_message(user_id, channel_id, data, workspace_id=None):
     """Store a message and its event; returns (message, created). A repeated client_id finds the first."""
     channel = channel_for(user_id, channel_id, workspace_id)
-    fields = parse(data, required={"body": MESSAGE_BODY}, optional={"client_id": CLIENT_ID, "parent_id": identifier})
+    data = data() if callable(data) else data
+    body = BODY_WITH_FILES if isinstance(data, dict) and data.get("file_ids") else MESSAGE_BODY
+    fields = parse(
+        data,
+        required={"body": body},
+        optional={"client_id": CLIENT_ID, "parent_id": identifier, "file_ids": files.file_ids},
+    )
     client_id = fields.get("client_id")
     if client_id and (earlier := _sent_before(channel.id, user_id, client_id)):
         if earlier.deleted:  # the retry of a send its author has since deleted: nothing to show
@@ -125,6 +132,7 @@ def post_message(user_id, channel_id, data, workspace_id=None):
     except sa.exc.IntegrityError:
         db.session.rollback()  # the same client_id won a race: answer with that one
         return _sent_before(channel.id, user_id, client_id), False
+    files.attach(user_id, channel.id, message, fields.get("file_ids"))
     events = [append_event(channel.topic, seq, "message.created", message.to_dict())]
     if parent is not None:
         events.append(_recount_thread(parent))
@@ -206,12 +214,14 @@ def delete_message(user_id, message_id, channel_id=None):
     seq = _locked_message(message)
     message.body, message.html, message.deleted_at = "", "", utcnow()
     message.reactions.clear()
+    stored = files.detach_all(message.files)
     topic, gone = topics.chat(message.channel_id), {"id": message.id, "channel_id": message.channel_id}
     rewrite_earlier_events(topic, message.id, lambda earlier: {**gone, "redacted": True})
     events = [append_event(topic, seq, "message.deleted", gone)]
     if message.parent_id is not None:
         events.append(_recount_thread(db.session.get(Message, message.parent_id)))
     commit_and_announce(*events)
+    files.unlink(stored)
     return seq
 
 

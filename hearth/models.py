@@ -531,6 +531,10 @@ class File(db.Model):
     def url(self):
         return f"/files/{self.id}/{quote(self.name, safe='')}"
 
+    @property
+    def thumbnail_url(self):
+        return f"/files/{self.id}/thumbnail/{quote(self.name, safe='')}" if self.has_thumbnail else None
+
     def to_dict(self):
         return {
             "id": self.id,
@@ -538,7 +542,7 @@ class File(db.Model):
             "size": self.size,
             "content_type": self.content_type,
             "url": self.url,
-            "thumbnail_url": f"/files/{self.id}/thumbnail/{quote(self.name, safe='')}" if self.has_thumbnail else None,
+            "thumbnail_url": self.thumbnail_url,
         }
 
 

@@ -26,13 +26,20 @@ def workspace_overview(user_id, workspace_id):
     return {**page, "members": members.members_in(workspace_id)}
 
 
-def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT):
-    """The workspace around one of its channels: the channel, the user's `read_seq` there, its newest messages."""
+def workspace_lists(user_id, workspace_id):
+    """The workspace with its sidebar's lists alone (the search page)."""
+    return _lists(user_id, workspace_for(user_id, workspace_id))
+
+
+def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT, around=None):
+    """The workspace around one of its channels: the channel, the user's `read_seq` there, its newest messages
+    (or, with `around`, those around one message)."""
     workspace = workspace_for(user_id, workspace_id)
     channel = channel_in(workspace_id, channel_id)
     page = _lists(user_id, workspace, channel=channel)
     page["read_seq"] = next((c["read_seq"] for c in page["channels"] if c["id"] == channel.id), 0)
-    page["messages"] = messages.page_of(channel.id, {"limit": limit})
+    paging = {"limit": limit} if around is None else {"limit": limit // 2, "around": around}
+    page["messages"] = messages.page_of(channel.id, paging)
     return page
 
 

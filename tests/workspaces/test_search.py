@@ -223,3 +223,22 @@ def test_history_around_a_message_holds_it_and_up_to_limit_on_each_side(team):
     assert both.status_code == 400
     stranger = team.carol.client.get(f"{path}?around={ids[3]}", headers=team.carol.headers())
     assert stranger.status_code == 404
+
+
+def test_the_search_page_lists_results_that_open_the_message_in_its_channel(team):
+    ids = [post(team.alice, team.channel, f"filler {i}")["id"] for i in range(60)]
+    target = post(team.alice, team.channel, "the <b>needle</b> is here")
+    ids += [post(team.alice, team.channel, f"later {i}")["id"] for i in range(60)]
+    ws = team.workspace["id"]
+    page = team.bob.client.get(f"/w/{ws}/search?q=needle").get_data(as_text=True)
+    assert 'id="results"' in page and 'id="search"' in page
+    link = f"/w/{ws}/c/{team.channel['id']}?around={target['id']}"
+    assert f'data-result href="{link}"' in page
+    assert "<mark>needle</mark>" in page and "<b>needle</b>" not in page
+    chat = team.bob.client.get(link).get_data(as_text=True)
+    assert f'id="message-{target["id"]}" class="highlighted"' in chat
+    assert f'id="message-{ids[40]}"' in chat and f'id="message-{ids[-1]}"' not in chat  # the history around it
+    assert 'id="search"' in team.bob.client.get(f"/w/{ws}/c/{team.channel['id']}").get_data(as_text=True)
+    assert team.carol.client.get(f"/w/{ws}/search?q=needle").status_code == 404
+    bad = team.bob.client.get(f"/w/{ws}/search?q=" + "x" * 300)
+    assert bad.status_code == 200 and "at most 256 characters" in bad.get_data(as_text=True)

@@ -121,3 +121,31 @@ def test_a_pasted_image_shows_inline_in_the_other_tab_and_a_picked_file_as_a_dow
     bob.live()
     bob.page.wait_for_function(f"() => document.querySelector({image!r}).naturalWidth === 400")
     assert bob.page.locator("#messages [data-file-id] a[download]").count() == 1
+
+
+def test_files_are_attached_to_a_card_from_its_dialog(server, tabs, viewport):
+    n = next(numbers)
+    alice, bob = Person(server.url, f"calice{n}"), Person(server.url, f"cbob{n}")
+    place = workspace_of(alice, bob, name="Team")
+    column = place.columns[0]
+    card = alice.api("POST", f"/api/boards/{place.board['id']}/cards", {"column_id": column, "title": "Logo"}).json()
+    path = f"/w/{place.workspace['id']}/b/{place.board['id']}"
+    tab = tabs(bob, path)
+    tab.live()
+    tab.page.click(f"[data-card-id='{card['id']}'] a.title")
+    tab.page.wait_for_selector("dialog.card-dialog[open]")
+    picture = base64.b64decode(png_base64((300, 200)))
+    tab.page.set_input_files(
+        "dialog.card-dialog input[type=file]",
+        files=[
+            {"name": "logo.png", "mimeType": "image/png", "buffer": picture},
+            {"name": "brief.txt", "mimeType": "text/plain", "buffer": b"make it pop"},
+        ],
+    )
+    tab.page.wait_for_function("() => document.querySelectorAll('dialog .card-files li[data-file-id]').length === 2")
+    assert tab.page.locator("dialog .card-files a[download]").text_content() == "brief.txt"
+    tab.page.screenshot(path=f"/tmp/i30-card-files-{viewport}.png")
+    assert not axe_summary(tab.page)
+    files = alice.api("GET", f"/api/boards/{place.board['id']}").json()["columns"][0]["cards"][0]["files"]
+    assert [f["name"] for f in files] == ["logo.png", "brief.txt"]
+    assert files[0]["thumbnail_url"] and files[1]["content_type"] == "application/octet-stream"

@@ -10,15 +10,15 @@ writing transaction), PostgreSQL with `to_tsvector('simple', …)` over a GIN in
 have no text left, and every filter goes through `access.readable_channel` / `readable_board`:
 only what the caller may read now is found.
 
-Snippets are made by the database with marker characters, then escaped here, and only then are
-the markers turned into `<mark>`: no text of a message reaches the page unescaped.
+Snippets are cut here from the page's rows: escaped, with each word that matched in `<mark>`; no
+text of a message reaches the page unescaped.
 """
 
 import base64
 import binascii
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
 from html import escape
 
 import sqlalchemy as sa
@@ -27,13 +27,13 @@ from sqlalchemy.orm import joinedload
 from hearth.errors import DomainError
 from hearth.extensions import db
 from hearth.models import Board, Card, Channel, Message, User
+from hearth.validation import MAX_ID
 from hearth.workspaces.access import readable_board, readable_channel, workspace_for
 
 QUERY_MAX = 256  # characters of a query
 TERMS_MAX = 16  # words, phrase words and filters together
 LIMIT_DEFAULT, LIMIT_MAX = 20, 50
 SNIPPET_WORDS = 24
-OPEN, CLOSE = "\ue000", "\ue001"  # private-use characters around each match, until the text is escaped
 TOKEN = re.compile(r'(?P<key>from|in):(?:"(?P<quoted>[^"]*)"?|(?P<value>\S+))|"(?P<phrase>[^"]*)"?|(?P<word>\S+)', re.I)
 WORD = re.compile(r"[^\W_]+")
 KIND_RANK = {"card": 0, "message": 1}  # ties of created_at: a message before a card, then the higher id
@@ -100,122 +100,123 @@ def tsquery(query):
     return " & ".join(parts)
 
 
-def encode_cursor(created_at, kind, row_id):
-    raw = f"{created_at.isoformat()}|{kind}|{row_id}".encode()
+def encode_cursor(message_before, card_before):
+    raw = "|".join("" if bound is None else str(bound) for bound in (message_before, card_before)).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor):
-    """(created_at, rank, id) of the last result of the page before; 400 when it is not one this made."""
+    """(message id, card id) each page so far ended before (0: none of that kind is left; None: none shown
+    yet); 400 when it is not a cursor this made."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, kind, row_id = raw.split("|")
-        created_at, rank, row_id = datetime.fromisoformat(stamp), KIND_RANK[kind], int(row_id)
-        if created_at.tzinfo is None or not 0 < row_id < 2**31:
+        message_before, card_before = (None if part == "" else int(part) for part in raw.split("|"))
+        if any(bound is not None and not 0 <= bound <= MAX_ID for bound in (message_before, card_before)):
             raise ValueError
-    except (ValueError, KeyError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError):
         raise DomainError("invalid_input", "before is not a cursor from a search.", fields=["before"]) from None
-    return created_at, rank, row_id
-
-
-def after_cursor(created_column, id_column, rank, cursor):
-    """Rows that come after the cursor in the order (created_at, kind, id), newest first."""
-    if cursor is None:
-        return sa.true()
-    created_at, cursor_rank, cursor_id = cursor
-    if rank < cursor_rank:
-        same_time = sa.true()
-    elif rank > cursor_rank:
-        same_time = sa.false()
-    else:
-        same_time = id_column < cursor_id
-    return sa.or_(created_column < created_at, sa.and_(created_column == created_at, same_time))
+    return message_before, card_before
 
 
 def search(user_id, workspace_id, q, limit=None, before=None):
-    """{"results": [...], "next": cursor or None} for a member of the workspace (404 for anyone else)."""
+    """{"results": [...], "next": cursor or None} for a member of the workspace (404 for anyone else).
+
+    Messages and cards are each read newest first by id (ids rise with `created_at`, and the full-text
+    engines return matches in id order, so a page stops early), then merged by `created_at`. The cursor
+    holds where each kind's list stopped: a page neither repeats nor skips a result.
+    """
     workspace = workspace_for(user_id, workspace_id)
     query = parse_query(q)
     limit = LIMIT_DEFAULT if limit is None else limit
     if not 1 <= limit <= LIMIT_MAX:
         raise DomainError("invalid_input", f"limit must be 1–{LIMIT_MAX}.", fields=["limit"])
-    cursor = decode_cursor(before) if before else None
+    message_before, card_before = decode_cursor(before) if before else (None, None)
     sqlite = db.engine.dialect.name == "sqlite"
-    found = _messages(user_id, workspace.id, query, cursor, limit + 1, sqlite)
-    if not query.authors:  # a card has no author: from: finds messages only
-        found += _cards(user_id, workspace.id, query, cursor, limit + 1, sqlite)
+    found = []
+    if message_before != 0:
+        found += _messages(user_id, workspace.id, query, message_before, limit + 1, sqlite)
+    if card_before != 0 and not query.authors:  # a card has no author: from: finds messages only
+        found += _cards(user_id, workspace.id, query, card_before, limit + 1, sqlite)
     found.sort(key=lambda hit: (hit[0], KIND_RANK[hit[1]], hit[2]), reverse=True)
     page, more = found[:limit], len(found) > limit
     results = _results(user_id, query, page, sqlite)
-    last = page[-1] if page else None
-    return {"results": results, "next": encode_cursor(*last) if more and last else None}
+    if not more:
+        return {"results": results, "next": None}
+    for kind in ("message", "card"):
+        shown = [row_id for _, k, row_id in page if k == kind]
+        left = any(k == kind for _, k, _ in found[limit:])
+        bound = min(shown) if shown else (message_before if kind == "message" else card_before)
+        if kind == "message":
+            message_before = bound if left or shown else 0
+        else:
+            card_before = bound if left or shown else 0
+    return {"results": results, "next": encode_cursor(message_before, card_before)}
 
 
 def _place_filter(name_column, places):
     return sa.and_(*(sa.func.lower(name_column) == place for place in places))
 
 
-def _messages(user_id, workspace_id, query, cursor, limit, sqlite):
-    """[(created_at, "message", id)] of the newest matching messages."""
-    select = (
-        sa.select(Message.created_at, Message.id)
-        .join(Channel, Channel.id == Message.channel_id)
-        .where(
-            Channel.workspace_id == workspace_id,
-            readable_channel(user_id, Message.channel_id),
-            Message.deleted_at.is_(None),
-            after_cursor(Message.created_at, Message.id, KIND_RANK["message"], cursor),
+def _messages(user_id, workspace_id, query, before, limit, sqlite):
+    """[(created_at, "message", id)] of the newest matching messages with ids below `before`."""
+    if query.has_text and sqlite:
+        index = sa.table("search_messages", sa.column("rowid"))
+        select = (
+            sa.select(Message.created_at, Message.id)
+            .select_from(index)
+            .join(Message, Message.id == index.c.rowid)
+            .where(sa.text("search_messages MATCH :match"), index.c.rowid < before if before else sa.true())
+            .order_by(index.c.rowid.desc())
+            .params(match=fts5_match(query))
         )
+    else:
+        select = sa.select(Message.created_at, Message.id).order_by(Message.id.desc())
+        if before:
+            select = select.where(Message.id < before)
+        if query.has_text:
+            select = select.where(
+                sa.text("to_tsvector('simple', messages.body) @@ to_tsquery('simple', :match)")
+            ).params(match=tsquery(query))
+    select = select.join(Channel, Channel.id == Message.channel_id).where(
+        Channel.workspace_id == workspace_id,
+        readable_channel(user_id, Message.channel_id),
+        Message.deleted_at.is_(None),
     )
     if query.authors:
         select = select.join(User, User.id == Message.author_id).where(User.username.in_(query.authors))
     if query.places:
         select = select.where(_place_filter(Channel.name, query.places))
-    if query.has_text:
-        if sqlite:
-            select = select.where(
-                Message.id.in_(
-                    sa.text("SELECT rowid FROM search_messages WHERE search_messages MATCH :match").columns(
-                        sa.column("rowid")
-                    )
-                )
-            ).params(match=fts5_match(query))
-        else:
-            select = select.where(
-                sa.text("to_tsvector('simple', messages.body) @@ to_tsquery('simple', :match)")
-            ).params(match=tsquery(query))
-    rows = db.session.execute(select.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)).all()
+    rows = db.session.execute(select.limit(limit)).all()
     return [(created_at, "message", row_id) for created_at, row_id in rows]
 
 
-def _cards(user_id, workspace_id, query, cursor, limit, sqlite):
-    select = (
-        sa.select(Card.created_at, Card.id)
-        .join(Board, Board.id == Card.board_id)
-        .where(
-            Board.workspace_id == workspace_id,
-            readable_board(user_id, Card.board_id),
-            after_cursor(Card.created_at, Card.id, KIND_RANK["card"], cursor),
+def _cards(user_id, workspace_id, query, before, limit, sqlite):
+    if query.has_text and sqlite:
+        index = sa.table("search_cards", sa.column("rowid"))
+        select = (
+            sa.select(Card.created_at, Card.id)
+            .select_from(index)
+            .join(Card, Card.id == index.c.rowid)
+            .where(sa.text("search_cards MATCH :match"), index.c.rowid < before if before else sa.true())
+            .order_by(index.c.rowid.desc())
+            .params(match=fts5_match(query))
         )
-    )
-    if query.places:
-        select = select.where(_place_filter(Board.name, query.places))
-    if query.has_text:
-        if sqlite:
-            select = select.where(
-                Card.id.in_(
-                    sa.text("SELECT rowid FROM search_cards WHERE search_cards MATCH :match").columns(
-                        sa.column("rowid")
-                    )
-                )
-            ).params(match=fts5_match(query))
-        else:
+    else:
+        select = sa.select(Card.created_at, Card.id).order_by(Card.id.desc())
+        if before:
+            select = select.where(Card.id < before)
+        if query.has_text:
             select = select.where(
                 sa.text(
                     "to_tsvector('simple', cards.title || ' ' || cards.description) @@ to_tsquery('simple', :match)"
                 )
             ).params(match=tsquery(query))
-    rows = db.session.execute(select.order_by(Card.created_at.desc(), Card.id.desc()).limit(limit)).all()
+    select = select.join(Board, Board.id == Card.board_id).where(
+        Board.workspace_id == workspace_id, readable_board(user_id, Card.board_id)
+    )
+    if query.places:
+        select = select.where(_place_filter(Board.name, query.places))
+    rows = db.session.execute(select.limit(limit)).all()
     return [(created_at, "card", row_id) for created_at, row_id in rows]
 
 
@@ -233,74 +234,64 @@ def _results(user_id, query, page, sqlite):
     board_ids = {c.board_id for c in cards.values()}
     channels = {c.id: c for c in db.session.scalars(sa.select(Channel).where(Channel.id.in_(channel_ids)))}
     boards = {b.id: b for b in db.session.scalars(sa.select(Board).where(Board.id.in_(board_ids)))}
-    snippets = _snippets(query, message_ids, card_ids, sqlite)
     results = []
     for _, kind, row_id in page:
         if kind == "message":
             message = messages[row_id]
-            text = snippets.get(("message", row_id)) or message.body[:200]
+            text = snippet(message.body, query)
             results.append(
                 {
                     "kind": "message",
                     "message": message.to_dict(user_id),
                     "channel": channels[message.channel_id].to_dict(),
-                    "snippet": marked(text),
+                    "snippet": text,
                 }
             )
         else:
             card = cards[row_id]
-            text = snippets.get(("card", row_id)) or f"{card.title} {card.description}"[:200]
+            text = snippet(f"{card.title} — {card.description}" if card.description else card.title, query)
             results.append(
                 {
                     "kind": "card",
                     "card": card.to_dict(),
                     "board": boards[card.board_id].to_dict(),
-                    "snippet": marked(text),
+                    "snippet": text,
                 }
             )
     return results
 
 
-def _snippets(query, message_ids, card_ids, sqlite):
-    """{(kind, id): text with OPEN/CLOSE around each match} for the page's rows (None without words)."""
-    if not query.has_text:
-        return {}
-    found = {}
-    if sqlite:
-        match = fts5_match(query)
-        for kind, table, ids in (("message", "search_messages", message_ids), ("card", "search_cards", card_ids)):
-            if not ids:
-                continue
-            rows = db.session.execute(
-                sa.text(
-                    f"SELECT rowid, snippet({table}, -1, :open, :close, '…', {SNIPPET_WORDS}) FROM {table}"
-                    f" WHERE {table} MATCH :match AND rowid IN :ids"
-                ).bindparams(sa.bindparam("ids", expanding=True)),
-                {"open": OPEN, "close": CLOSE, "match": match, "ids": ids},
-            ).all()
-            found.update({(kind, row_id): text for row_id, text in rows})
-        return found
-    options = f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords={SNIPPET_WORDS}, MinWords=8, MaxFragments=2"
-    for kind, table, document, ids in (
-        ("message", "messages", "body", message_ids),
-        ("card", "cards", "title || ' ' || description", card_ids),
-    ):
-        if not ids:
-            continue
-        rows = db.session.execute(
-            sa.text(
-                f"SELECT id, ts_headline('simple', {document}, to_tsquery('simple', :match), :options) FROM {table}"
-                " WHERE id IN :ids"
-            ).bindparams(sa.bindparam("ids", expanding=True)),
-            {"match": tsquery(query), "options": options, "ids": ids},
-        ).all()
-        found.update({(kind, row_id): text for row_id, text in rows})
-    return found
+def folded(word):
+    """A word as both engines compare it: lower case, accents dropped."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
-def marked(text):
-    """Escaped text, each match in <mark>."""
-    return escape(text, quote=True).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
+def snippet(text, query):
+    """About SNIPPET_WORDS words of `text` around its first match, escaped, each matching word in <mark>."""
+    words = {folded(w) for w in query.words} | {folded(w) for phrase in query.phrases for w in phrase}
+    prefix = folded(query.words[-1]) if query.prefix and query.words else None
+    tokens = list(WORD.finditer(text))
+
+    def matches(token):
+        word = folded(token.group())
+        return word in words or (prefix is not None and word.startswith(prefix))
+
+    first = next((i for i, token in enumerate(tokens) if matches(token)), 0)
+    start = max(0, first - SNIPPET_WORDS // 4)
+    shown = tokens[start : start + SNIPPET_WORDS]
+    if not shown:
+        return escape(text[:200])
+    begin = 0 if start == 0 else shown[0].start()
+    end = len(text) if start + SNIPPET_WORDS >= len(tokens) else shown[-1].end()
+    parts, at = ["…" if begin else ""], begin
+    for token in shown:
+        parts.append(escape(text[at : token.start()]))
+        word = escape(token.group())
+        parts.append(f"<mark>{word}</mark>" if matches(token) else word)
+        at = token.end()
+    parts.append(escape(text[at:end]))
+    parts.append("…" if end < len(text) else "")
+    return "".join(parts)
 
 
 def in_models(name, type_, parent_names):

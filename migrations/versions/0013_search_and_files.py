@@ -22,7 +22,7 @@ depends_on = None
 
 SQLITE_SEARCH = [
     "CREATE VIRTUAL TABLE search_messages USING fts5(body, content='messages', content_rowid='id',"
-    " tokenize='unicode61 remove_diacritics 2')",
+    " tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
     "CREATE TRIGGER search_messages_insert AFTER INSERT ON messages BEGIN"
     " INSERT INTO search_messages (rowid, body) VALUES (new.id, new.body); END",
     "CREATE TRIGGER search_messages_delete AFTER DELETE ON messages BEGIN"
@@ -32,7 +32,7 @@ SQLITE_SEARCH = [
     " INSERT INTO search_messages (rowid, body) VALUES (new.id, new.body); END",
     "INSERT INTO search_messages (search_messages) VALUES ('rebuild')",
     "CREATE VIRTUAL TABLE search_cards USING fts5(title, description, content='cards', content_rowid='id',"
-    " tokenize='unicode61 remove_diacritics 2')",
+    " tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
     "CREATE TRIGGER search_cards_insert AFTER INSERT ON cards BEGIN"
     " INSERT INTO search_cards (rowid, title, description) VALUES (new.id, new.title, new.description); END",
     "CREATE TRIGGER search_cards_delete AFTER DELETE ON cards BEGIN"

@@ -238,6 +238,7 @@ def test_the_search_page_lists_results_that_open_the_message_in_its_channel(team
     chat = team.bob.client.get(link).get_data(as_text=True)
     assert f'id="message-{target["id"]}" class="highlighted"' in chat
     assert f'id="message-{ids[40]}"' in chat and f'id="message-{ids[-1]}"' not in chat  # the history around it
+    assert f'<a href="/w/{ws}/c/{team.channel["id"]}">Jump to the newest messages</a>' in chat
     assert 'id="search"' in team.bob.client.get(f"/w/{ws}/c/{team.channel['id']}").get_data(as_text=True)
     assert team.carol.client.get(f"/w/{ws}/search?q=needle").status_code == 404
     bad = team.bob.client.get(f"/w/{ws}/search?q=" + "x" * 300)

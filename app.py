@@ -1,6 +1,8 @@
 """The app factory, and the `app` that gunicorn serves and the `flask` command finds."""
 
 import io
+import re
+import tempfile
 from pathlib import Path
 
 from flask import Flask, current_app, request
@@ -24,7 +26,7 @@ def create_app(config=None):
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = RowId
     load_config(app, config)
-    app.wsgi_app = BoundedChunkedBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+    app.wsgi_app = BoundedChunkedBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"], app.config["MAX_UPLOAD"])
     trusted = app.config["TRUSTED_PROXIES"]
     if trusted:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
@@ -49,9 +51,9 @@ def create_app(config=None):
     app.session_interface = FlashOnlySessions()
     app.jinja_env.globals["hearth_version"] = __version__  # the footer of every page
 
-    from blueprints import api, auth, avatars, health, pages, passkeys, settings, ws
+    from blueprints import api, auth, avatars, files, health, pages, passkeys, settings, ws
 
-    for blueprint in (health.bp, auth.bp, passkeys.bp, api.bp, pages.bp, settings.bp, ws.bp, avatars.bp):
+    for blueprint in (health.bp, auth.bp, passkeys.bp, api.bp, pages.bp, settings.bp, ws.bp, avatars.bp, files.bp):
         app.register_blueprint(blueprint)
     return app
 
@@ -77,20 +79,38 @@ class FlashOnlySessions(SecureCookieSessionInterface):
 
 class BoundedChunkedBody:
     """A body sent in chunks (no Content-Length) is read here, up to one byte past the limit, and handed on
-    with its length: every later check treats it like any other body, and an oversized one is a 413."""
+    with its length: every later check treats it like any other body, and an oversized one is a 413.
 
-    def __init__(self, wsgi_app, limit):
-        self.wsgi_app, self.limit = wsgi_app, limit
+    An upload's limit is HEARTH_MAX_UPLOAD, and its body is spooled to a temporary file as it is read
+    (in memory only up to SPOOL_IN_MEMORY), never held whole."""
+
+    SPOOL_IN_MEMORY = 1024 * 1024
+    UPLOAD_PATHS = re.compile(r"/api/(channels|cards)/\d+/files|/api/me/avatar|/settings/profile/avatar")
+
+    def __init__(self, wsgi_app, limit, upload_limit=None):
+        self.wsgi_app, self.limit, self.upload_limit = wsgi_app, limit, upload_limit or limit
 
     def __call__(self, environ, start_response):
         if environ.get("CONTENT_LENGTH") is None and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            body = environ["wsgi.input"].read(self.limit + 1)
-            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+            if self.UPLOAD_PATHS.fullmatch(environ.get("PATH_INFO", "")):
+                body = self.spooled(environ["wsgi.input"], self.upload_limit + 1)
+            else:
+                body = io.BytesIO(environ["wsgi.input"].read(self.limit + 1))
+            length = body.seek(0, io.SEEK_END)
+            body.seek(0)
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = body, str(length)
             del environ["HTTP_TRANSFER_ENCODING"]  # the body the app reads is no longer chunked
         return self.wsgi_app(environ, start_response)
 
+    def spooled(self, stream, most):
+        body = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_IN_MEMORY)
+        while most > 0 and (chunk := stream.read(min(64 * 1024, most))):
+            body.write(chunk)
+            most -= len(chunk)
+        return body
 
-UPLOADS = {"api.put_avatar", "settings.upload_avatar"}
+
+UPLOADS = {"api.put_avatar", "settings.upload_avatar", "api.upload_channel_file", "api.upload_card_file"}
 
 
 def refuse_early():

@@ -1,9 +1,9 @@
 """`/api`: the JSON API. Views read the request, call the domain in hearth/workspaces/, and answer."""
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from blueprints.guards import auth_required, site_origin
-from blueprints.request_bodies import json_body, uploaded_file
+from blueprints.request_bodies import json_body, uploaded_file, uploaded_stream
 from hearth import openapi
 from hearth.accounts import admin, avatars, profile
 from hearth.errors import DomainError
@@ -12,12 +12,14 @@ from hearth.workspaces import (
     boards,
     cards,
     channels,
+    files,
     invitations,
     members,
     mentions,
     messages,
     reactions,
     read_markers,
+    search,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -219,7 +221,7 @@ def mark_read(channel_id):
 
 @bp.get("/channels/<int:channel_id>/messages", endpoint="messages")
 def list_messages(channel_id):
-    paging = lambda: {name: query_int(name) for name in ("before", "after", "limit")}  # noqa: E731 (read after the 404)
+    paging = lambda: {name: query_int(name) for name in ("before", "after", "around", "limit")}  # noqa: E731 (read after the 404)
     return messages_seen(messages.history(g.user.id, channel_id, paging))
 
 
@@ -257,6 +259,26 @@ def remove_reaction(message_id, emoji):
 def delete_message(message_id):
     messages.delete_message(g.user.id, message_id)
     return "", 204
+
+
+@bp.get("/workspaces/<int:workspace_id>/search")
+def search_workspace(workspace_id):
+    limit = query_int("limit")
+    return jsonify(search.search(g.user.id, workspace_id, request.args.get("q"), limit, request.args.get("before")))
+
+
+@bp.post("/channels/<int:channel_id>/files")
+def upload_channel_file(channel_id):
+    upload = lambda: uploaded_stream("file")  # noqa: E731 (read after the 404)
+    file = files.upload_to_channel(g.user.id, channel_id, upload, current_app.config["MAX_UPLOAD"])
+    return jsonify(file.to_dict()), 201
+
+
+@bp.post("/cards/<int:card_id>/files")
+def upload_card_file(card_id):
+    upload = lambda: uploaded_stream("file")  # noqa: E731 (read after the 404)
+    file = files.upload_to_card(g.user.id, card_id, upload, current_app.config["MAX_UPLOAD"])
+    return jsonify(file.to_dict()), 201
 
 
 @bp.get("/workspaces/<int:workspace_id>/boards", endpoint="boards")

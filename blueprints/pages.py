@@ -12,7 +12,19 @@ from blueprints.guards import authenticate, page_login_required, site_origin
 from hearth.accounts import admin
 from hearth.errors import ApiError, DomainError
 from hearth.models import isoformat
-from hearth.workspaces import boards, cards, channels, invitations, members, mentions, messages, overview, reactions
+from hearth.validation import MAX_ID
+from hearth.workspaces import (
+    boards,
+    cards,
+    channels,
+    invitations,
+    members,
+    mentions,
+    messages,
+    overview,
+    reactions,
+    search,
+)
 from hearth.workspaces.access import card_with_its_board, channel_for
 
 bp = Blueprint("pages", __name__)
@@ -23,6 +35,18 @@ bp.add_app_template_filter(isoformat, "iso")
 bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%Y-%m-%d"), "utc_day")
 bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%A, %d %B %Y (UTC)"), "utc_date_text")
 bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%H:%M UTC"), "utc_clock_text")
+
+
+@bp.app_template_filter("filesize")
+def filesize(size):
+    """A file's size as people read it (static/js/chat/files.js writes the same)."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"), "utc_datetime_text")
 
 
@@ -274,10 +298,13 @@ def delete(workspace_id, kind, row_id):
 @bp.get("/w/<int:workspace_id>/c/<int:channel_id>")
 @page_login_required
 def chat(workspace_id, channel_id):
-    page = overview.channel_overview(g.user.id, workspace_id, channel_id)
+    around = request.args.get("around", type=int)
+    around = around if around is not None and 0 < around <= MAX_ID else None
+    page = overview.channel_overview(g.user.id, workspace_id, channel_id, around=around)
     return render_template(
         "pages/chat.html",
         **shell(page, current_channel=channel_id),
+        around=around,
         client_id=uuid.uuid4(),
         reaction_emoji=reactions.EMOJI,
     )
@@ -290,6 +317,21 @@ def send_message(workspace_id, channel_id):
     """The composer without JavaScript: its client_id, drawn when the page was rendered, makes a resend harmless."""
     message, _created = messages.post_message(g.user.id, channel_id, request.form, workspace_id)
     return f"{request.path}#message-{message.id}"  # the page opens scrolled to what was just sent
+
+
+@bp.get("/w/<int:workspace_id>/search")
+@page_login_required
+def search_page(workspace_id):
+    """Results of the search box: messages and cards, newest first, each linking to where it lives."""
+    page = shell(overview.workspace_lists(g.user.id, workspace_id))
+    q, before = request.args.get("q", ""), request.args.get("before") or None
+    found, problem = None, None
+    if q.strip():
+        try:
+            found = search.search(g.user.id, workspace_id, q, before=before)
+        except DomainError as refusal:
+            problem = refusal.message
+    return render_template("pages/search.html", **page, q=q, found=found, problem=problem)
 
 
 @bp.get("/w/<int:workspace_id>/b/<int:board_id>")

@@ -30,3 +30,11 @@ def uploaded_file(field):
     if upload is None:
         raise DomainError("invalid_input", f"Send the picture as the multipart field `{field}`.", fields=[field])
     return upload.read()
+
+
+def uploaded_stream(field):
+    """(stream, name) of a multipart upload's file field, read from its spooled part; 400 when it is missing."""
+    upload = request.files.get(field) if request.mimetype == "multipart/form-data" else None
+    if upload is None:
+        raise DomainError("invalid_input", f"Send the file as the multipart field `{field}`.", fields=[field])
+    return upload.stream, upload.filename

@@ -29,7 +29,9 @@ def add_security_headers(response):
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Frame-Options"] = "DENY"
-    kept = request.path.startswith("/static/") or (request.blueprint == "avatars" and response.status_code == 200)
+    kept = request.path.startswith("/static/") or (
+        request.blueprint in ("avatars", "files") and response.status_code in (200, 304)
+    )
     if not kept:  # an avatar's URL names its digest: it may be kept (privately) for good
         response.headers["Cache-Control"] = "no-store"
     if current_app.config["SECURE_COOKIES"]:

@@ -18,6 +18,7 @@ from hearth.models import User
 from hearth.validation import display_name as check_display_name
 from hearth.validation import password as check_password
 from hearth.validation import username as check_username
+from hearth.workspaces.files import prune_files
 
 log = structlog.get_logger("hearth.cli")
 
@@ -124,7 +125,8 @@ def seed_demo():
     help="Events kept per topic (default: HEARTH_KEEP_EVENTS, 1000).",
 )
 def prune(keep_events):
-    """Delete events beyond the newest of each topic, and sessions and tokens that ended over 30 days ago.
+    """Delete events beyond the newest of each topic, sessions and tokens that ended over 30 days ago, and
+    uploads never attached to a message after a day.
 
     Safe while serving: short transactions, and nothing a live client still needs.
     """
@@ -134,7 +136,15 @@ def prune(keep_events):
     events = prune_events(keep)
     tokens = delete_ended_tokens()  # before their sessions, which they point to
     sessions = delete_ended_sessions()
-    log.info("pruned", keep_events=keep, events_deleted=events, sessions_deleted=sessions, tokens_deleted=tokens)
+    uploads = prune_files()
+    log.info(
+        "pruned",
+        keep_events=keep,
+        events_deleted=events,
+        sessions_deleted=sessions,
+        tokens_deleted=tokens,
+        files_deleted=uploads,
+    )
 
 
 def init_app(app):

@@ -53,7 +53,8 @@ class Config:
     BASE_URL = None  # the site's address in mailed links; none: the request's own origin
     PASSWORD_RESET_ACCOUNT_LIMIT = "5/hour"
     PASSWORD_RESET_ADDRESS_LIMIT = "20/hour"
-    MAX_UPLOAD = 25 * 1024 * 1024  # an uploaded avatar; JSON bodies keep MAX_CONTENT_LENGTH
+    MAX_UPLOAD = 25 * 1024 * 1024  # an uploaded avatar or file; JSON bodies keep MAX_CONTENT_LENGTH
+    FILE_DIR = None  # where uploaded files live, shared by every host; None: instance/files
     SQLALCHEMY_DATABASE_URI = None
     REDIS_URL = None
 
@@ -107,6 +108,7 @@ def load_config(app, overrides=None):
     else:  # a server that restarted left dead connections in the pool: test each before use (one round trip)
         cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "hide_parameters": True})
     cfg["SECRET_KEY"] = secret_key(cfg, app.instance_path)
+    cfg["FILE_DIR"] = str(cfg["FILE_DIR"] or Path(app.instance_path) / "files")
     cfg.update(jwt_settings(cfg))
 
 

@@ -1,6 +1,7 @@
 """Database models; the rules that belong to one row live on its class."""
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -451,6 +452,7 @@ class Message(db.Model):
     mentions: Mapped[list["MessageMention"]] = relationship(
         lazy="selectin", order_by="MessageMention.user_id", cascade="all, delete-orphan", passive_deletes=True
     )
+    files: Mapped[list["File"]] = relationship(lazy="selectin", order_by="File.id", passive_deletes=True)
 
     @property
     def deleted(self):
@@ -487,6 +489,7 @@ class Message(db.Model):
             "last_reply_at": isoformat(self.last_reply_at) if self.last_reply_at else None,
             "reactions": self.reaction_summary(viewer_id),
             "mentions": [mention.user_id for mention in self.mentions],
+            "files": [file.to_dict() for file in self.files],
         }
 
 
@@ -539,6 +542,8 @@ class Card(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    files: Mapped[list["File"]] = relationship(lazy="selectin", order_by="File.id", passive_deletes=True)
+
     def to_dict(self):
         return {
             "id": self.id,
@@ -548,6 +553,47 @@ class Card(db.Model):
             "description": self.description,
             "position": self.position,
             "version": self.version,
+            "files": [file.to_dict() for file in self.files],
+        }
+
+
+class File(db.Model):
+    """An uploaded file: its bytes live under HEARTH_FILE_DIR as `storage_key` (never the uploader's name).
+
+    It belongs to a channel (until a message names it in `file_ids` only its uploader sees it) or to a card.
+    `content_type` is decided from the bytes: an image type, or application/octet-stream.
+    """
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uploader_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    channel_id: Mapped[int | None] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    content_type: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    has_thumbnail: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def url(self):
+        return f"/files/{self.id}/{quote(self.name, safe='')}"
+
+    @property
+    def thumbnail_url(self):
+        return f"/files/{self.id}/thumbnail/{quote(self.name, safe='')}" if self.has_thumbnail else None
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "size": self.size,
+            "content_type": self.content_type,
+            "url": self.url,
+            "thumbnail_url": self.thumbnail_url,
         }
 
 

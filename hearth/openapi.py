@@ -118,7 +118,34 @@ SCHEMAS = {
             "last_reply_at": {"type": ["string", "null"], "format": "date-time"},
             "reactions": array(ref("Reaction")),
             "mentions": {**array(ID), "description": "the ids of the people it mentions"},
+            "files": array(ref("File")),
         },
+    ),
+    "File": obj(
+        {
+            "id": ID,
+            "name": {"type": "string"},
+            "size": {"type": "integer", "minimum": 0},
+            "content_type": {"type": "string", "description": "decided from the bytes: an image type or octet-stream"},
+            "url": {"type": "string", "description": "`/files/<id>/<name>`"},
+            "thumbnail_url": {"type": ["string", "null"], "description": "images only: at most 400 px"},
+        }
+    ),
+    "SearchResults": obj(
+        {
+            "results": array(
+                obj(
+                    {"kind": {"enum": ["message", "card"]}, "snippet": {"type": "string"}},
+                    {
+                        "message": ref("Message"),
+                        "channel": ref("Channel"),
+                        "card": ref("Card"),
+                        "board": ref("Board"),
+                    },
+                )
+            ),
+            "next": {"type": ["string", "null"], "description": "`before` for the next page"},
+        }
     ),
     "Reaction": obj(
         {"emoji": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
@@ -137,7 +164,7 @@ SCHEMAS = {
             "position": {"type": "integer", "minimum": 0},
             "version": {"type": "integer", "minimum": 1},
         },
-        {"description": {"type": "string"}},
+        {"description": {"type": "string"}, "files": array(ref("File"))},
     ),
     "BoardState": obj(
         {
@@ -262,7 +289,11 @@ BODIES = {
     "NotifyLevel": obj({"level": {"enum": ["all", "mentions", "none"]}}),
     "NewMessage": obj(
         {"body": {"type": "string", "minLength": 1, "maxLength": 4000}},
-        {"client_id": {"type": "string", "maxLength": 64}, "parent_id": ID},
+        {
+            "client_id": {"type": "string", "maxLength": 64},
+            "parent_id": ID,
+            "file_ids": {**array(ID), "description": "1–10 of the author's unsent uploads to the channel"},
+        },
     ),
     "MessageEdit": obj({"body": {"type": "string", "minLength": 1, "maxLength": 4000}}),
     "ReadMarker": obj({"seq": {"type": "integer", "minimum": 0}}),
@@ -297,6 +328,7 @@ def op(summary, answer=None, status=200, body=None, who="api", query=None):
 PAGING = {
     "before": "messages older than this id",
     "after": "messages newer than this id",
+    "around": "this message with up to `limit` on each side",
     "limit": "1–100 (default 50)",
 }
 
@@ -430,6 +462,21 @@ OPERATIONS = {
         "Post a message (the same client_id again answers the first, 200)", ref("Message"), 201, "NewMessage"
     ),
     ("POST", "/api/channels/{channel_id}/read"): op("Move the read marker forward", None, 204, "ReadMarker"),
+    ("POST", "/api/channels/{channel_id}/files"): op(
+        "Upload a file for a message (multipart field `file`, up to HEARTH_MAX_UPLOAD)", ref("File"), 201, "Upload"
+    ),
+    ("POST", "/api/cards/{card_id}/files"): op(
+        "Attach a file to a card (multipart field `file`, up to HEARTH_MAX_UPLOAD)", ref("File"), 201, "Upload"
+    ),
+    ("GET", "/api/workspaces/{workspace_id}/search"): op(
+        "Search messages and cards, newest first",
+        ref("SearchResults"),
+        query={
+            "q": {"description": 'words, "a phrase", from:username, in:channel-name', "schema": {"type": "string"}},
+            "limit": "1–50 (default 20)",
+            "before": {"description": "the `next` of the page before", "schema": {"type": "string"}},
+        },
+    ),
     ("GET", "/api/messages/{message_id}/replies"): op(
         "A thread's replies, oldest first", array(ref("Message")), query={k: PAGING[k] for k in ("after", "limit")}
     ),
@@ -527,7 +574,13 @@ def operation(method, path, spec):
         {"name": name, "in": "path", "required": True, "schema": PATH_SCHEMAS.get(name, ID)}
         for name in re.findall(r"{(\w+)}", path)
     ] + [
-        {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "integer"}}
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": text["description"] if isinstance(text, dict) else text,
+            "schema": text["schema"] if isinstance(text, dict) else {"type": "integer"},
+        }
         for name, text in spec["query"].items()
     ]
     result = {

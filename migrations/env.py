@@ -84,6 +84,11 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    if conf_args.get("include_name") is None:
+        from hearth.workspaces.search import in_models
+
+        conf_args["include_name"] = in_models
+
     connectable = get_engine()
 
     with connectable.connect() as connection, foreign_keys_off(connection):

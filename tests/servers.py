@@ -107,6 +107,7 @@ class Hearth:
             "HEARTH_REGISTER_LIMIT": "1000/minute",
             "HEARTH_API_WRITE_BURST": "100000",  # set-ups write fast; tests/security attacks the limit itself
             "DATABASE_URL": database or f"sqlite:///{self.tmp}/hearth.db",
+            "HEARTH_FILE_DIR": f"{self.tmp}/files",
             "PORT": str(self.port),
             "HOST": "127.0.0.1",
             "WEB_CONCURRENCY": str(workers),

@@ -40,6 +40,7 @@ def settings_for(tmp_path, **overrides):
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
         "REGISTER_LIMIT": "1000/minute",
         "API_WRITE_BURST": 100_000,  # set-ups write fast; the limit itself is attacked in tests/security
+        **({"FILE_DIR": f"{tmp_path}/files"} if tmp_path else {}),
         **overrides,
     }
 

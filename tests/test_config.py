@@ -61,9 +61,11 @@ def test_migrations_match_the_models(app):
     from alembic.migration import MigrationContext
 
     from hearth.extensions import db
+    from hearth.workspaces.search import in_models
 
     with app.app_context(), db.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": in_models})
+        diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 

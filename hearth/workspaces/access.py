@@ -9,6 +9,7 @@ pinned to the workspace (or board, or channel) a URL or a socket topic names: a 
 import functools
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from hearth.errors import DomainError
 from hearth.extensions import db
@@ -47,6 +48,16 @@ def readable_channel(user_id, channel_id_column):
     """
     channel = sa.orm.aliased(Channel)
     return sa.exists().where(channel.id == channel_id_column, may_read(user_id, channel)).correlate_except(channel)
+
+
+def readable_board(user_id, board_id_column):
+    """A SQL condition: the user may read the board `board_id_column` names (a member of its workspace)."""
+    board = sa.orm.aliased(Board)
+    return (
+        sa.exists()
+        .where(board.id == board_id_column)
+        .where(Membership.workspace_id == board.workspace_id, Membership.user_id == user_id)
+    )
 
 
 def visible(query, what, params=None):

@@ -12,7 +12,7 @@ from hearth.event_log import append_event, claim_seq, commit_and_announce, rewri
 from hearth.extensions import db
 from hearth.models import Board, BoardColumn, Card
 from hearth.validation import identifier, integer, parse, text
-from hearth.workspaces import topics
+from hearth.workspaces import files, topics
 from hearth.workspaces.access import board_for, card_for
 
 CARD_TITLE = text(1, 200)
@@ -133,6 +133,7 @@ def delete_card(user_id, card_id, data, board_id=None, workspace_id=None):
     fields = parse(data, required={"version": integer})
     seq = _locked_current(card, fields["version"])
     gone = {"id": card.id, "board_id": card.board_id, "column_id": card.column_id}
+    stored = files.detach_all(card.files)
     db.session.delete(card)
     db.session.flush()
     _shift(card.column_id, card.position + 1, -1)
@@ -141,4 +142,5 @@ def delete_card(user_id, card_id, data, board_id=None, workspace_id=None):
         topic, card.id, lambda earlier: {**gone, "column_id": earlier["column_id"], "redacted": True}
     )
     commit_and_announce(append_event(topic, seq, "card.deleted", gone))
+    files.unlink(stored)
     return seq

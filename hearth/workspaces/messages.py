@@ -18,10 +18,11 @@ from hearth.extensions import db
 from hearth.models import Channel, Message, utcnow
 from hearth.protocol import HISTORY_DEFAULT, HISTORY_MAX
 from hearth.validation import identifier, parse, text
-from hearth.workspaces import mentions, topics
+from hearth.workspaces import files, mentions, topics
 from hearth.workspaces.access import channel_for, not_found, own_message, readable_message
 
 MESSAGE_BODY = text(1, 4000)
+BODY_WITH_FILES = text(0, 4000)  # a message that carries files may say nothing
 CLIENT_ID = text(1, 64)
 
 
@@ -43,9 +44,11 @@ def page_of(channel_id, paging=None):
     """
     paging = paging() if callable(paging) else paging or {}
     before, after, limit = paging.get("before"), paging.get("after"), paging.get("limit")
+    around = paging.get("around")
     limit = HISTORY_DEFAULT if limit is None else limit
-    if before is not None and after is not None:
-        raise DomainError("invalid_input", "Give before or after, not both.", fields=["after", "before"])
+    if sum(cursor is not None for cursor in (before, after, around)) > 1:
+        given = [name for name in ("after", "around", "before") if paging.get(name) is not None]
+        raise DomainError("invalid_input", "Give one of before, after and around.", fields=given)
     if not 1 <= limit <= HISTORY_MAX:
         raise DomainError("invalid_input", f"limit must be 1–{HISTORY_MAX}.", fields=["limit"])
     query = (
@@ -53,7 +56,20 @@ def page_of(channel_id, paging=None):
         .where(Message.channel_id == channel_id, Message.deleted_at.is_(None), Message.parent_id.is_(None))
         .options(joinedload(Message.author))
     )
+    if around is not None:
+        return _around(query, channel_id, around, limit)
     return _page(query, before, after, limit)
+
+
+def _around(query, channel_id, around, limit):
+    """The message `around` (a reply: its thread's first message) with up to `limit` messages on each side."""
+    parent_id = db.session.scalar(
+        sa.select(Message.parent_id).where(Message.id == around, Message.channel_id == channel_id)
+    )
+    around = parent_id or around
+    older = db.session.scalars(query.where(Message.id < around).order_by(Message.id.desc()).limit(limit)).all()
+    newer = db.session.scalars(query.where(Message.id >= around).order_by(Message.id).limit(limit + 1)).all()
+    return older[::-1] + newer
 
 
 def replies(user_id, message_id, paging=None):
@@ -86,7 +102,13 @@ def _page(query, before, after, limit):
 def post_message(user_id, channel_id, data, workspace_id=None):
     """Store a message and its event; returns (message, created). A repeated client_id finds the first."""
     channel = channel_for(user_id, channel_id, workspace_id)
-    fields = parse(data, required={"body": MESSAGE_BODY}, optional={"client_id": CLIENT_ID, "parent_id": identifier})
+    data = data() if callable(data) else data
+    body = BODY_WITH_FILES if isinstance(data, dict) and data.get("file_ids") else MESSAGE_BODY
+    fields = parse(
+        data,
+        required={"body": body},
+        optional={"client_id": CLIENT_ID, "parent_id": identifier, "file_ids": files.file_ids},
+    )
     client_id = fields.get("client_id")
     if client_id and (earlier := _sent_before(channel.id, user_id, client_id)):
         if earlier.deleted:  # the retry of a send its author has since deleted: nothing to show
@@ -111,6 +133,7 @@ def post_message(user_id, channel_id, data, workspace_id=None):
     except sa.exc.IntegrityError:
         db.session.rollback()  # the same client_id won a race: answer with that one
         return _sent_before(channel.id, user_id, client_id), False
+    files.attach(user_id, channel.id, message, fields.get("file_ids"))
     data = message.to_dict()
     events = [append_event(channel.topic, seq, "message.created", data)]
     if parent is not None:
@@ -186,12 +209,14 @@ def delete_message(user_id, message_id, channel_id=None):
     message.body, message.html, message.deleted_at = "", "", utcnow()
     message.reactions.clear()
     message.mentions.clear()
+    stored = files.detach_all(message.files)
     topic, gone = topics.chat(message.channel_id), {"id": message.id, "channel_id": message.channel_id}
     rewrite_earlier_events(topic, message.id, lambda earlier: {**gone, "redacted": True})
     events = [append_event(topic, seq, "message.deleted", gone)]
     if message.parent_id is not None:
         events.append(_recount_thread(db.session.get(Message, message.parent_id)))
     commit_and_announce(*events)
+    files.unlink(stored)
     return seq
 
 

@@ -26,8 +26,14 @@ def workspace_overview(user_id, workspace_id):
     return {**page, "members": members.members_in(workspace_id)}
 
 
-def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT):
-    """The workspace around one of its channels: the channel, the user's `read_seq` there, its newest messages."""
+def workspace_lists(user_id, workspace_id):
+    """The workspace with its sidebar's lists alone (the search page)."""
+    return _lists(user_id, workspace_for(user_id, workspace_id))
+
+
+def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT, around=None):
+    """The workspace around one of its channels: the channel, the user's `read_seq` there, its newest messages
+    (or, with `around`, those around one message)."""
     workspace = workspace_for(user_id, workspace_id)
     channel = channel_in(user_id, workspace_id, channel_id)
     page = _lists(user_id, workspace, channel=channel)
@@ -36,7 +42,8 @@ def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT):
     page["read_seq"] = page["channel_seen"]["read_seq"]
     if not channel.public:
         page["channel_members"] = channels.channel_members(user_id, channel.id)
-    page["messages"] = messages.page_of(channel.id, {"limit": limit})
+    paging = {"limit": limit} if around is None else {"limit": limit // 2, "around": around}
+    page["messages"] = messages.page_of(channel.id, paging)
     return page
 
 

@@ -1,9 +1,12 @@
+import { sizeText, xhrUpload } from "./chat/files.js";
+
 /**
  * A card's details in a dialog on the board page: its title and description
  * are edited and the card deleted there. The same form works without
  * JavaScript as its own page; here it publishes over the socket. A change that
  * lost a race to someone else's shows the card as it now is, with a note and
  * the text that was not saved, never overwriting their change in silence.
+ * Files are attached to the card at once from the dialog (`POST /api/cards/<id>/files`).
  */
 export class CardDetails {
   constructor({ board, documentRef, ask }) {
@@ -30,6 +33,12 @@ export class CardDetails {
         <p class="error" role="alert" hidden></p>
         <label>Title <input name="title" required maxlength="200"></label>
         <label>Description <textarea name="description" maxlength="4000" rows="6"></textarea></label>
+        <div class="card-files-box">
+          <h3 id="card-files-heading">Files</h3>
+          <ul class="card-files" aria-labelledby="card-files-heading"></ul>
+          <label class="attach button secondary">Attach files<input type="file" multiple class="visually-hidden"></label>
+          <p class="card-upload muted" role="status" hidden><progress max="100" value="0" aria-label="Uploading"></progress> <span></span></p>
+        </div>
         <div class="yours" hidden><h3>Your unsaved text</h3><p class="yours-title"></p><p class="yours-description description-text"></p></div>
         <div class="form-actions">
           <button type="submit" value="save">Save</button>
@@ -47,6 +56,12 @@ export class CardDetails {
     dialog.querySelector("[data-close]").addEventListener("click", () => this.close());
     dialog.querySelector("[data-delete]").addEventListener("click", () => this.delete());
     dialog.addEventListener("close", () => this.returnFocus());
+    this.fileList = dialog.querySelector(".card-files");
+    const picker = dialog.querySelector("input[type=file]");
+    picker.addEventListener("change", () => {
+      this.attach([...picker.files]);
+      picker.value = "";
+    });
     return dialog;
   }
 
@@ -57,12 +72,63 @@ export class CardDetails {
     this.form.elements.title.value = element.querySelector(".title").textContent.trim();
     this.form.elements.description.value = element.querySelector(".description")?.textContent ?? "";
     this.tell(null);
+    this.showFiles(null);
+    this.loadFiles(this.cardId);
     if (!this.dialog.open) this.dialog.showModal();
     this.form.elements.title.focus();
   }
 
   close() {
     this.dialog.close();
+  }
+
+  /** The card's files, from the board as the server has it. */
+  async loadFiles(cardId) {
+    try {
+      const response = await fetch(`/api/boards/${this.board.boardId}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok || cardId !== this.cardId) return;
+      const state = await response.json();
+      const card = state.columns.flatMap((column) => column.cards).find((c) => c.id === cardId);
+      if (card && cardId === this.cardId) this.showFiles(card.files ?? []);
+    } catch {
+      // the list stays empty; attaching still works
+    }
+  }
+
+  showFiles(files) {
+    const doc = this.documentRef;
+    this.fileList.replaceChildren(
+      ...(files ?? []).map((file) => {
+        const item = doc.createElement("li");
+        item.dataset.fileId = file.id;
+        const link = doc.createElement("a");
+        link.href = file.url;
+        link.textContent = file.name;
+        if (!file.thumbnail_url) link.setAttribute("download", file.name);
+        item.append(link, " ", Object.assign(doc.createElement("span"), { className: "muted", textContent: sizeText(file.size) }));
+        return item;
+      }),
+    );
+  }
+
+  /** Upload files to the card one after another, the progress shown; each belongs to the card at once. */
+  async attach(files) {
+    const status = this.dialog.querySelector(".card-upload");
+    const bar = status.querySelector("progress");
+    const cardId = this.cardId;
+    status.hidden = false;
+    for (const file of files) {
+      status.querySelector("span").textContent = file.name;
+      const form = new FormData();
+      form.append("file", file, file.name);
+      try {
+        await xhrUpload(`/api/cards/${cardId}/files`, form, (fraction) => (bar.value = Math.round(fraction * 100)));
+      } catch (error) {
+        this.tell(`Not attached: ${error.message}`);
+      }
+    }
+    status.hidden = true;
+    if (cardId === this.cardId) await this.loadFiles(cardId);
   }
 
   returnFocus() {

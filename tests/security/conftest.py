@@ -54,6 +54,14 @@ def build_team(server):
         place.message = owner.create(
             f"/api/channels/{place.channel['id']}/messages", {"body": "secret message", "client_id": "m1"}
         )
+        csrf = {"X-CSRF-TOKEN": owner.http.cookies.get("csrf_access_token")}
+        files = {"file": ("secret.txt", b"secret file")}
+        place.file = owner.http.post(f"{owner.url}/api/channels/{place.channel['id']}/files", files=files, headers=csrf)
+        place.file = place.file.json()
+        owner.create(
+            f"/api/channels/{place.channel['id']}/messages",
+            {"body": "secret attachment", "client_id": "f1", "file_ids": [place.file["id"]]},
+        )
         place.tokens = [owner.create("/auth/tokens", {"name": name}) for name in ("bot", "spare bot")]
         place.invites = [owner.create(f"/api/workspaces/{place.workspace['id']}/invites", {}) for _ in range(2)]
         # to delete without taking the place's own channel and board from the tests that follow

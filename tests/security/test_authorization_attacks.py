@@ -98,6 +98,19 @@ def routes_with_ids(team):
         ("auth.verify_email_page", "GET", f"/auth/verify-email/{'0' * 43}", None),
         ("auth.verify_email", "POST", f"/auth/verify-email/{'0' * 43}", None),
         ("avatars.avatar", "GET", f"/avatars/{team.alice.id}/{'0' * 32}.png", None),
+        # search and files: nothing of Alice's found, read, added to or sent
+        ("api.search_workspace", "GET", f"/api/workspaces/{wid}/search?q=secret", None),
+        ("pages.search_page", "GET", f"/w/{wid}/search?q=secret", None),
+        ("api.upload_channel_file", "POST", f"/api/channels/{cid}/files", {"file": "mine now"}),
+        ("api.upload_card_file", "POST", f"/api/cards/{card}/files", {"file": "mine now"}),
+        ("files.file", "GET", f"/files/{ours.file['id']}/secret.txt", None),
+        ("files.thumbnail", "GET", f"/files/{ours.file['id']}/thumbnail/secret.txt", None),
+        (
+            "api.post_message",
+            "POST",
+            f"/api/channels/{theirs.channel['id']}/messages",
+            {"body": "mine now", "file_ids": [ours.file["id"]]},
+        ),
     ]
 
 

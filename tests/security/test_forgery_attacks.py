@@ -160,6 +160,8 @@ def mutating_routes(team):
         ("settings.create_token", "POST", "/settings/tokens", {"name": "forged"}, "access", True),
         ("api.update_me", "PATCH", "/api/me", {"display_name": "forged"}, "access", False),
         ("api.put_avatar", "PUT", "/api/me/avatar", {"file": "forged"}, "access", False),
+        ("api.upload_channel_file", "POST", f"/api/channels/{cid}/files", {"file": "forged"}, "access", False),
+        ("api.upload_card_file", "POST", f"/api/cards/{card}/files", {"file": "forged"}, "access", False),
         ("api.delete_avatar", "DELETE", "/api/me/avatar", None, "access", False),
         ("settings.update_display_name", "POST", "/settings/profile", {"display_name": "forged"}, "access", True),
         ("settings.change_email", "POST", "/settings/profile/email", {"email": "forged@example.com"}, "access", True),
@@ -265,6 +267,8 @@ SUCCESS = {
     "passkeys.remove": (404,),  # no such passkey: found missing only past the CSRF check
     "settings.remove_passkey": (404,),
     "api.put_avatar": (400,),
+    "api.upload_channel_file": (400,),  # no multipart file: refused on its merits, past the CSRF check
+    "api.upload_card_file": (400,),
     "settings.upload_avatar": (415,),
 }
 

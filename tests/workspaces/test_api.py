@@ -161,7 +161,7 @@ def test_posting_a_message(team):
     message = response.json
     assert set(message) == {
         "id", "channel_id", "seq", "body", "html", "client_id", "author", "created_at", "edited_at",
-        "parent_id", "reply_count", "last_reply_at", "reactions", "mentions",
+        "parent_id", "reply_count", "last_reply_at", "reactions", "mentions", "files",
     }  # fmt: skip
     assert message["body"] == "hello <b>team</b>" and message["seq"] == 1 and message["client_id"] == "c-1"
     assert message["html"] == "<p>hello &lt;b&gt;team&lt;/b&gt;</p>"

@@ -5,6 +5,7 @@ import { ReadTracker } from "../reading.js";
 import { markDays } from "../times.js";
 import { TypingIndicator } from "../typing.js";
 import { Composer } from "./composer.js";
+import { Uploads } from "./files.js";
 import { MessageEditor } from "./message_editor.js";
 import { MessageList } from "./message_list.js";
 import { pressedReactions, ReactionPicker } from "./reaction_picker.js";
@@ -45,10 +46,12 @@ export class Chat {
       .on("event", (frame) => this.onEvent(frame))
       .on("typing", (frame) => this.typists?.show(frame.user))
       .on("unsubscribed", () => this.composer.close());
+    const composerForm = root.querySelector("#composer");
     this.composer = new Composer({
-      form: root.querySelector("#composer"),
+      form: composerForm,
       channel: this.channel,
       keep: this.keep,
+      uploads: composerForm.querySelector("input[type=file]") ? new Uploads({ form: composerForm, channelId: this.channelId, documentRef }) : null,
       newId,
       onSend: (message) => {
         this.keep.keepUnsent(message);
@@ -92,7 +95,9 @@ export class Chat {
     this.channel.join();
     markDays(this.list, { documentRef });
     this.resendUnsent();
-    this.messages.scrollToEnd();
+    const around = root.dataset.around && this.messages.find(root.dataset.around);
+    if (around) around.scrollIntoView({ block: "center" }); // opened from a search result: that message, highlighted
+    else this.messages.scrollToEnd();
   }
 
   /** Show a message of ours as pending and send it until it is acked or refused. */
@@ -107,7 +112,10 @@ export class Chat {
       this.messages.add(item);
     }
     this.channel
-      .push({ body: message.body, client_id: message.client_id }, { pending: item })
+      .push(
+        { body: message.body, client_id: message.client_id, ...(message.file_ids ? { file_ids: message.file_ids } : {}) },
+        { pending: item },
+      )
       .receive("ok", (ack) => {
         this.keep.forget(message.client_id);
         this.confirm(item, ack.id, ack.seq);

@@ -6,9 +6,10 @@ import { TypingSender } from "../typing.js";
  * gets each message to send, with the client_id that makes a resend harmless.
  */
 export class Composer {
-  constructor({ form, channel, keep, onSend, newId = () => globalThis.crypto.randomUUID(), now = () => new Date() }) {
-    Object.assign(this, { form, keep, onSend, newId, now });
+  constructor({ form, channel, keep, onSend, uploads = null, newId = () => globalThis.crypto.randomUUID(), now = () => new Date() }) {
+    Object.assign(this, { form, keep, onSend, uploads, newId, now });
     this.field = form.querySelector("[name=body]");
+    if (uploads) uploads.onChange = () => (this.field.required = uploads.entries.length === 0);
     this.typingSender = new TypingSender({ socket: channel.socket, topic: channel.topic });
     if (!this.field.value) this.field.value = keep.draft;
     form.addEventListener("submit", (event) => {
@@ -27,9 +28,16 @@ export class Composer {
     });
   }
 
-  send() {
-    const message = newMessage(this.field.value, { clientId: this.newId(), now: this.now() });
+  async send() {
+    if (this.uploads?.busy()) {
+      this.form.setAttribute("aria-busy", "true");
+      await this.uploads.settled(); // a message goes once its files are up
+      this.form.removeAttribute("aria-busy");
+    }
+    const files = this.uploads && !this.uploads.busy() ? this.uploads.entries.filter((e) => e.done).map((e) => e.file) : [];
+    const message = newMessage(this.field.value, { clientId: this.newId(), now: this.now(), files });
     if (!message) return;
+    this.uploads?.take();
     this.field.value = "";
     this.keep.draft = "";
     this.typingSender.reset();
@@ -61,9 +69,11 @@ export function sendsOnKey({ key, shiftKey }) {
   return key === "Enter" && !shiftKey;
 }
 
-/** The message a composer's text makes, or null when there is nothing to send. */
-export function newMessage(text, { clientId, now }) {
+/** The message a composer's text (and uploaded files) make, or null when there is nothing to send. */
+export function newMessage(text, { clientId, now, files = [] }) {
   const body = text.trim();
-  if (!body) return null;
-  return { client_id: clientId, body, created_at: now.toISOString() };
+  if (!body && files.length === 0) return null;
+  const message = { client_id: clientId, body, created_at: now.toISOString() };
+  if (files.length) Object.assign(message, { files, file_ids: files.map((file) => file.id) });
+  return message;
 }

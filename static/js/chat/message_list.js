@@ -1,5 +1,6 @@
 import { drawAvatar } from "../avatar.js";
 import { clockText, dateTimeText, markDays } from "../times.js";
+import { fillFiles } from "./files.js";
 
 /**
  * The `<ol id="messages">` of a chat page. A message built here is a clone of
@@ -59,6 +60,7 @@ export class MessageList {
     const edited = fresh.querySelector(".edited");
     if (view.edited) edited.title = view.editedTitle;
     else edited.remove();
+    fillFiles(fresh.querySelector(".files"), message.files);
     this.fillReactions(fresh.querySelector(".reactions"), view.reactions);
     const summary = fresh.querySelector(".thread-summary");
     if (view.replies > 0) {

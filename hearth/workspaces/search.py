@@ -29,6 +29,7 @@ from hearth.extensions import db
 from hearth.models import Board, Card, Channel, Message, User
 from hearth.validation import MAX_ID
 from hearth.workspaces.access import readable_board, readable_channel, workspace_for
+from hearth.workspaces.channels import dm_people, seen_by
 
 QUERY_MAX = 256  # characters of a query
 TERMS_MAX = 16  # words, phrase words and filters together
@@ -233,6 +234,7 @@ def _results(user_id, query, page, sqlite):
     channel_ids = {m.channel_id for m in messages.values()}
     board_ids = {c.board_id for c in cards.values()}
     channels = {c.id: c for c in db.session.scalars(sa.select(Channel).where(Channel.id.in_(channel_ids)))}
+    people = dm_people([c.id for c in channels.values() if c.kind == "dm"])
     boards = {b.id: b for b in db.session.scalars(sa.select(Board).where(Board.id.in_(board_ids)))}
     results = []
     for _, kind, row_id in page:
@@ -243,7 +245,7 @@ def _results(user_id, query, page, sqlite):
                 {
                     "kind": "message",
                     "message": message.to_dict(user_id),
-                    "channel": channels[message.channel_id].to_dict(),
+                    "channel": seen_by(user_id, channels[message.channel_id], people.get(message.channel_id, [])),
                     "snippet": text,
                 }
             )

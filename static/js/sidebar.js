@@ -80,11 +80,15 @@ export class Sidebar {
       case "place-channel":
         this.placeChannel(change.channel, change.isNew);
         break;
-      case "remove-channel":
-        this.channelItem(change.id)?.remove();
-        if (change.withdrawn) this.withdrawn(change.withdrawn);
+      case "remove-channel": {
+        const item = this.channelItem(change.id);
+        // a private channel's channel.deleted reaches one removed from it too, and it may still be there
+        const note = item?.dataset.kind === "private" ? "You are no longer in this channel." : change.withdrawn;
+        item?.remove();
+        if (change.withdrawn) this.withdrawn(note);
         else this.socket.leave(`chat:${change.id}`); // the chat on screen hears the server's own unsubscribed
         break;
+      }
       case "place-board":
         this.placeBoard(change.board);
         break;

@@ -123,6 +123,12 @@ export class Sidebar {
       item.dataset.kind = channel.kind ?? "public";
       if (channel.notify) item.dataset.notify = channel.notify;
       if (dm) item.firstElementChild.prepend(this.avatars(channel));
+      if (channel.kind === "private") {
+        const mark = doc.createElement("span");
+        mark.className = "private-mark";
+        mark.textContent = " private";
+        item.querySelector(".name").after(mark);
+      }
       if (isNew) this.follow(channel.id, 0);
     }
     if (channel.notify) item.dataset.notify = channel.notify;
@@ -266,13 +272,13 @@ export function workspaceChange(frame, { userId, currentChannel = 0, currentBoar
   }
 }
 
-/** What the sidebar calls a channel: `# name`, `🔒 name` when private, a direct message's other people. */
+/** What the sidebar calls a channel: `# name`, or a direct message's other people. */
 export function channelLabel(channel, userId) {
   if (channel.kind === "dm") {
     const others = (channel.members ?? []).filter((p) => p.id !== userId);
     return others.length ? others.map((p) => p.display_name).join(", ") : channel.name;
   }
-  return `${channel.kind === "private" ? "🔒" : "#"} ${channel.name}`;
+  return `# ${channel.name}`;
 }
 
 /** A person's initials, as _avatar.html draws them. */

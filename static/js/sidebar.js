@@ -80,11 +80,15 @@ export class Sidebar {
       case "place-channel":
         this.placeChannel(change.channel, change.isNew);
         break;
-      case "remove-channel":
-        this.channelItem(change.id)?.remove();
-        if (change.withdrawn) this.withdrawn(change.withdrawn);
+      case "remove-channel": {
+        const item = this.channelItem(change.id);
+        // a private channel's channel.deleted reaches one removed from it too, and it may still be there
+        const note = item?.dataset.kind === "private" ? "You are no longer in this channel." : change.withdrawn;
+        item?.remove();
+        if (change.withdrawn) this.withdrawn(note);
         else this.socket.leave(`chat:${change.id}`); // the chat on screen hears the server's own unsubscribed
         break;
+      }
       case "place-board":
         this.placeBoard(change.board);
         break;
@@ -119,6 +123,12 @@ export class Sidebar {
       item.dataset.kind = channel.kind ?? "public";
       if (channel.notify) item.dataset.notify = channel.notify;
       if (dm) item.firstElementChild.prepend(this.avatars(channel));
+      if (channel.kind === "private") {
+        const mark = doc.createElement("span");
+        mark.className = "private-mark";
+        mark.textContent = " private";
+        item.querySelector(".name").after(mark);
+      }
       if (isNew) this.follow(channel.id, 0);
     }
     if (channel.notify) item.dataset.notify = channel.notify;
@@ -262,13 +272,13 @@ export function workspaceChange(frame, { userId, currentChannel = 0, currentBoar
   }
 }
 
-/** What the sidebar calls a channel: `# name`, `🔒 name` when private, a direct message's other people. */
+/** What the sidebar calls a channel: `# name`, or a direct message's other people. */
 export function channelLabel(channel, userId) {
   if (channel.kind === "dm") {
     const others = (channel.members ?? []).filter((p) => p.id !== userId);
     return others.length ? others.map((p) => p.display_name).join(", ") : channel.name;
   }
-  return `${channel.kind === "private" ? "🔒" : "#"} ${channel.name}`;
+  return `# ${channel.name}`;
 }
 
 /** A person's initials, as _avatar.html draws them. */

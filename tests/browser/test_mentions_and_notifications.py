@@ -129,3 +129,29 @@ def test_the_allow_button_shows_until_asked_and_nothing_asks_on_load(world, tabs
     assert tab.page.evaluate("() => Notification.permission") == "default"  # not asked on load
     assert tab.page.is_visible("#notifications-allow")
     assert not axe_summary(tab.page)
+
+
+def test_a_private_channels_members_are_managed_on_its_page_and_removal_shows_live(world, tabs, viewport):
+    alice, bob, ws = world["alice"], world["bob"], world["ws"]
+    tab = tabs(alice, f"/w/{ws}")
+    page = tab.page
+    page.fill("#create-channel-form input[name=name]", "plans")
+    page.check("#create-channel-private")
+    page.click("#create-channel-form button[type=submit]")
+    page.wait_for_url(f"{tab.url}/w/{ws}/c/*")
+    room = int(page.url.rsplit("/", 1)[1])
+    page.click("#channel-members summary")
+    page.fill("#add-channel-member-form input[name=username]", bob.username)
+    page.click("#add-channel-member-form button[type=submit]")
+    page.wait_for_selector(f"#channel-members li[data-user-id='{bob.id}']", state="attached")
+    page.click("#channel-members summary")
+    assert page.is_visible(f"#channel-members li[data-user-id='{bob.id}'] button[data-action=remove]")
+    page.screenshot(path=f"/tmp/i28-private-{viewport}.png")
+    assert not axe_summary(page)
+
+    theirs = tabs(bob, f"/w/{ws}/c/{room}")
+    assert theirs.page.is_visible(f"#channels [data-channel-id='{room}'][data-kind=private]")
+    page.click(f"#channel-members li[data-user-id='{bob.id}'] button[data-action=remove]")
+    theirs.page.wait_for_selector("#withdrawn:has-text('no longer in this channel')")
+    assert theirs.page.locator(f"#channels [data-channel-id='{room}']").count() == 0
+    assert theirs.page.is_disabled("#composer-body")

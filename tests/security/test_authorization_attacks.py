@@ -111,6 +111,21 @@ def routes_with_ids(team):
             f"/api/channels/{theirs.channel['id']}/messages",
             {"body": "mine now", "file_ids": [ours.file["id"]]},
         ),
+        # private channels, direct messages, mentions and levels (tests/workspaces/test_private_channels.py tries
+        # them from inside the workspace too)
+        ("api.direct_message", "POST", f"/api/workspaces/{wid}/dms", {"usernames": [team.bob.username]}),
+        ("api.recent_mentions", "GET", f"/api/workspaces/{wid}/mentions", None),
+        ("api.list_channel_members", "GET", f"/api/channels/{cid}/members", None),
+        ("api.add_channel_member", "POST", f"/api/channels/{cid}/members", {"username": team.mallory.username}),
+        ("api.remove_channel_member", "DELETE", f"/api/channels/{cid}/members/{team.bob.id}", None),
+        ("api.set_notify", "PUT", f"/api/channels/{cid}/notify", {"level": "all"}),
+        ("pages.direct_message", "POST", f"/w/{wid}/dms", {"usernames": team.bob.username}),
+        ("pages.add_channel_member", "POST", f"/w/{wid}/c/{cid}/members", {"username": team.mallory.username}),
+        ("pages.add_channel_member", "POST", f"/w/{my_wid}/c/{cid}/members", {"username": team.mallory.username}),
+        ("pages.remove_channel_member", "POST", f"/w/{wid}/c/{cid}/members/{team.bob.id}/remove", {}),
+        ("pages.set_notify", "POST", f"/w/{wid}/c/{cid}/notify", {"level": "all"}),
+        ("pages.set_notify", "POST", f"/w/{my_wid}/c/{cid}/notify", {"level": "all"}),
+        ("pages.mentions_page", "GET", f"/w/{wid}/mentions", None),
     ]
 
 

@@ -195,7 +195,11 @@ def test_the_pages_forms_make_private_channels_and_dms_and_set_levels(place, new
     assert form(dave, f"/w/{ws}/c/{room}/members", username="dave").status_code == 404
     assert form(alice, f"/w/{ws}/c/{room}/members", username="bob").status_code == 303
     page = bob.client.get(f"/w/{ws}/c/{room}").get_data(as_text=True)
-    assert 'id="channel-members"' in page and "Leave channel" in page and "🔒 hidden-room" in page
+    assert (
+        'id="channel-members"' in page
+        and "Leave channel" in page
+        and '# hidden-room <span class="badge">private</span>' in page
+    )
     assert form(bob, f"/w/{ws}/c/{room}/members/{bob.call('GET', '/api/me').json['id']}/remove").status_code == 303
     assert bob.client.get(f"/w/{ws}/c/{room}").status_code == 404
     # a DM from the form, named after the other person; the sidebar's #dms shows it to both

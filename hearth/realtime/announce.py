@@ -41,6 +41,10 @@ class Announcer:
         """A user's read marker moved: every socket of theirs hears of it."""
         wire.publish(self.broker, wire.ToUser(user_id, dumps({"type": "read", "topic": topic, "seq": seq})))
 
+    def to_user(self, user_id, payload):
+        """A frame (a dict) for every socket of one user, whatever topics it follows (a mention)."""
+        wire.publish(self.broker, wire.ToUser(user_id, dumps(payload)))
+
     def sessions_ended(self, ids):
         """Login sessions ended: every process forgets them and closes their sockets."""
         wire.publish(self.broker, wire.EndedSessions(ids))

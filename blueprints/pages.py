@@ -20,6 +20,7 @@ bp = Blueprint("pages", __name__)
 # Times as pages render them: ISO 8601 for `<time datetime>`, and UTC text for a browser without
 # JavaScript (with it, static/js/times.js rewrites them in the viewer's own time zone).
 bp.add_app_template_filter(isoformat, "iso")
+bp.add_app_template_filter(boards.label_colour, "label_colour")
 bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%Y-%m-%d"), "utc_day")
 bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%A, %d %B %Y (UTC)"), "utc_date_text")
 bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%H:%M UTC"), "utc_clock_text")
@@ -250,10 +251,14 @@ def create_card(workspace_id, board_id):
 @page_login_required
 @form_action("/w/{workspace_id}/b/{board_id}")
 def move_card(workspace_id, board_id, card_id):
-    """The buttons of a card: one column to the left or to the right."""
-    step = {"prev": -1, "next": 1}.get(request.form.get("direction"))
+    """The buttons of a card: one column to the left or to the right, or one place up or down in its column."""
+    direction = request.form.get("direction")
     version = lambda: {"version": form_int("version")}  # noqa: E731 (read after the 404)
-    cards.move_card_beside(g.user.id, card_id, step, version, board_id, workspace_id)
+    if direction in ("up", "down"):
+        cards.move_card_within(g.user.id, card_id, -1 if direction == "up" else 1, version, board_id, workspace_id)
+    else:
+        step = {"prev": -1, "next": 1}.get(direction)
+        cards.move_card_beside(g.user.id, card_id, step, version, board_id, workspace_id)
     return f"/w/{workspace_id}/b/{board_id}"
 
 

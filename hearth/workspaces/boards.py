@@ -8,6 +8,15 @@ from hearth.workspaces import workspace_topics
 from hearth.workspaces.access import board_for, owned, workspace_for
 
 DEFAULT_COLUMNS = ("To do", "Doing", "Done")
+LABEL_COLOURS = 8  # static/css/hearth.css: .label[data-colour="0"…"7"], each dark text on a light ground
+
+
+def label_colour(label):
+    """The palette index of a label, derived from its text (static/js/board_filters.js: labelColour does the same)."""
+    value = 0
+    for char in label:
+        value = (value * 31 + ord(char)) % 2**32
+    return value % LABEL_COLOURS
 
 
 def boards_of(user_id, workspace_id):

@@ -152,6 +152,16 @@ def move_card_beside(user_id, card_id, step, data, board_id=None, workspace_id=N
     return _change(card, {"version": fields["version"], "column_id": column_ids[index]}, user_id)
 
 
+def move_card_within(user_id, card_id, step, data, board_id=None, workspace_id=None):
+    """Move a card one place up (`step` -1) or down (+1) in its column; `data` holds its `version`."""
+    card = card_for(user_id, card_id, board_id, workspace_id)
+    fields = parse(data, required={"version": integer})
+    position = card.position + step
+    if position < 0:
+        raise DomainError("invalid_input", "The card is already at the top of its column.")
+    return _change(card, {"version": fields["version"], "position": position}, user_id)
+
+
 def _change(card, data, user_id):
     if callable(data):
         data = data()

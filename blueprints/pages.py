@@ -238,6 +238,15 @@ def board(workspace_id, board_id):
     return render_template("pages/board.html", **shell(page, current_board=board_id))
 
 
+@bp.get("/w/<int:workspace_id>/my-cards")
+@page_login_required
+def my_cards(workspace_id):
+    """The cards the viewer is assigned to, across the workspace's boards."""
+    page = overview.workspace_overview(g.user.id, workspace_id)
+    found = boards.cards_of_person(g.user.id, workspace_id)
+    return render_template("pages/my_cards.html", **shell(page), found=found)
+
+
 @bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards")
 @page_login_required
 @form_action("/w/{workspace_id}/b/{board_id}")

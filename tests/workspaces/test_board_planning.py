@@ -266,3 +266,44 @@ def test_the_activity_says_who_created_moved_assigned_and_renamed_the_card(team,
     assert steps[2]["detail"] == {"added": ["alice"], "removed": []}
     assert steps[3]["detail"] == {"from": "Login page", "to": "Sign-in page"}
     assert all(s["created_at"].endswith("Z") for s in steps)
+
+
+def test_a_labels_colour_is_derived_from_its_text_as_the_page_script_derives_it():
+    from hearth.workspaces.boards import label_colour
+
+    # the same values tests/js/board_filters.test.mjs expects of static/js/board_filters.js
+    assert (label_colour("bug"), label_colour("ux"), label_colour("é")) == (4, 3, 1)
+
+
+def test_my_cards_lists_the_viewers_cards_across_the_workspaces_boards_soonest_due_first(team, card, people):
+    ws = team.workspace["id"]
+    other = team.alice.create(f"/api/workspaces/{ws}/boards", {"name": "Sprint 2"})
+    later = team.alice.create(f"/api/boards/{other['id']}/cards", {"column_id": other["columns"][1]["id"], "title": "Later"})
+    team.alice.call(
+        "PATCH", f"/api/cards/{card['id']}", {"version": 1, "assignees": [people["bob"]], "due_on": "2027-02-01"}
+    )
+    team.alice.call(
+        "PATCH", f"/api/cards/{later['id']}", {"version": 1, "assignees": [people["bob"]], "due_on": "2027-01-01"}
+    )
+    team.alice.create(f"/api/boards/{other['id']}/cards", {"column_id": other["columns"][0]["id"], "title": "Not Bob's"})
+    page = team.bob.client.get(f"/w/{ws}/my-cards")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="my-cards"' in text
+    assert text.index("Later") < text.index("Login page") and "Not Bob" not in text
+    assert f'href="/w/{ws}/b/{other["id"]}/cards/{later["id"]}"' in text and "Sprint 2</a> › Doing" in text
+    assert 'id="my-cards-empty"' in team.alice.client.get(f"/w/{ws}/my-cards").get_data(as_text=True)
+    assert team.carol.client.get(f"/w/{ws}/my-cards").status_code == 404
+
+
+def test_without_javascript_the_up_and_down_buttons_reorder_a_column(team, card):
+    second = team.alice.create(
+        f"/api/boards/{team.board['id']}/cards", {"column_id": team.columns[0], "title": "Second"}
+    )
+    path = f"/w/{team.workspace['id']}/b/{team.board['id']}/cards/{second['id']}/move"
+    answer = team.bob.client.post(path, data={"direction": "up", "version": "1", "csrf_token": team.bob.csrf()})
+    assert answer.status_code == 303
+    titles = [c["title"] for c in board_of(team.alice, team)["columns"][0]["cards"]]
+    assert titles == ["Second", "Login page"]
+    answer = team.bob.client.post(path, data={"direction": "up", "version": "2", "csrf_token": team.bob.csrf()})
+    assert answer.status_code == 303  # already at the top: said on the board, nothing moves
+    assert [c["title"] for c in board_of(team.alice, team)["columns"][0]["cards"]] == titles

@@ -81,7 +81,7 @@ export class CardDetails {
         <ol class="card-comments"></ol>
         <form class="comment-form">
           <label>Add a comment <span class="muted">(Markdown)</span> <textarea name="body" required maxlength="4000" rows="3"></textarea></label>
-          <button type="submit">Comment</button>
+          <button type="button" data-comment>Comment</button>
         </form>
         <h3 id="card-activity-heading">Activity</h3>
         <ol class="card-activity" aria-labelledby="card-activity-heading"></ol>
@@ -94,10 +94,8 @@ export class CardDetails {
       this.save();
     });
     this.commentForm = dialog.querySelector(".comment-form");
-    this.commentForm.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.comment();
-    });
+    this.commentForm.addEventListener("submit", (event) => event.preventDefault());
+    this.commentForm.querySelector("[data-comment]").addEventListener("click", () => this.comment());
     this.commentList = dialog.querySelector(".card-comments");
     this.activityList = dialog.querySelector(".card-activity");
     dialog.querySelector("[data-close]").addEventListener("click", () => this.close());

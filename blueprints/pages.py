@@ -276,7 +276,18 @@ def _card_details(workspace_id, board_id, card_id, status=200, note=None, yours=
     workspace, board, card = card_with_its_board(g.user.id, workspace_id, board_id, card_id)
     shown = {**(current or card.to_dict()), **(typed or {})}
     context = {"workspace": workspace, "board": board, "card": shown, "note": note, "yours": yours}
+    context["comments"] = cards.comments_of(g.user.id, card.id)
+    context["activity"] = cards.activity_of(g.user.id, card.id)
     return render_template("pages/card.html", **context), status
+
+
+@bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards/<int:card_id>/comments")
+@page_login_required
+@form_action("/w/{workspace_id}/b/{board_id}/cards/{card_id}")
+def comment_on_card(workspace_id, board_id, card_id):
+    """The card page's comment form, without JavaScript."""
+    cards.add_comment(g.user.id, card_id, request.form, board_id, workspace_id)
+    return f"/w/{workspace_id}/b/{board_id}/cards/{card_id}#comments"
 
 
 @bp.get("/w/<int:workspace_id>/b/<int:board_id>/cards/<int:card_id>")

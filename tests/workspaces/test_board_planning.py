@@ -278,14 +278,18 @@ def test_a_labels_colour_is_derived_from_its_text_as_the_page_script_derives_it(
 def test_my_cards_lists_the_viewers_cards_across_the_workspaces_boards_soonest_due_first(team, card, people):
     ws = team.workspace["id"]
     other = team.alice.create(f"/api/workspaces/{ws}/boards", {"name": "Sprint 2"})
-    later = team.alice.create(f"/api/boards/{other['id']}/cards", {"column_id": other["columns"][1]["id"], "title": "Later"})
+    later = team.alice.create(
+        f"/api/boards/{other['id']}/cards", {"column_id": other["columns"][1]["id"], "title": "Later"}
+    )
     team.alice.call(
         "PATCH", f"/api/cards/{card['id']}", {"version": 1, "assignees": [people["bob"]], "due_on": "2027-02-01"}
     )
     team.alice.call(
         "PATCH", f"/api/cards/{later['id']}", {"version": 1, "assignees": [people["bob"]], "due_on": "2027-01-01"}
     )
-    team.alice.create(f"/api/boards/{other['id']}/cards", {"column_id": other["columns"][0]["id"], "title": "Not Bob's"})
+    team.alice.create(
+        f"/api/boards/{other['id']}/cards", {"column_id": other["columns"][0]["id"], "title": "Not Bob's"}
+    )
     page = team.bob.client.get(f"/w/{ws}/my-cards")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="my-cards"' in text
@@ -307,3 +311,21 @@ def test_without_javascript_the_up_and_down_buttons_reorder_a_column(team, card)
     answer = team.bob.client.post(path, data={"direction": "up", "version": "2", "csrf_token": team.bob.csrf()})
     assert answer.status_code == 303  # already at the top: said on the board, nothing moves
     assert [c["title"] for c in board_of(team.alice, team)["columns"][0]["cards"]] == titles
+
+
+def test_the_card_page_without_javascript_shows_its_details_comments_and_activity_and_takes_a_comment(
+    team, card, people
+):
+    team.alice.call("PATCH", f"/api/cards/{card['id']}", {"version": 1, "assignees": [people["bob"]], "labels": ["<i>x</i>"]})
+    path = f"/w/{team.workspace['id']}/b/{team.board['id']}/cards/{card['id']}"
+    answer = team.bob.client.post(f"{path}/comments", data={"body": f"*done* {XSS}", "csrf_token": team.bob.csrf()})
+    assert answer.status_code == 303
+    page = team.bob.client.get(path).get_data(as_text=True)
+    assert "<em>done</em>" in page and "<script>alert" not in page and "&lt;script&gt;alert(1)" in page
+    assert "Created by alice" in page and "alice assigned bob" in page and "&lt;i&gt;x&lt;/i&gt;</li>" in page
+    assert team.bob.client.post(f"{path}/comments", data={"body": "forged"}).status_code == 403
+    assert (
+        team.carol.client.post(f"{path}/comments", data={"body": "x", "csrf_token": team.carol.csrf()}).status_code
+        == 404
+    )
+    assert [c["body"] for c in team.alice.call("GET", f"/api/cards/{card['id']}/comments").json] == [f"*done* {XSS}"]

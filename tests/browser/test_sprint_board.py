@@ -2,7 +2,6 @@
 assigned, dated, labelled and commented on, the board filtered, a card reordered by keyboard, and a conflict
 over labels shown without losing either change. At 1280 px and at 390 px; axe-core checks what is left."""
 
-import datetime
 import itertools
 from pathlib import Path
 
@@ -124,10 +123,8 @@ def test_a_team_builds_a_sprint_board(world, tabs, viewport):
     # reordered within its column by keyboard: focus stays on the card, Bob sees the new order
     alice.page.focus(f"{card_at(login)} button[data-move=up]")
     alice.page.keyboard.press("Enter")
-    bob.page.wait_for_function(
-        f"() => document.querySelector(\"[data-column-id='{todo}'] [data-card-id]\").dataset.cardId === '{login['id']}'",
-        timeout=10000,
-    )
+    first_in_todo = f"document.querySelector(\"[data-column-id='{todo}'] [data-card-id]\").dataset.cardId"
+    bob.page.wait_for_function(f"() => {first_in_todo} === '{login['id']}'", timeout=10000)
     alice.page.wait_for_selector(f"{card_at(login)}:not([data-pending])")
     focused = (
         "() => [document.activeElement.dataset.move, document.activeElement.closest('[data-card-id]')?.dataset.cardId]"

@@ -316,7 +316,8 @@ def test_without_javascript_the_up_and_down_buttons_reorder_a_column(team, card)
 def test_the_card_page_without_javascript_shows_its_details_comments_and_activity_and_takes_a_comment(
     team, card, people
 ):
-    team.alice.call("PATCH", f"/api/cards/{card['id']}", {"version": 1, "assignees": [people["bob"]], "labels": ["<i>x</i>"]})
+    details = {"version": 1, "assignees": [people["bob"]], "labels": ["<i>x</i>"]}
+    team.alice.call("PATCH", f"/api/cards/{card['id']}", details)
     path = f"/w/{team.workspace['id']}/b/{team.board['id']}/cards/{card['id']}"
     answer = team.bob.client.post(f"{path}/comments", data={"body": f"*done* {XSS}", "csrf_token": team.bob.csrf()})
     assert answer.status_code == 303

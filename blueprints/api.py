@@ -12,6 +12,7 @@ from hearth.workspaces import (
     boards,
     cards,
     channels,
+    columns,
     files,
     invitations,
     members,
@@ -312,6 +313,40 @@ def delete_board(board_id):
 def create_card(board_id):
     card, _seq = cards.create_card(g.user.id, board_id, json_body)
     return created(card)
+
+
+@bp.post("/boards/<int:board_id>/columns")
+def create_column(board_id):
+    column, _seq = columns.create_column(g.user.id, board_id, json_body)
+    return created(column)
+
+
+@bp.patch("/columns/<int:column_id>")
+def update_column(column_id):
+    column, _seq = columns.update_column(g.user.id, column_id, json_body)
+    return created(column, 200)
+
+
+@bp.delete("/columns/<int:column_id>")
+def delete_column(column_id):
+    columns.delete_column(g.user.id, column_id)
+    return "", 204
+
+
+@bp.get("/cards/<int:card_id>/comments")
+def card_comments(card_id):
+    return listed(cards.comments_of(g.user.id, card_id))
+
+
+@bp.post("/cards/<int:card_id>/comments")
+def add_card_comment(card_id):
+    comment, _seq = cards.add_comment(g.user.id, card_id, json_body)
+    return created(comment)
+
+
+@bp.get("/cards/<int:card_id>/activity")
+def card_activity(card_id):
+    return jsonify(cards.activity_of(g.user.id, card_id))
 
 
 @bp.patch("/cards/<int:card_id>")

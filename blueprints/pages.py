@@ -32,6 +32,7 @@ bp = Blueprint("pages", __name__)
 # Times as pages render them: ISO 8601 for `<time datetime>`, and UTC text for a browser without
 # JavaScript (with it, static/js/times.js rewrites them in the viewer's own time zone).
 bp.add_app_template_filter(isoformat, "iso")
+bp.add_app_template_filter(boards.label_colour, "label_colour")
 bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%Y-%m-%d"), "utc_day")
 bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%A, %d %B %Y (UTC)"), "utc_date_text")
 bp.add_app_template_filter(lambda moment: moment.astimezone(UTC).strftime("%H:%M UTC"), "utc_clock_text")
@@ -341,6 +342,15 @@ def board(workspace_id, board_id):
     return render_template("pages/board.html", **shell(page, current_board=board_id))
 
 
+@bp.get("/w/<int:workspace_id>/my-cards")
+@page_login_required
+def my_cards(workspace_id):
+    """The cards the viewer is assigned to, across the workspace's boards."""
+    page = overview.workspace_overview(g.user.id, workspace_id)
+    found = boards.cards_of_person(g.user.id, workspace_id)
+    return render_template("pages/my_cards.html", **shell(page), found=found)
+
+
 @bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards")
 @page_login_required
 @form_action("/w/{workspace_id}/b/{board_id}")
@@ -354,10 +364,14 @@ def create_card(workspace_id, board_id):
 @page_login_required
 @form_action("/w/{workspace_id}/b/{board_id}")
 def move_card(workspace_id, board_id, card_id):
-    """The buttons of a card: one column to the left or to the right."""
-    step = {"prev": -1, "next": 1}.get(request.form.get("direction"))
+    """The buttons of a card: one column to the left or to the right, or one place up or down in its column."""
+    direction = request.form.get("direction")
     version = lambda: {"version": form_int("version")}  # noqa: E731 (read after the 404)
-    cards.move_card_beside(g.user.id, card_id, step, version, board_id, workspace_id)
+    if direction in ("up", "down"):
+        cards.move_card_within(g.user.id, card_id, -1 if direction == "up" else 1, version, board_id, workspace_id)
+    else:
+        step = {"prev": -1, "next": 1}.get(direction)
+        cards.move_card_beside(g.user.id, card_id, step, version, board_id, workspace_id)
     return f"/w/{workspace_id}/b/{board_id}"
 
 
@@ -366,7 +380,18 @@ def _card_details(workspace_id, board_id, card_id, status=200, note=None, yours=
     workspace, board, card = card_with_its_board(g.user.id, workspace_id, board_id, card_id)
     shown = {**(current or card.to_dict()), **(typed or {})}
     context = {"workspace": workspace, "board": board, "card": shown, "note": note, "yours": yours}
+    context["comments"] = cards.comments_of(g.user.id, card.id)
+    context["activity"] = cards.activity_of(g.user.id, card.id)
     return render_template("pages/card.html", **context), status
+
+
+@bp.post("/w/<int:workspace_id>/b/<int:board_id>/cards/<int:card_id>/comments")
+@page_login_required
+@form_action("/w/{workspace_id}/b/{board_id}/cards/{card_id}")
+def comment_on_card(workspace_id, board_id, card_id):
+    """The card page's comment form, without JavaScript."""
+    cards.add_comment(g.user.id, card_id, request.form, board_id, workspace_id)
+    return f"/w/{workspace_id}/b/{board_id}/cards/{card_id}#comments"
 
 
 @bp.get("/w/<int:workspace_id>/b/<int:board_id>/cards/<int:card_id>")

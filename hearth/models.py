@@ -1,6 +1,7 @@
 """Database models; the rules that belong to one row live on its class."""
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -522,12 +523,17 @@ class Board(WorkspaceTopic, db.Model):
 
 
 class BoardColumn(db.Model):
+    """One of a board's columns, which its members add, name, order and delete (when empty)."""
+
     __tablename__ = "board_columns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(80))
     position: Mapped[int]
+
+    def to_dict(self):
+        return {"id": self.id, "board_id": self.board_id, "name": self.name, "position": self.position}
 
 
 class Card(db.Model):
@@ -541,10 +547,30 @@ class Card(db.Model):
     position: Mapped[int]
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # who made it (null for cards older than the column, or whose author's account is gone)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    due_on: Mapped[date | None] = mapped_column(sa.Date)
+    # 0–10 short strings as a JSON list, in the order given; each one's colour is derived from its text
+    labels_json: Mapped[str] = mapped_column("labels", sa.Text, default="[]", server_default="[]")
+    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    created_by: Mapped[User | None] = relationship(lazy="joined")
+    assignees: Mapped[list[User]] = relationship(
+        secondary="card_assignees", lazy="selectin", order_by="CardAssignee.assigned_at, CardAssignee.user_id"
+    )
+
+    @property
+    def labels(self):
+        return json.loads(self.labels_json or "[]")
+
+    @labels.setter
+    def labels(self, value):
+        self.labels_json = json.dumps(list(value), ensure_ascii=False)
 
     files: Mapped[list["File"]] = relationship(lazy="selectin", order_by="File.id", passive_deletes=True)
 
     def to_dict(self):
+        """The card as the API, its events and its page show it: the one place a card is serialized."""
         return {
             "id": self.id,
             "board_id": self.board_id,
@@ -553,7 +579,73 @@ class Card(db.Model):
             "description": self.description,
             "position": self.position,
             "version": self.version,
+            "assignees": [user.to_dict() for user in self.assignees],
+            "due_on": self.due_on.isoformat() if self.due_on else None,
+            "labels": self.labels,
+            "comment_count": self.comment_count,
+            "created_by": self.created_by.to_dict() if self.created_by else None,
+            "created_at": isoformat(self.created_at),
             "files": [file.to_dict() for file in self.files],
+        }
+
+
+class CardAssignee(db.Model):
+    """A workspace member put on a card."""
+
+    __tablename__ = "card_assignees"
+
+    card_id: Mapped[int] = mapped_column(sa.ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CardComment(db.Model):
+    """A comment on a card: Markdown, rendered once when written, as messages are."""
+
+    __tablename__ = "card_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(sa.ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    html: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "card_id": self.card_id,
+            "author": self.author.to_dict(),
+            "body": self.body,
+            "html": self.html,
+            "created_at": isoformat(self.created_at),
+        }
+
+
+class CardActivity(db.Model):
+    """One step of a card's history: created, moved, assigned, renamed (and dated, labelled)."""
+
+    __tablename__ = "card_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(sa.ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    detail: Mapped[str] = mapped_column(sa.Text, default="{}")  # JSON: what changed, as names and titles
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "card_id": self.card_id,
+            "kind": self.kind,
+            "actor": self.actor.to_dict() if self.actor else None,
+            "detail": json.loads(self.detail),
+            "created_at": isoformat(self.created_at),
         }
 
 

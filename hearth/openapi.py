@@ -164,7 +164,39 @@ SCHEMAS = {
             "position": {"type": "integer", "minimum": 0},
             "version": {"type": "integer", "minimum": 1},
         },
-        {"description": {"type": "string"}, "files": array(ref("File"))},
+        {
+            "description": {"type": "string"},
+            "assignees": array(ref("User")),
+            "due_on": {"type": ["string", "null"], "format": "date"},
+            "labels": {**array({"type": "string", "minLength": 1, "maxLength": 24}), "maxItems": 10},
+            "comment_count": {"type": "integer", "minimum": 0},
+            "created_by": {"anyOf": [ref("User"), {"type": "null"}]},
+            "created_at": TIME,
+            "files": array(ref("File")),
+        },
+    ),
+    "Column": obj(
+        {"id": ID, "board_id": ID, "name": {"type": "string"}, "position": {"type": "integer", "minimum": 0}}
+    ),
+    "CardComment": obj(
+        {
+            "id": ID,
+            "card_id": ID,
+            "author": ref("User"),
+            "body": {"type": "string"},
+            "html": {"type": "string"},
+            "created_at": TIME,
+        }
+    ),
+    "CardActivity": obj(
+        {
+            "id": ID,
+            "card_id": ID,
+            "kind": {"enum": ["created", "moved", "renamed", "assigned", "dated", "labelled"]},
+            "actor": {"anyOf": [ref("User"), {"type": "null"}]},
+            "detail": {"type": "object"},
+            "created_at": TIME,
+        }
     ),
     "BoardState": obj(
         {
@@ -305,9 +337,16 @@ BODIES = {
             "description": {"type": "string", "maxLength": 4000},
             "column_id": ID,
             "position": {"type": "integer", "minimum": 0},
+            "assignees": {**array(ID), "maxItems": 20, "description": "user ids, members of the workspace"},
+            "due_on": {"type": ["string", "null"], "format": "date", "description": "YYYY-MM-DD; null clears it"},
+            "labels": {**array({"type": "string", "minLength": 1, "maxLength": 24}), "maxItems": 10},
         },
     ),
     "CardDelete": obj({"version": {"type": "integer"}}),
+    "ColumnUpdate": obj(
+        {}, {"name": {"type": "string", "minLength": 1, "maxLength": 80}, "position": {"type": "integer", "minimum": 0}}
+    ),
+    "NewComment": obj({"body": {"type": "string", "minLength": 1, "maxLength": 4000}}),
 }
 
 # Who may call: a personal access token or the access cookie (api), the access cookie alone (access),
@@ -496,6 +535,14 @@ OPERATIONS = {
         "Edit or move a card (stale version: 409 with `current`)", ref("Card"), body="CardUpdate"
     ),
     ("DELETE", "/api/cards/{card_id}"): op("Delete a card", None, 204, "CardDelete"),
+    ("POST", "/api/boards/{board_id}/columns"): op("Add a column at the end of a board", ref("Column"), 201, "Name"),
+    ("PATCH", "/api/columns/{column_id}"): op("Rename or move a column", ref("Column"), body="ColumnUpdate"),
+    ("DELETE", "/api/columns/{column_id}"): op("Delete an empty column (else 409 conflict)", None, 204),
+    ("GET", "/api/cards/{card_id}/comments"): op("A card's comments, oldest first", array(ref("CardComment"))),
+    ("POST", "/api/cards/{card_id}/comments"): op(
+        "Comment on a card (Markdown)", ref("CardComment"), 201, "NewComment"
+    ),
+    ("GET", "/api/cards/{card_id}/activity"): op("A card's history, oldest first", array(ref("CardActivity"))),
     ("POST", "/api/workspaces/{workspace_id}/invites"): op(
         "Make an invitation link (owner only); with `email` it is mailed too",
         ref("NewInvitation"),

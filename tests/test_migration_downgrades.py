@@ -31,7 +31,8 @@ def everything(connection):
 
 def in_use(auth, new_client):
     """Rows in every table: people, sessions, a workspace with messages (a reply, a reaction and a mention), a private
-    channel with a member and a notification level, a board with cards,
+    channel with a member and a notification level, a board with cards (one assigned, dated, labelled, commented on
+    and moved),
     read markers, a personal access token, a passkey and a challenge, two-step sign-in with its recovery codes,
     an email address with its mailed link, an avatar, an invitation link, a file on a message."""
     auth.register("alice")
@@ -47,6 +48,18 @@ def in_use(auth, new_client):
     assert bob.call("PUT", f"/api/messages/{message['id']}/reactions/%F0%9F%91%8D").status_code == 204
     for i in range(8):
         auth.create(f"/api/boards/{place.board['id']}/cards", {"column_id": place.columns[0], "title": f"card {i}"})
+    card = auth.create(f"/api/boards/{place.board['id']}/cards", {"column_id": place.columns[1], "title": "planned"})
+    bob_id = bob.call("GET", "/api/me").json["id"]
+    details = {
+        "version": 1,
+        "assignees": [bob_id],
+        "due_on": "2026-12-24",
+        "labels": ["bug"],
+        "column_id": place.columns[2],
+    }
+    assert auth.call("PATCH", f"/api/cards/{card['id']}", details).status_code == 200
+    auth.create(f"/api/cards/{card['id']}/comments", {"body": "**soon**"})
+    auth.create(f"/api/boards/{place.board['id']}/columns", {"name": "Review"})
     bob.call("POST", f"/api/channels/{place.channel['id']}/read", {"seq": 3})
     hush = auth.create(f"/api/workspaces/{place.workspace['id']}/channels", {"name": "hush", "private": True})
     auth.create(f"/api/channels/{hush['id']}/members", {"username": "bob"})

@@ -101,7 +101,13 @@ def every_route_once(team):
             f"/api/boards/{board}/cards",
             {"column_id": team.columns[1], "title": "x"},
         ),
+        ("POST", "/api/boards/{board_id}/columns", f"/api/boards/{board}/columns", {"name": "Review"}),
+        ("PATCH", "/api/columns/{column_id}", f"/api/columns/{team.columns[2]}", {"name": "Shipped", "position": 0}),
+        ("DELETE", "/api/columns/{column_id}", f"/api/columns/{team.columns[0]}", None),  # 409: holds a card
+        ("POST", "/api/cards/{card_id}/comments", f"/api/cards/{card['id']}/comments", {"body": "**looks** good"}),
+        ("GET", "/api/cards/{card_id}/comments", f"/api/cards/{card['id']}/comments", None),
         ("PATCH", "/api/cards/{card_id}", f"/api/cards/{card['id']}", {"version": 1, "title": "y", "position": 0}),
+        ("GET", "/api/cards/{card_id}/activity", f"/api/cards/{card['id']}/activity", None),
         ("PATCH", "/api/cards/{card_id}", f"/api/cards/{card['id']}", {"version": 1, "title": "stale"}),  # 409
         ("DELETE", "/api/cards/{card_id}", f"/api/cards/{card['id']}", {"version": 2}),
         ("DELETE", "/api/workspaces/{workspace_id}/members/{user_id}", f"/api/workspaces/{ws}/members/3", None),

@@ -240,7 +240,7 @@ class ClientFrames:
         fields = (
             {
                 "card.create": ("column_id", "title", "description"),
-                "card.update": ("version", "title", "description"),
+                "card.update": ("version", "title", "description", "assignees", "due_on", "labels"),
                 "card.move": ("version", "column_id", "position"),
                 "card.delete": ("version",),
             }.get(op)

@@ -13,7 +13,7 @@ import sqlalchemy.orm
 
 from hearth.errors import DomainError
 from hearth.extensions import db
-from hearth.models import Board, Card, Channel, ChannelMember, Membership, Message, Workspace
+from hearth.models import Board, BoardColumn, Card, Channel, ChannelMember, Membership, Message, Workspace
 
 
 def not_found(what):
@@ -135,6 +135,16 @@ def card_for(user_id, card_id, board_id=None, workspace_id=None):
     if workspace_id is not None:
         query = query.where(Board.workspace_id == workspace_id)
     return visible(query, "card" if board_id is None else "card on this board")
+
+
+def column_for(user_id, column_id):
+    """A column of a board the user can see: any member may add, rename, order and delete columns."""
+    query = (
+        sa.select(BoardColumn)
+        .join(Board, Board.id == BoardColumn.board_id)
+        .where(BoardColumn.id == column_id, is_member(user_id, Board.workspace_id))
+    )
+    return visible(query, "column")
 
 
 def card_with_its_board(user_id, workspace_id, board_id, card_id):

@@ -3,11 +3,20 @@
 import sqlalchemy as sa
 
 from hearth.extensions import db
-from hearth.models import Board, BoardColumn, Card
+from hearth.models import Board, BoardColumn, Card, CardAssignee
 from hearth.workspaces import workspace_topics
 from hearth.workspaces.access import board_for, owned, workspace_for
 
 DEFAULT_COLUMNS = ("To do", "Doing", "Done")
+LABEL_COLOURS = 8  # static/css/hearth.css: .label[data-colour="0"…"7"], each dark text on a light ground
+
+
+def label_colour(label):
+    """The palette index of a label, derived from its text (static/js/board_filters.js: labelColour does the same)."""
+    value = 0
+    for char in label:
+        value = (value * 31 + ord(char)) % 2**32
+    return value % LABEL_COLOURS
 
 
 def boards_of(user_id, workspace_id):
@@ -58,3 +67,20 @@ def state_of(board):
         "seq": board.seq,
         "columns": [{"id": c.id, "name": c.name, "position": c.position, "cards": by_column[c.id]} for c in columns],
     }
+
+
+def cards_of_person(user_id, workspace_id):
+    """The cards the user is assigned to on every board of the workspace: the soonest due first, undated last.
+
+    Returns [{"board", "column", "card"}] with the board as its `to_dict`, the column's name and the card.
+    """
+    workspace_for(user_id, workspace_id)
+    rows = db.session.execute(
+        sa.select(Card, Board, BoardColumn.name)
+        .join(CardAssignee, CardAssignee.card_id == Card.id)
+        .join(Board, Board.id == Card.board_id)
+        .join(BoardColumn, BoardColumn.id == Card.column_id)
+        .where(CardAssignee.user_id == user_id, Board.workspace_id == workspace_id)
+        .order_by(Card.due_on.is_(None), Card.due_on, Board.name, BoardColumn.position, Card.position)
+    ).all()
+    return [{"board": board.to_dict(), "column": column, "card": card.to_dict()} for card, board, column in rows]

@@ -37,7 +37,7 @@ if (chatRoot || boardRoot || presenceRoot) {
     onStatus: (state, details) => status.show(state, details),
   });
   if (chatRoot) new Chat({ root: chatRoot, socket, http });
-  if (boardRoot) new BoardView({ root: boardRoot, socket });
+  if (boardRoot) new BoardView({ root: boardRoot, socket, http });
   const members = membersRoot && sidebarRoot
     ? new MemberList({ root: membersRoot, userId: Number(sidebarRoot.dataset.userId), workspaceId: Number(sidebarRoot.dataset.workspaceId) })
     : null;

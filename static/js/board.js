@@ -1,18 +1,31 @@
+import { drawAvatar } from "./avatar.js";
+import { dueState, dueText, filterChoices, labelColour, matches, today } from "./board_filters.js";
 import { CardDetails } from "./card_details.js";
 import { CardDrag } from "./card_drag.js";
 import { cardChange } from "./changes.js";
+import { ColumnControls } from "./board_columns.js";
 
 /**
  * A board page: cards move live for everyone, by drag and drop or by the move
- * buttons (which keep keyboard focus on the moved card), and open in a details
- * dialog to be edited or deleted. Every change publishes over the socket; one
- * that lost a race shows the card as it really is now, with a note.
+ * buttons (which keep keyboard focus on the moved card: ← → between columns,
+ * ↑ ↓ within one), and open in a details dialog to be edited, assigned, dated,
+ * labelled, commented on or deleted. The team's own columns are added,
+ * renamed, ordered and deleted (board_columns.js). Every card change publishes
+ * over the socket; one that lost a race shows the card as it really is now,
+ * with a note. Filters show the cards of one assignee, one label or this week.
  */
 export class BoardView {
-  constructor({ root, socket, documentRef = globalThis.document, ask = (question) => globalThis.confirm(question) }) {
-    Object.assign(this, { root, socket, documentRef });
+  constructor({ root, socket, http, documentRef = globalThis.document, ask = (question) => globalThis.confirm(question), timeZone }) {
+    Object.assign(this, { root, socket, http, documentRef, timeZone });
     this.boardId = Number(root.dataset.boardId);
     this.workspaceId = Number(root.dataset.workspaceId);
+    this.userId = Number(root.dataset.userId);
+    this.cards = new Map(); // id → the card as last placed
+    const state = documentRef.getElementById("board-state");
+    if (state) {
+      for (const column of JSON.parse(state.textContent).columns) for (const card of column.cards) this.cards.set(card.id, card);
+    }
+    this.filters = documentRef.getElementById("board-filters");
     this.topic = `board:${this.boardId}`;
     this.notice = documentRef.createElement("p");
     this.notice.className = "notice";
@@ -33,7 +46,16 @@ export class BoardView {
     });
     this.details = new CardDetails({ board: this, documentRef, ask });
     this.drag = new CardDrag({ board: this });
+    this.columnControls = new ColumnControls({ board: this, ask });
+    this.filters?.addEventListener("change", () => this.applyFilters());
+    this.filters?.addEventListener("submit", (event) => event.preventDefault());
+    for (const card of this.cards.values()) this.fill(this.find(card.id), card);
+    this.refreshFilterChoices();
     this.channel = socket.channel(this.topic, { since: Number(root.dataset.seq) }).on("event", (frame) => this.onEvent(frame)).join();
+  }
+
+  today() {
+    return today({ timeZone: this.timeZone });
   }
 
   cardPath(id) {
@@ -45,6 +67,15 @@ export class BoardView {
   }
 
   move(card, direction) {
+    if (direction === "up" || direction === "down") {
+      const list = card.closest(".cards");
+      const index = [...list.querySelectorAll("[data-card-id]")].indexOf(card) + (direction === "up" ? -1 : 1);
+      if (index < 0) return;
+      this.publishMove(card, Number(card.closest("[data-column-id]").dataset.columnId), index).settled.then(() =>
+        this.keepFocus(card, direction),
+      );
+      return;
+    }
     const columns = this.columns();
     const to = columns[moveTarget(columns.indexOf(card.closest("[data-column-id]")), direction, columns.length)];
     if (!to) return;
@@ -70,8 +101,9 @@ export class BoardView {
   /** After a keyboard move, focus stays on the card: on the button pressed, or its other one at the board's edge. */
   keepFocus(card, direction) {
     if (!card.isConnected) return;
+    const opposite = { prev: "next", next: "prev", up: "down", down: "up" }[direction];
     const pressed = card.querySelector(`button[data-move=${direction}]`);
-    const other = card.querySelector(`button[data-move=${direction === "prev" ? "next" : "prev"}]`);
+    const other = card.querySelector(`button[data-move=${opposite}]`);
     (pressed && !pressed.disabled ? pressed : other && !other.disabled ? other : card.querySelector(".title"))?.focus();
   }
 
@@ -100,6 +132,20 @@ export class BoardView {
   }
 
   onEvent(frame) {
+    if (frame.type === "event" && frame.event?.startsWith("column.")) {
+      this.columnControls.onEvent(frame);
+      this.refreshButtons();
+      return;
+    }
+    if (frame.type === "event" && frame.event === "card.comment" && !frame.data?.redacted) {
+      const card = this.cards.get(frame.data.card_id);
+      if (card) {
+        card.comment_count = (card.comment_count ?? 0) + 1;
+        this.fill(this.find(card.id), card);
+      }
+      this.details.commented(frame.data);
+      return;
+    }
     const change = cardChange(frame, (id) => {
       const shown = this.find(id);
       return shown ? Number(shown.dataset.version) : undefined;
@@ -112,6 +158,8 @@ export class BoardView {
 
   remove(id) {
     this.find(id)?.remove();
+    this.cards.delete(id);
+    this.refreshFilterChoices();
   }
 
   find(id) {
@@ -123,15 +171,9 @@ export class BoardView {
     const existing = this.find(card.id);
     if (existing && !replacesShown(card, Number(existing.dataset.version))) return;
     const element = existing ?? this.renderCard(card);
-    element.dataset.version = card.version;
     delete element.dataset.pending;
-    element.querySelector(".title").textContent = card.title;
-    const description = element.querySelector(".description");
-    if (description && card.description !== undefined) {
-      description.textContent = card.description;
-      description.hidden = !card.description;
-    }
-    element.querySelector("input[name=version]")?.setAttribute("value", card.version);
+    this.cards.set(card.id, { ...this.cards.get(card.id), ...card });
+    this.fill(element, this.cards.get(card.id));
     const column = this.root.querySelector(`[data-column-id="${card.column_id}"] .cards`);
     if (!column) return;
     const focused = element.contains(this.documentRef.activeElement) ? this.documentRef.activeElement : null;
@@ -140,30 +182,120 @@ export class BoardView {
     if (element.parentNode !== column || element.nextElementSibling !== before) column.insertBefore(element, before);
     focused?.focus(); // moving an element drops its focus: a keyboard user keeps their place
     this.refreshButtons();
+    this.refreshFilterChoices();
+  }
+
+  /** Draw a card's text, labels, due date, comment count and assignees on its element. */
+  fill(element, card) {
+    if (!element || !card) return;
+    const doc = this.documentRef;
+    element.dataset.version = card.version;
+    element.querySelector("input[name=version]")?.setAttribute("value", card.version);
+    element.querySelector(".title").textContent = card.title;
+    const description = element.querySelector(".description");
+    if (description && card.description !== undefined) {
+      description.textContent = card.description;
+      description.hidden = !card.description;
+    }
+    const labels = element.querySelector(".labels");
+    if (labels && card.labels) {
+      labels.replaceChildren(
+        ...card.labels.map((label) => {
+          const item = doc.createElement("li");
+          item.className = "label";
+          item.dataset.colour = labelColour(label);
+          item.textContent = label;
+          return item;
+        }),
+      );
+      labels.hidden = !card.labels.length;
+    }
+    const due = element.querySelector(".due");
+    if (due && card.due_on !== undefined) {
+      const todayKey = this.today();
+      const state = dueState(card.due_on, todayKey);
+      due.hidden = !card.due_on;
+      due.classList.toggle("overdue", state === "overdue");
+      due.classList.toggle("soon", state === "soon");
+      due.querySelector(".due-state").textContent = state === "overdue" ? "Overdue ·" : state === "soon" ? "Due soon ·" : "";
+      due.querySelector(".due-text").textContent = card.due_on ? `Due ${dueText(card.due_on, todayKey)}` : "";
+    }
+    const count = element.querySelector(".comment-count");
+    if (count && card.comment_count !== undefined) {
+      count.hidden = !card.comment_count;
+      count.querySelector(".count").textContent = card.comment_count;
+    }
+    const people = element.querySelector(".assignees");
+    if (people && card.assignees) {
+      people.replaceChildren(
+        ...card.assignees.map((user) => {
+          const item = doc.createElement("li");
+          item.dataset.userId = user.id;
+          item.title = user.display_name;
+          const name = doc.createElement("span");
+          name.className = "visually-hidden";
+          name.textContent = user.display_name;
+          item.append(drawAvatar(doc.createElement("span"), user, doc), name);
+          return item;
+        }),
+      );
+      people.hidden = !card.assignees.length;
+    }
+    element.hidden = !this.shows(card);
+  }
+
+  filterValues() {
+    const form = this.filters;
+    if (!form) return {};
+    return {
+      assignee: form.elements.assignee.value,
+      label: form.elements.label.value,
+      dueThisWeek: form.elements.due_week.checked,
+    };
+  }
+
+  shows(card) {
+    return matches(card, this.filterValues(), { userId: this.userId, todayKey: this.today() });
+  }
+
+  applyFilters() {
+    for (const card of this.cards.values()) {
+      const element = this.find(card.id);
+      if (element) element.hidden = !this.shows(card);
+    }
+  }
+
+  /** The filters' menus offer the labels and the people on the board's cards now (keeping what is chosen). */
+  refreshFilterChoices() {
+    const form = this.filters;
+    if (!form) return;
+    const { labels, people } = filterChoices(this.cards.values());
+    const rebuild = (select, fixed, options) => {
+      const chosen = select.value;
+      select.replaceChildren(...fixed.map((option) => option.cloneNode(true)));
+      for (const [value, text] of options) {
+        const option = this.documentRef.createElement("option");
+        option.value = value;
+        option.textContent = text;
+        select.append(option);
+      }
+      if ([...select.options].some((option) => option.value === chosen)) select.value = chosen;
+    };
+    const assignee = form.elements.assignee;
+    this.fixedAssignee ??= [...assignee.options].slice(0, 3).map((option) => option.cloneNode(true));
+    this.fixedLabel ??= [...form.elements.label.options].slice(0, 1).map((option) => option.cloneNode(true));
+    rebuild(assignee, this.fixedAssignee, people.filter((user) => user.id !== this.userId).map((user) => [String(user.id), user.display_name]));
+    rebuild(form.elements.label, this.fixedLabel, labels.map((label) => [label, label]));
+    this.applyFilters();
   }
 
   renderCard(card) {
-    const doc = this.documentRef;
-    const item = doc.createElement("li");
-    item.className = "kcard";
+    const template = this.documentRef.getElementById("card-template");
+    const item = template.content.firstElementChild.cloneNode(true);
     item.dataset.cardId = card.id;
     item.draggable = true;
-    const title = doc.createElement("a");
-    title.className = "title";
-    title.href = this.cardPath(card.id);
-    const description = doc.createElement("p");
-    description.className = "description";
-    description.hidden = true;
-    const moves = doc.createElement("div");
-    moves.className = "moves";
-    for (const [direction, arrow] of [["prev", "←"], ["next", "→"]]) {
-      const button = doc.createElement("button");
-      button.type = "button";
-      button.dataset.move = direction;
-      button.textContent = arrow; // labelled by refreshButtons once placed
-      moves.append(button);
-    }
-    item.append(title, description, moves);
+    item.querySelector(".title").href = this.cardPath(card.id);
+    item.querySelector("form.moves")?.setAttribute("action", `${this.cardPath(card.id)}/move`);
     return item;
   }
 
@@ -172,12 +304,15 @@ export class BoardView {
     const columns = this.columns();
     const names = columns.map((column) => column.querySelector("h2")?.textContent.trim() ?? "");
     columns.forEach((column, index) => {
+      const cards = [...column.querySelectorAll("[data-card-id]")];
       for (const button of column.querySelectorAll("button[data-move]")) {
-        const title = button.closest("[data-card-id]")?.querySelector(".title")?.textContent ?? "";
-        const { disabled, label } = moveButton(names, index, button.dataset.move, title);
+        const card = button.closest("[data-card-id]");
+        const title = card?.querySelector(".title")?.textContent ?? "";
+        const { disabled, label } = moveButton(names, index, button.dataset.move, title, cards.indexOf(card), cards.length);
         button.disabled = disabled;
         button.setAttribute("aria-label", label);
       }
+      this.columnControls?.refresh(column, index, columns.length, cards.length);
     });
   }
 }
@@ -191,7 +326,9 @@ export function moveTarget(from, direction, columnCount) {
 }
 
 /** A move button's state: disabled at the edge, and labelled with the card and where it goes ("Move “Fix login” to Done"). */
-export function moveButton(columnNames, index, direction, title) {
+export function moveButton(columnNames, index, direction, title, cardIndex = 0, cardCount = 1) {
+  if (direction === "up") return { disabled: cardIndex <= 0, label: `Move “${title}” up` };
+  if (direction === "down") return { disabled: cardIndex >= cardCount - 1, label: `Move “${title}” down` };
   const target = moveTarget(index, direction, columnNames.length);
   const where = target === null ? (direction === "prev" ? "left" : "right") : `to ${columnNames[target]}`;
   return { disabled: target === null, label: `Move “${title}” ${where}` };

@@ -35,6 +35,9 @@ def site(server):
         for title in (f"Card {i}", LONG):
             card = {"column_id": column["id"], "title": title, "description": LONG}
             last_card = alice.api("POST", f"/api/boards/{board['id']}/cards", card).json()
+    details = {"version": 1, "assignees": [alice.id, bob.id], "due_on": "2026-01-05", "labels": [LONG[:24], "bug"]}
+    alice.api("PATCH", f"/api/cards/{last_card['id']}", details)
+    alice.api("POST", f"/api/cards/{last_card['id']}/comments", {"body": LONG})
     for body in ("Hello there", LONG, "https://example.com/" + "a" * 120):
         alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": body})
     alice.api("POST", "/auth/tokens", {"name": LONG})
@@ -47,6 +50,7 @@ def site(server):
         "chat": f"/w/{ws['id']}/c/{channel['id']}",
         "board": f"/w/{ws['id']}/b/{board['id']}",
         "card": f"/w/{ws['id']}/b/{board['id']}/cards/{last_card['id']}",
+        "my cards": f"/w/{ws['id']}/my-cards",
         "sessions": "/settings/sessions",
         "password": "/settings/password",
         "security": "/settings/security",
@@ -85,6 +89,7 @@ SIGNED_IN = [
     "chat",
     "board",
     "card",
+    "my cards",
     "sessions",
     "password",
     "security",

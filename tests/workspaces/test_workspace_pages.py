@@ -93,7 +93,9 @@ def test_the_board_page_moves_cards_with_its_buttons(team):
     path = f"/w/{wid}/b/{bid}"
     card = team.alice.call("POST", f"/api/boards/{bid}/cards", {"column_id": team.columns[0], "title": "ship it"}).json
     page = html(team.bob.client.get(path))
-    block = re.search(rf'<li class="kcard" data-card-id="{card["id"]}" data-version="1">.*?</li>', page, re.S).group(0)
+    block = re.search(
+        rf'<li class="kcard" data-card-id="{card["id"]}" data-version="1"[^>]*>.*?</form>', page, re.S
+    ).group(0)
     assert 'data-move="prev"' in block and 'data-move="next"' in block
     assert re.search(r'data-move="prev"[^>]*disabled', block)
 

@@ -5,8 +5,8 @@ transaction); PostgreSQL a GIN index of `to_tsvector('simple', …)` over the sa
 migration that rebuilds `messages` or `cards` on SQLite (a batch `recreate`) drops their triggers
 and must create them again (`create_sqlite_search` below).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 21:00:00.000000
 
 """
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -83,8 +83,11 @@ def _page(query, before, after, limit):
     return newest_first[::-1]
 
 
-def post_message(user_id, channel_id, data, workspace_id=None):
-    """Store a message and its event; returns (message, created). A repeated client_id finds the first."""
+def post_message(user_id, channel_id, data, workspace_id=None, via=None):
+    """Store a message and its event; returns (message, created). A repeated client_id finds the first.
+
+    `via` names the personal access token a program sent it with (None when a person typed it).
+    """
     channel = channel_for(user_id, channel_id, workspace_id)
     fields = parse(data, required={"body": MESSAGE_BODY}, optional={"client_id": CLIENT_ID, "parent_id": identifier})
     client_id = fields.get("client_id")
@@ -103,6 +106,7 @@ def post_message(user_id, channel_id, data, workspace_id=None):
         html=html,
         client_id=client_id,
         parent_id=parent.id if parent else None,
+        via=via,
     )
     db.session.add(message)
     try:

@@ -49,6 +49,11 @@ export class MessageList {
     const fresh = this.template.content.querySelector("li").cloneNode(true);
     drawAvatar(fresh.querySelector(".avatar"), message.author, this.documentRef);
     fresh.querySelector(".author").textContent = view.author;
+    const via = fresh.querySelector(".via");
+    if (view.via && via) {
+      via.textContent = `via ${view.via}`;
+      via.title = `Sent by a program with the personal access token “${view.via}”`;
+    } else via?.remove();
     const time = fresh.querySelector("time");
     time.setAttribute("datetime", view.at.toISOString());
     time.textContent = clockText(view.at);
@@ -174,6 +179,7 @@ export function messageView(message, userId) {
     clientId: message.client_id ?? null,
     authorId: String(message.author?.id ?? ""),
     author: message.author?.display_name ?? "",
+    via: message.via ?? null,
     at,
     body: message.body,
     html: typeof message.html === "string" ? message.html : null,

@@ -56,6 +56,22 @@ def page_of(channel_id, paging=None):
     return _page(query, before, after, limit)
 
 
+def first_unread(channel_id, user_id, read_seq):
+    """The oldest top-level message of the channel after `read_seq` that someone else wrote, or None."""
+    return db.session.scalar(
+        sa.select(Message)
+        .where(
+            Message.channel_id == channel_id,
+            Message.seq > read_seq,
+            Message.author_id != user_id,
+            Message.deleted_at.is_(None),
+            Message.parent_id.is_(None),
+        )
+        .order_by(Message.seq)
+        .limit(1)
+    )
+
+
 def replies(user_id, message_id, paging=None):
     """A thread's replies, oldest first: the first `limit` of them, or those after an id."""
     parent = readable_message(user_id, message_id)

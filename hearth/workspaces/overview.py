@@ -26,13 +26,28 @@ def workspace_overview(user_id, workspace_id):
     return {**page, "members": members.members_in(workspace_id)}
 
 
-def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT):
-    """The workspace around one of its channels: the channel, the user's `read_seq` there, its newest messages."""
+CONTEXT_BEFORE_UNREAD = 10  # read messages shown above the first unread one
+
+
+def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT, at_newest=False):
+    """The workspace around one of its channels: the channel, the user's `read_seq` there, and its messages.
+
+    The messages are the newest ones, unless the first unread message (someone else's, after the read
+    marker) is older than those: then a page that starts a little above it, and `more_after` says that
+    newer messages follow (the page loads them as the reader scrolls down). `at_newest` asks for the newest.
+    """
     workspace = workspace_for(user_id, workspace_id)
     channel = channel_in(workspace_id, channel_id)
     page = _lists(user_id, workspace, channel=channel)
     page["read_seq"] = next((c["read_seq"] for c in page["channels"] if c["id"] == channel.id), 0)
-    page["messages"] = messages.page_of(channel.id, {"limit": limit})
+    newest = messages.page_of(channel.id, {"limit": limit})
+    page["messages"], page["more_after"] = newest, False
+    first = None if at_newest else messages.first_unread(channel.id, user_id, page["read_seq"])
+    if first is not None and newest and first.id < newest[0].id:
+        above = messages.page_of(channel.id, {"before": first.id, "limit": CONTEXT_BEFORE_UNREAD})
+        below = messages.page_of(channel.id, {"after": first.id - 1, "limit": limit})
+        page["messages"] = above + below
+        page["more_after"] = below[-1].id < newest[-1].id
     return page
 
 

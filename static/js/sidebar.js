@@ -108,12 +108,14 @@ export class Sidebar {
       if (isNew) this.follow(channel.id, 0);
     }
     item.querySelector(".name").textContent = `# ${channel.name}`;
+    item.firstElementChild.title = `# ${channel.name}`; // the whole name, where the list cuts it short
     this.insertSorted(this.channels, item, channel.name);
   }
 
   placeBoard(board) {
     const item = this.boardItem(board.id) ?? this.item("board", board, `/w/${this.workspaceId}/b/${board.id}`, board.name);
     item.querySelector(".name").textContent = board.name;
+    item.firstElementChild.title = board.name;
     this.insertSorted(this.boards, item, board.name);
   }
 

@@ -139,7 +139,7 @@ def test_without_javascript_a_message_posted_after_expiry_is_stored_once_and_sho
     page.wait_for_selector("#resume-form")
     assert "is sent once you continue" in page.text_content("main")
     page.click("#resume-form button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(server.url + world["chat_path"]) + r"#message-\d+"))
+    page.wait_for_url(re.compile(re.escape(server.url + world["chat_path"]) + r"\?newest#message-\d+"))
     assert stored(world).count("typed slowly") == 1
     # the chat opens at what was just sent, not at the oldest of the page
     sent = page.locator("#messages li[data-message-id]:has-text('typed slowly')")

@@ -76,7 +76,7 @@ def test_the_chat_page_shows_the_last_50_messages_oldest_first(team):
 def test_the_composer_form_sends_a_message(team):
     path = page_paths(team)[2]
     response = team.bob.client.post(path, data={"body": "from the form", "csrf_token": team.bob.csrf()})
-    assert response.status_code == 303 and re.fullmatch(rf"{path}#message-\d+", response.location)
+    assert response.status_code == 303 and re.fullmatch(rf"{path}\?newest#message-\d+", response.location)
     assert "from the form" in html(team.bob.client.get(path))
     empty = team.bob.client.post(path, data={"body": "  ", "csrf_token": team.bob.csrf()}, follow_redirects=True)
     assert "Body must be 1–4000 characters" in html(empty)

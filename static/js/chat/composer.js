@@ -5,10 +5,14 @@ import { TypingSender } from "../typing.js";
  * survives a reload, and typing is announced to the others. `onSend(message)`
  * gets each message to send, with the client_id that makes a resend harmless.
  */
+export const MAX_LENGTH = 4000; // characters of a message, as the server counts them
+const COUNT_FROM = 3500; // the counter shows once this few are left
+
 export class Composer {
-  constructor({ form, channel, keep, onSend, newId = () => globalThis.crypto.randomUUID(), now = () => new Date() }) {
-    Object.assign(this, { form, keep, onSend, newId, now });
+  constructor({ form, channel, keep, onSend, onEditLast = () => false, newId = () => globalThis.crypto.randomUUID(), now = () => new Date() }) {
+    Object.assign(this, { form, keep, onSend, onEditLast, newId, now });
     this.field = form.querySelector("[name=body]");
+    this.counter = form.querySelector(".char-count");
     this.typingSender = new TypingSender({ socket: channel.socket, topic: channel.topic });
     if (!this.field.value) this.field.value = keep.draft;
     form.addEventListener("submit", (event) => {
@@ -18,21 +22,41 @@ export class Composer {
     this.field.addEventListener("input", () => {
       keep.draft = this.field.value;
       if (this.field.value.trim()) this.typingSender.typed();
+      this.showCount();
     });
     this.field.addEventListener("keydown", (event) => {
       if (sendsOnKey(event)) {
         event.preventDefault();
         this.send();
+      } else if (editsLastOnKey(event, this.field.value) && this.onEditLast()) {
+        event.preventDefault();
       }
     });
+    this.showCount();
+  }
+
+  /** Near the limit, how many characters are left; past it, how many too many (nothing is cut). */
+  showCount() {
+    if (!this.counter) return;
+    const text = countText(this.field.value);
+    this.counter.hidden = text === null;
+    this.counter.textContent = text ?? "";
+    this.counter.classList.toggle("over", tooLong(this.field.value));
   }
 
   send() {
+    if (tooLong(this.field.value)) {
+      this.showCount();
+      this.counter?.setAttribute("role", "alert");
+      this.field.focus();
+      return;
+    }
     const message = newMessage(this.field.value, { clientId: this.newId(), now: this.now() });
     if (!message) return;
     this.field.value = "";
     this.keep.draft = "";
     this.typingSender.reset();
+    this.showCount();
     this.onSend(message);
   }
 
@@ -59,6 +83,28 @@ export class Composer {
 /** Enter sends; Shift+Enter starts a new line. */
 export function sendsOnKey({ key, shiftKey }) {
   return key === "Enter" && !shiftKey;
+}
+
+/** Up in an empty composer edits one's last message. */
+export function editsLastOnKey({ key, shiftKey, altKey, ctrlKey, metaKey }, text) {
+  return key === "ArrowUp" && !shiftKey && !altKey && !ctrlKey && !metaKey && text === "";
+}
+
+/** Characters as the server counts them (code points, not UTF-16 units). */
+export function characters(text) {
+  return [...text.trim()].length;
+}
+
+export function tooLong(text) {
+  return characters(text) > MAX_LENGTH;
+}
+
+/** What the counter says: nothing far from the limit, what is left near it, how far over past it. */
+export function countText(text) {
+  const used = characters(text);
+  if (used > MAX_LENGTH) return `Too long: ${used.toLocaleString("en")} of at most ${MAX_LENGTH.toLocaleString("en")} characters. Shorten it to send.`;
+  if (used >= COUNT_FROM) return `${(MAX_LENGTH - used).toLocaleString("en")} characters left`;
+  return null;
 }
 
 /** The message a composer's text makes, or null when there is nothing to send. */

@@ -56,6 +56,19 @@ def page_of(channel_id, paging=None):
     return _page(query, before, after, limit)
 
 
+def latest_in(channel_ids):
+    """{channel id: its newest top-level message} for the channels that have one (the workspace home's activity)."""
+    if not channel_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(Message.id))
+        .where(Message.channel_id.in_(channel_ids), Message.deleted_at.is_(None), Message.parent_id.is_(None))
+        .group_by(Message.channel_id)
+    )
+    rows = db.session.scalars(sa.select(Message).where(Message.id.in_(newest)).options(joinedload(Message.author)))
+    return {message.channel_id: message for message in rows}
+
+
 def first_unread(channel_id, user_id, read_seq):
     """The oldest top-level message of the channel after `read_seq` that someone else wrote, or None."""
     return db.session.scalar(

@@ -21,9 +21,15 @@ def _lists(user_id, workspace, **page):
 
 
 def workspace_overview(user_id, workspace_id):
-    """The workspace, its channels, boards and members."""
-    page = _lists(user_id, workspace_for(user_id, workspace_id))
-    return {**page, "members": members.members_in(workspace_id)}
+    """The workspace, its channels (each with its newest message), boards and members.
+
+    `welcome` is true for a member who is not the owner and has read nothing here yet: someone just added.
+    """
+    workspace = workspace_for(user_id, workspace_id)
+    page = _lists(user_id, workspace)
+    latest = messages.latest_in([c["id"] for c in page["channels"]])
+    welcome = workspace.owner_id != user_id and not any(c["read_seq"] for c in page["channels"])
+    return {**page, "members": members.members_in(workspace_id), "latest": latest, "welcome": welcome}
 
 
 CONTEXT_BEFORE_UNREAD = 10  # read messages shown above the first unread one

@@ -13,6 +13,8 @@ export class Drawer {
       if (event.key === "Escape" && this.isOpen()) {
         event.preventDefault();
         this.close();
+      } else if (event.key === "Tab" && this.isOpen()) {
+        this.keepFocusIn(event);
       }
     });
     drawer.addEventListener("click", (event) => {
@@ -21,6 +23,15 @@ export class Drawer {
     globalThis.matchMedia?.("(min-width: 52.01rem)").addEventListener?.("change", (event) => {
       if (event.matches && this.isOpen()) this.close({ focus: false });
     });
+  }
+
+  /** Tab goes round the toggle and the drawer's links while it is open, never out to the page behind. */
+  keepFocusIn(event) {
+    const stops = [this.toggle, ...this.drawer.querySelectorAll("a[href], button:not([disabled]), input, [tabindex='0']")];
+    const at = stops.indexOf(this.documentRef.activeElement);
+    const next = at === -1 ? 0 : (at + (event.shiftKey ? -1 : 1) + stops.length) % stops.length;
+    event.preventDefault();
+    stops[next].focus();
   }
 
   isOpen() {
@@ -32,7 +43,8 @@ export class Drawer {
     this.documentRef.body.classList.add("drawer-open");
     if (this.backdrop) this.backdrop.hidden = false;
     for (const outside of this.outside()) outside.inert = true;
-    const first = this.drawer.querySelector("#channels a[aria-current=page]") ?? this.drawer.querySelector("#channels a, a");
+    const first =
+      this.drawer.querySelector("#channels a[aria-current=page]") ?? this.drawer.querySelector("#channels a") ?? this.drawer.querySelector("a");
     first?.focus();
   }
 

@@ -56,8 +56,28 @@ def unread(person, team):
     return next(c["unread"] for c in channels if c["id"] == team["channel"]["id"])
 
 
-def test_the_channel_list_is_one_tap_away_on_every_workspace_page(team, tabs, viewport):
-    alice = tabs(team["alice"], team["chat_path"])
+@pytest.fixture
+def touch_tabs(chromium, server, viewport):
+    """Like `tabs`, on a touch screen at the phone's size (taps), signed in."""
+    opened = []
+
+    def open_tab(person, path):
+        width, height = VIEWPORTS[viewport]
+        context = chromium.new_context(
+            viewport={"width": width, "height": height}, has_touch=viewport == "phone", bypass_csp=True
+        )
+        opened.append(context)
+        tab = Tab(context, server.url)
+        tab.login(person.username, path)
+        return tab
+
+    yield open_tab
+    for context in opened:
+        context.close()
+
+
+def test_the_channel_list_is_one_tap_away_on_every_workspace_page(team, touch_tabs, viewport):
+    alice = touch_tabs(team["alice"], team["chat_path"])
     page = alice.page
     for path in (team["chat_path"], team["board_path"], team["home_path"]):
         page.goto(alice.url + path)
@@ -277,13 +297,15 @@ def test_the_workspace_home_leads_with_activity_and_welcomes_a_new_member(team, 
     assert not axe_summary(page), axe_summary(page)
     page.goto(tab.url + team["chat_path"])
     tab.live()
+    assert tab.wait_until(lambda: unread(carol, team) == 0)
     page.goto(tab.url + team["home_path"])
     assert page.locator("#welcome").count() == 0  # once they have read something, no more welcome
 
 
 def test_a_channel_one_cannot_see_is_a_friendly_not_found_page(team, tabs, viewport, server):
     stranger = Person(server.url, f"dave{next(numbers)}")
-    tab = tabs(stranger, "/")
+    own = stranger.create("/api/workspaces", {"name": "Elsewhere"})
+    tab = tabs(stranger, f"/w/{own['id']}")
     response = tab.page.goto(tab.url + team["chat_path"])
     assert response.status == 404
     assert tab.page.locator("#error-page h1").text_content() == "We can't find that page"

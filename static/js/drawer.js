@@ -18,7 +18,8 @@ export class Drawer {
       }
     });
     drawer.addEventListener("click", (event) => {
-      if (event.target.closest("a[href]") && this.isOpen()) this.close({ focus: false });
+      if (event.target.closest("[data-drawer-close]")) this.close();
+      else if (event.target.closest("a[href]") && this.isOpen()) this.close({ focus: false });
     });
     globalThis.matchMedia?.("(min-width: 52.01rem)").addEventListener?.("change", (event) => {
       if (event.matches && this.isOpen()) this.close({ focus: false });

@@ -94,7 +94,8 @@ def test_the_channel_list_is_one_tap_away_on_every_workspace_page(team, touch_ta
         page.wait_for_selector("#channels", state="visible")
         assert page.evaluate("() => document.activeElement.closest('#channels') !== null")
         assert toggle.get_attribute("aria-expanded") == "true"
-        shot(alice, "drawer-open", viewport)
+        alice.wait(0.4)  # the slide
+        shot(alice, f"drawer-open-{path.split('/')[-2] if path.count('/') > 2 else 'home'}", viewport)
         assert not axe_summary(page), axe_summary(page)
         page.keyboard.press("Escape")
         page.wait_for_selector("#channels", state="hidden")
@@ -339,3 +340,16 @@ def test_signing_up_with_a_blank_display_name_and_a_capital_letter(server, chrom
         assert page.text_content(".topbar .who") == (name + "x").lower()
     finally:
         context.close()
+
+
+def test_the_status_pill_and_presence_say_when_this_tab_is_not_connected(team, tabs, viewport):
+    alice = tabs(team["alice"], team["chat_path"])
+    page = alice.page
+    pill = page.locator("#connection-status")
+    assert pill.is_visible() and pill.evaluate("p => getComputedStyle(p).borderRadius") != "0px"
+    assert not page.locator("#presence[data-stale]").count()
+    page.evaluate("() => globalThis.hearth.socket.ws.close()")  # the connection drops
+    page.wait_for_selector("#presence[data-stale]", state="attached")  # marked at once (it reconnects soon)
+    alice.live()  # and back: presence is live again
+    page.wait_for_selector("#presence[data-stale]", state="detached")
+    assert page.locator("#presence-stale").is_hidden()

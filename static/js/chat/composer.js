@@ -38,14 +38,19 @@ export class Composer {
   /** Near the limit, how many characters are left; past it, how many too many (nothing is cut). */
   showCount() {
     if (!this.counter) return;
-    const text = countText(this.field.value);
+    const text = countText(this.field.value, this.limit());
     this.counter.hidden = text === null;
     this.counter.textContent = text ?? "";
-    this.counter.classList.toggle("over", tooLong(this.field.value));
+    this.counter.classList.toggle("over", tooLong(this.field.value, this.limit()));
+  }
+
+  /** The field's `data-max-length`, else the server's limit. */
+  limit() {
+    return Number(this.field.dataset?.maxLength) || MAX_LENGTH;
   }
 
   send() {
-    if (tooLong(this.field.value)) {
+    if (tooLong(this.field.value, this.limit())) {
       this.showCount();
       this.counter?.setAttribute("role", "alert");
       this.field.focus();
@@ -95,15 +100,15 @@ export function characters(text) {
   return [...text.trim()].length;
 }
 
-export function tooLong(text) {
-  return characters(text) > MAX_LENGTH;
+export function tooLong(text, limit = MAX_LENGTH) {
+  return characters(text) > limit;
 }
 
 /** What the counter says: nothing far from the limit, what is left near it, how far over past it. */
-export function countText(text) {
+export function countText(text, limit = MAX_LENGTH) {
   const used = characters(text);
-  if (used > MAX_LENGTH) return `Too long: ${used.toLocaleString("en")} of at most ${MAX_LENGTH.toLocaleString("en")} characters. Shorten it to send.`;
-  if (used >= COUNT_FROM) return `${(MAX_LENGTH - used).toLocaleString("en")} characters left`;
+  if (used > limit) return `Too long: ${used.toLocaleString("en")} of at most ${limit.toLocaleString("en")} characters. Shorten it to send.`;
+  if (used >= limit - (MAX_LENGTH - COUNT_FROM)) return `${(limit - used).toLocaleString("en")} characters left`;
   return null;
 }
 

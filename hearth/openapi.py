@@ -113,6 +113,10 @@ SCHEMAS = {
             "reply_count": {"type": "integer", "minimum": 0},
             "last_reply_at": {"type": ["string", "null"], "format": "date-time"},
             "reactions": array(ref("Reaction")),
+            "via": {
+                "type": ["string", "null"],
+                "description": "the name of the personal access token it was sent with; null when a person typed it",
+            },
         },
     ),
     "Reaction": obj(

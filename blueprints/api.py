@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from blueprints.guards import auth_required, site_origin
 from blueprints.request_bodies import json_body, uploaded_file, uploaded_stream
 from hearth import openapi
-from hearth.accounts import admin, avatars, profile
+from hearth.accounts import admin, avatars, personal_tokens, profile
 from hearth.errors import DomainError
 from hearth.validation import MAX_ID
 from hearth.workspaces import (
@@ -228,7 +228,8 @@ def list_messages(channel_id):
 
 @bp.post("/channels/<int:channel_id>/messages")
 def post_message(channel_id):
-    message, is_new = messages.post_message(g.user.id, channel_id, json_body)
+    via = personal_tokens.name_of_session(g.auth_session.id) if g.get("by_token") else None
+    message, is_new = messages.post_message(g.user.id, channel_id, json_body, via=via)
     return message_seen(message, 201 if is_new else 200)
 
 

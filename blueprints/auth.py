@@ -40,7 +40,7 @@ from hearth.accounts.users import (
     register_user,
 )
 from hearth.errors import ApiError, DomainError
-from hearth.validation import display_name, parse, password, password_attempt, text, username
+from hearth.validation import blank_or, display_name, parse, password, password_attempt, text, username
 from hearth.workspaces import invitations
 
 RESET_SENT = (
@@ -195,7 +195,7 @@ def register():
         fields = parse(
             form_or_json(),
             required={"username": username, "password": password},
-            optional={"display_name": display_name, "invite": text(0, 200)},
+            optional={"display_name": blank_or(display_name), "invite": text(0, 200)},
         )
         mode = current_app.config["REGISTRATION"]
         name, secret, shown = fields["username"], fields["password"], fields.get("display_name")

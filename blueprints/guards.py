@@ -119,6 +119,7 @@ def bearer_header():
 def authenticate_token(header):
     """A personal access token: the request's user and session come from it alone."""
     g.auth_session = authenticate_bearer(header)
+    g.by_token = True  # what the request sends is signed "via" the token's name (messages)
     g.user = g.auth_session.user
     logs.identify_caller(g.user.id, g.auth_session.id)
 

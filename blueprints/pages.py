@@ -301,7 +301,8 @@ def delete(workspace_id, kind, row_id):
 def chat(workspace_id, channel_id):
     around = request.args.get("around", type=int)
     around = around if around is not None and 0 < around <= MAX_ID else None
-    page = overview.channel_overview(g.user.id, workspace_id, channel_id, around=around)
+    at_newest = "newest" in request.args  # "Jump to newest" without JavaScript, and where a sent message lands
+    page = overview.channel_overview(g.user.id, workspace_id, channel_id, around=around, at_newest=at_newest)
     return render_template(
         "pages/chat.html",
         **shell(page, current_channel=channel_id),
@@ -317,7 +318,7 @@ def chat(workspace_id, channel_id):
 def send_message(workspace_id, channel_id):
     """The composer without JavaScript: its client_id, drawn when the page was rendered, makes a resend harmless."""
     message, _created = messages.post_message(g.user.id, channel_id, request.form, workspace_id)
-    return f"{request.path}#message-{message.id}"  # the page opens scrolled to what was just sent
+    return f"{request.path}?newest#message-{message.id}"  # the page opens scrolled to what was just sent
 
 
 @bp.get("/w/<int:workspace_id>/search")

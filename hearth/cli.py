@@ -14,7 +14,7 @@ from hearth.accounts.users import register_user, reset_password
 from hearth.errors import ApiError, DomainError
 from hearth.event_log import prune_events
 from hearth.extensions import db
-from hearth.models import User
+from hearth.models import Channel, User
 from hearth.validation import display_name as check_display_name
 from hearth.validation import password as check_password
 from hearth.validation import username as check_username
@@ -88,7 +88,7 @@ DEMO_PASSWORD = "hearth-demo"
 @with_appcontext
 def seed_demo():
     """Two users, a workspace with a channel of messages and a board of cards, to try Hearth out."""
-    from hearth.workspaces import boards, cards, channels, members, messages
+    from hearth.workspaces import boards, cards, members, messages
 
     names = {"ada": "Ada Lovelace", "grace": "Grace Hopper"}
     if db.session.scalar(sa.select(User).where(User.username.in_(names))):
@@ -97,7 +97,7 @@ def seed_demo():
 
     team = members.create_workspace(ada, {"name": "Analytical Engines"})
     members.add_member(ada, team.id, {"username": "grace"})
-    general = channels.create_channel(ada, team.id, {"name": "general"})
+    general = db.session.scalar(sa.select(Channel).where(Channel.workspace_id == team.id))  # made with it
     for author, body in [
         (ada, "Welcome to Hearth! This channel is live: open it in two windows."),
         (grace, "Found a moth in relay #70. Taping it into the log book."),

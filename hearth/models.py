@@ -445,6 +445,8 @@ class Message(db.Model):
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
     last_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The name of the personal access token a program sent it with (kept as it was then), None when typed.
+    via: Mapped[str | None] = mapped_column(sa.String(80))
 
     author: Mapped[User] = relationship(lazy="joined")
     reactions: Mapped[list["Reaction"]] = relationship(
@@ -491,6 +493,7 @@ class Message(db.Model):
             "reactions": self.reaction_summary(viewer_id),
             "mentions": [mention.user_id for mention in self.mentions],
             "files": [file.to_dict() for file in self.files],
+            "via": self.via,
         }
 
 

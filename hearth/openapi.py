@@ -119,6 +119,10 @@ SCHEMAS = {
             "reactions": array(ref("Reaction")),
             "mentions": {**array(ID), "description": "the ids of the people it mentions"},
             "files": array(ref("File")),
+            "via": {
+                "type": ["string", "null"],
+                "description": "the name of the personal access token it was sent with; null when a person typed it",
+            },
         },
     ),
     "File": obj(

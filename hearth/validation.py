@@ -85,6 +85,17 @@ name = text(1, 80)
 display_name = text(1, 80)
 
 
+def blank_or(check):
+    """`check`, except that an empty or blank string is None (register's display name: the username then)."""
+
+    def blank_or_check(value):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None, None
+        return check(value)
+
+    return blank_or_check
+
+
 def parse(data, required=None, optional=None):
     """Check fields against their checkers; raise one 400 listing every bad one.
 

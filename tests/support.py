@@ -114,7 +114,9 @@ def workspace_of(owner, *members, name="Hearth team", channels=("general",), boa
     workspace = owner.create("/api/workspaces", {"name": name})
     for member in members:
         owner.create(f"/api/workspaces/{workspace['id']}/members", {"username": member.username})
-    channels = [owner.create(f"/api/workspaces/{workspace['id']}/channels", {"name": c}) for c in channels]
+    path = f"/api/workspaces/{workspace['id']}/channels"
+    made = {c["name"]: c for c in listed(owner, path)}  # `general` comes with the workspace
+    channels = [made.get(c) or owner.create(path, {"name": c}) for c in channels]
     boards = [owner.create(f"/api/workspaces/{workspace['id']}/boards", {"name": b}) for b in boards]
     return SimpleNamespace(
         owner=owner,
@@ -125,6 +127,17 @@ def workspace_of(owner, *members, name="Hearth team", channels=("general",), boa
         board=boards[0] if boards else None,
         columns=[c["id"] for c in boards[0]["columns"]] if boards else [],
     )
+
+
+def listed(someone, path):
+    """GET a list as `someone` (an `Auth` or a `wsclient.Person`)."""
+    if hasattr(someone, "call"):
+        response = someone.call("GET", path)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.json
+    response = someone.api("GET", path)
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def team_of(alice, bob, carol, **workspace):

@@ -102,6 +102,13 @@ def authenticate_bearer(header):
     return live
 
 
+def name_of_session(session_id):
+    """The name of the token behind a session of kind "token" (what its messages say they came "via"), else None."""
+    if session_id is None:
+        return None
+    return db.session.scalar(sa.select(PersonalToken.name).where(PersonalToken.session_id == session_id))
+
+
 def digest(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 

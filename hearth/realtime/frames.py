@@ -9,6 +9,7 @@ import time
 
 import sqlalchemy as sa
 
+from hearth.accounts import personal_tokens
 from hearth.accounts.throttles import throttle
 from hearth.errors import DomainError
 from hearth.extensions import db
@@ -44,6 +45,7 @@ class ClientFrames:
         self.publish_budget = TokenBucket(PUBLISH_RATE, PUBLISH_BURST)
         self.refused_in_a_row = 0
         self.user = None  # the user as frames show them, read once when first needed
+        self.via = ...  # the name of the token this socket was opened with (None: a browser's), read once
 
     def handle(self, raw):
         ref = None
@@ -216,7 +218,8 @@ class ClientFrames:
         if op not in MESSAGE_OPS:
             raise FrameError("invalid_message", f"op must be one of {', '.join(MESSAGE_OPS)}.")
         if op == "message.create":
-            stored, _ = messages.post_message(uid, channel_id, {k: v for k, v in data.items() if k != "op"})
+            fields = {k: v for k, v in data.items() if k != "op"}
+            stored, _ = messages.post_message(uid, channel_id, fields, via=self.sent_via())
             self.conn.send({"type": "ack", "ref": ref, "id": stored.id, "seq": stored.seq})
             return
         message_id = row_id(data, "message_id", "No such message in this channel.")
@@ -234,6 +237,12 @@ class ClientFrames:
             return
         message, seq = messages.edit_message(uid, message_id, {"body": data.get("body")}, channel_id)
         self.conn.send({"type": "ack", "ref": ref, "id": message.id, "seq": seq, "message": message.to_dict()})
+
+    def sent_via(self):
+        """The name of the personal access token this socket was opened with (None for a browser's), asked once."""
+        if self.via is ...:
+            self.via = personal_tokens.name_of_session(self.conn.session_id)
+        return self.via
 
     def publish_card_op(self, uid, board_id, data, ref):
         op = data.get("op")

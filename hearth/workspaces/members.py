@@ -12,7 +12,7 @@ from hearth.event_log import announce_withdrawal, claim_seq, commit_and_announce
 from hearth.extensions import db
 from hearth.models import Board, Channel, ChannelMember, Membership, User, Workspace
 from hearth.validation import name, parse, username
-from hearth.workspaces import read_markers, topics
+from hearth.workspaces import read_markers, topics, workspace_topics
 from hearth.workspaces.access import is_member, not_found, owned_workspace, workspace_for
 from hearth.workspaces.workspace_topics import append_workspace_event
 
@@ -23,13 +23,18 @@ def workspaces_of(user_id):
     ).all()
 
 
+FIRST_CHANNEL = "general"
+
+
 def create_workspace(user_id, data):
+    """A workspace with its creator as its owner and first member, and a public channel named `general`."""
     fields = parse(data, required={"name": name})
     workspace = Workspace(name=fields["name"], owner_id=user_id)
     db.session.add(workspace)
     db.session.flush()
     db.session.add(Membership(workspace_id=workspace.id, user_id=user_id))
-    db.session.commit()
+    db.session.flush()
+    workspace_topics.add(Channel(workspace_id=workspace.id, name=FIRST_CHANNEL), "channel")  # commits it all
     return workspace
 
 

@@ -72,6 +72,35 @@ def _around(query, channel_id, around, limit):
     return older[::-1] + newer
 
 
+def latest_in(channel_ids):
+    """{channel id: its newest top-level message} for the channels that have one (the workspace home's activity)."""
+    if not channel_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(Message.id))
+        .where(Message.channel_id.in_(channel_ids), Message.deleted_at.is_(None), Message.parent_id.is_(None))
+        .group_by(Message.channel_id)
+    )
+    rows = db.session.scalars(sa.select(Message).where(Message.id.in_(newest)).options(joinedload(Message.author)))
+    return {message.channel_id: message for message in rows}
+
+
+def first_unread(channel_id, user_id, read_seq):
+    """The oldest top-level message of the channel after `read_seq` that someone else wrote, or None."""
+    return db.session.scalar(
+        sa.select(Message)
+        .where(
+            Message.channel_id == channel_id,
+            Message.seq > read_seq,
+            Message.author_id != user_id,
+            Message.deleted_at.is_(None),
+            Message.parent_id.is_(None),
+        )
+        .order_by(Message.seq)
+        .limit(1)
+    )
+
+
 def replies(user_id, message_id, paging=None):
     """A thread's replies, oldest first: the first `limit` of them, or those after an id."""
     parent = readable_message(user_id, message_id)
@@ -99,8 +128,11 @@ def _page(query, before, after, limit):
     return newest_first[::-1]
 
 
-def post_message(user_id, channel_id, data, workspace_id=None):
-    """Store a message and its event; returns (message, created). A repeated client_id finds the first."""
+def post_message(user_id, channel_id, data, workspace_id=None, via=None):
+    """Store a message and its event; returns (message, created). A repeated client_id finds the first.
+
+    `via` names the personal access token a program sent it with (None when a person typed it).
+    """
     channel = channel_for(user_id, channel_id, workspace_id)
     data = data() if callable(data) else data
     body = BODY_WITH_FILES if isinstance(data, dict) and data.get("file_ids") else MESSAGE_BODY
@@ -125,6 +157,7 @@ def post_message(user_id, channel_id, data, workspace_id=None):
         html=html,
         client_id=client_id,
         parent_id=parent.id if parent else None,
+        via=via,
     )
     called = mentions.set_mentions(message, channel, fields["body"])
     db.session.add(message)

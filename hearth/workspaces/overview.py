@@ -21,9 +21,18 @@ def _lists(user_id, workspace, **page):
 
 
 def workspace_overview(user_id, workspace_id):
-    """The workspace, its channels, boards and members."""
-    page = _lists(user_id, workspace_for(user_id, workspace_id))
-    return {**page, "members": members.members_in(workspace_id)}
+    """The workspace, its channels (each with its newest message), boards and members.
+
+    `welcome` is true for a member who is not the owner and has read nothing here yet: someone just added.
+    """
+    workspace = workspace_for(user_id, workspace_id)
+    page = _lists(user_id, workspace)
+    latest = messages.latest_in([c["id"] for c in page["channels"]])
+    welcome = workspace.owner_id != user_id and not any(c["read_seq"] for c in page["channels"])
+    return {**page, "members": members.members_in(workspace_id), "latest": latest, "welcome": welcome}
+
+
+CONTEXT_BEFORE_UNREAD = 10  # read messages shown above the first unread one
 
 
 def workspace_lists(user_id, workspace_id):
@@ -31,9 +40,14 @@ def workspace_lists(user_id, workspace_id):
     return _lists(user_id, workspace_for(user_id, workspace_id))
 
 
-def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT, around=None):
-    """The workspace around one of its channels: the channel, the user's `read_seq` there, its newest messages
-    (or, with `around`, those around one message)."""
+def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT, around=None, at_newest=False):
+    """The workspace around one of its channels: the channel, the user's `read_seq` there, and its messages.
+
+    The messages are those around one message when `around` names it (a search result), else the newest
+    ones, unless the first unread message (someone else's, after the read marker) is older than those: then a
+    page that starts a little above it, and `more_after` says that newer messages follow (the page loads them
+    as the reader scrolls down). `at_newest` asks for the newest.
+    """
     workspace = workspace_for(user_id, workspace_id)
     channel = channel_in(user_id, workspace_id, channel_id)
     page = _lists(user_id, workspace, channel=channel)
@@ -42,8 +56,18 @@ def channel_overview(user_id, workspace_id, channel_id, limit=HISTORY_DEFAULT, a
     page["read_seq"] = page["channel_seen"]["read_seq"]
     if not channel.public:
         page["channel_members"] = channels.channel_members(user_id, channel.id)
-    paging = {"limit": limit} if around is None else {"limit": limit // 2, "around": around}
-    page["messages"] = messages.page_of(channel.id, paging)
+    page["more_after"] = False
+    if around is not None:
+        page["messages"] = messages.page_of(channel.id, {"limit": limit // 2, "around": around})
+        return page
+    newest = messages.page_of(channel.id, {"limit": limit})
+    page["messages"] = newest
+    first = None if at_newest else messages.first_unread(channel.id, user_id, page["read_seq"])
+    if first is not None and newest and first.id < newest[0].id:
+        above = messages.page_of(channel.id, {"before": first.id, "limit": CONTEXT_BEFORE_UNREAD})
+        below = messages.page_of(channel.id, {"after": first.id - 1, "limit": limit})
+        page["messages"] = above + below
+        page["more_after"] = below[-1].id < newest[-1].id
     return page
 
 

@@ -11,6 +11,8 @@ import { Sidebar } from "./sidebar.js";
 import { wireCopyButtons } from "./invites.js";
 import { wireSearchKey } from "./search_box.js";
 import { HearthSocket } from "./socket/socket.js";
+import { askInDialog } from "./confirm.js";
+import { Drawer } from "./drawer.js";
 import { ConnectionStatus } from "./status.js";
 import { localizeTimes } from "./times.js";
 
@@ -28,15 +30,24 @@ const boardRoot = document.querySelector(".board[data-board-id]");
 const presenceRoot = document.getElementById("presence");
 const sidebarRoot = document.querySelector(".sidebar[data-workspace-id]");
 const membersRoot = document.getElementById("members");
+const toggle = document.getElementById("sidebar-toggle");
+if (toggle && sidebarRoot) new Drawer({ toggle, drawer: sidebarRoot, backdrop: document.querySelector(".drawer-backdrop") });
+const confirmDialog = document.getElementById("confirm-dialog");
 
 if (chatRoot || boardRoot || presenceRoot) {
   const status = new ConnectionStatus(document.getElementById("connection-status"), { noun: chatRoot ? "message" : "change" });
   const socket = new HearthSocket({
     url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
     auth,
-    onStatus: (state, details) => status.show(state, details),
+    onStatus: (state, details) => {
+      status.show(state, details);
+      // while this tab is not connected, who is online is what it was: say so rather than show it as now
+      presenceRoot?.toggleAttribute("data-stale", state !== "open");
+      const staleNote = document.getElementById("presence-stale");
+      if (staleNote) staleNote.hidden = state === "open";
+    },
   });
-  if (chatRoot) new Chat({ root: chatRoot, socket, http });
+  if (chatRoot) new Chat({ root: chatRoot, socket, http, ...(confirmDialog ? { ask: askInDialog(confirmDialog) } : {}) });
   if (boardRoot) new BoardView({ root: boardRoot, socket, http });
   const members = membersRoot && sidebarRoot
     ? new MemberList({ root: membersRoot, userId: Number(sidebarRoot.dataset.userId), workspaceId: Number(sidebarRoot.dataset.workspaceId) })

@@ -37,10 +37,14 @@ export class PresenceList {
   render(user) {
     const item = this.documentRef.createElement("li");
     item.dataset.userId = user.id;
+    item.title = user.display_name; // the whole name, where the sidebar cuts it short
     const dot = this.documentRef.createElement("span");
     dot.className = "dot";
     dot.setAttribute("aria-hidden", "true");
-    item.append(dot, avatarElement(user, this.documentRef), this.documentRef.createTextNode(user.display_name));
+    const name = this.documentRef.createElement("span");
+    name.className = "name";
+    name.textContent = user.display_name;
+    item.append(dot, avatarElement(user, this.documentRef), name);
     return item;
   }
 }

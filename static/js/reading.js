@@ -1,6 +1,7 @@
 /**
- * The read marker of the channel on screen: seeing a channel (the tab visible) marks it read up
- * to the newest event, so the sidebar's count clears in every tab and on every device. Messages
+ * The read marker of the channel on screen: it follows the reader down. While the tab is visible the
+ * channel is marked read up to the last message in view (`readUpTo`; the newest event once the reader
+ * is at the end), so the sidebar's count falls as they read, in every tab and on every device. Messages
  * that arrive while the tab is hidden get a "New messages" line above the first of them.
  */
 const MARK_EVERY_MS = 500; // a read marker per message would spend the user's share of the API's rate limit
@@ -14,8 +15,9 @@ export class ReadTracker {
     readSeq,
     documentRef = globalThis.document,
     setTimeout = globalThis.setTimeout.bind(globalThis),
+    readUpTo = () => Infinity,
   }) {
-    Object.assign(this, { channelId, http, list, documentRef, setTimeout });
+    Object.assign(this, { channelId, http, list, documentRef, setTimeout, readUpTo });
     this.head = headSeq; // the newest seq of the channel this page has seen
     this.marked = readSeq; // what the server holds, or what we asked it for
     this.pending = null; // a busy channel marks once per MARK_EVERY_MS, not once per message
@@ -50,8 +52,13 @@ export class ReadTracker {
     this.documentRef.getElementById("new-messages")?.remove();
   }
 
+  /** How far the reader has read: the newest event, or less while later messages are below the view. */
+  target() {
+    return Math.min(this.head, this.readUpTo());
+  }
+
   markIfVisible() {
-    if (!this.visible() || this.head <= this.marked || this.pending !== null) return;
+    if (!this.visible() || this.target() <= this.marked || this.pending !== null) return;
     this.pending = this.setTimeout(() => {
       this.pending = null;
       this.mark();
@@ -59,8 +66,8 @@ export class ReadTracker {
   }
 
   mark() {
-    if (!this.visible() || this.head <= this.marked) return;
-    const seq = this.head;
+    const seq = this.target();
+    if (!this.visible() || seq <= this.marked) return;
     const previous = this.marked;
     this.marked = seq;
     this.http.json(`/api/channels/${this.channelId}/read`, { method: "POST", body: { seq } }).then(

@@ -133,6 +133,7 @@ export class Sidebar {
     }
     if (channel.notify) item.dataset.notify = channel.notify;
     item.querySelector(".name").textContent = label;
+    item.firstElementChild.title = label; // the whole name, where the list cuts it short
     this.insertSorted(list, item, dm ? label : channel.name);
   }
 
@@ -160,6 +161,7 @@ export class Sidebar {
   placeBoard(board) {
     const item = this.boardItem(board.id) ?? this.item("board", board, `/w/${this.workspaceId}/b/${board.id}`, board.name);
     item.querySelector(".name").textContent = board.name;
+    item.firstElementChild.title = board.name;
     this.insertSorted(this.boards, item, board.name);
   }
 

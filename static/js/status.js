@@ -19,6 +19,7 @@ export class ConnectionStatus {
     const render = () => {
       const waitMs = reconnectAt && Math.max(0, reconnectAt - this.now());
       this.element.textContent = statusText(state, waitMs, pending, this.noun);
+      this.element.title = this.element.textContent; // a phone shows only the pill's colour
     };
     render();
     if (state === "reconnecting" && reconnectAt) this.ticker = this.setInterval(render, 1000);

@@ -50,7 +50,7 @@ def test_a_message_posted_after_expiry_is_sent_once_the_sign_in_is_renewed(chat)
     renewed = auth.client.post("/auth/resume", data=fields)
     assert (renewed.status_code, renewed.location) == (307, path)
     done = auth.client.post(renewed.location, data=fields)  # what the browser does with a 307
-    assert done.status_code == 303 and done.location.startswith(f"{path}#message-")
+    assert done.status_code == 303 and done.location.startswith(f"{path}?newest#message-")
     assert bodies(auth, channel_id) == ["typed for six minutes"]
 
 

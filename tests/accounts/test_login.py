@@ -21,7 +21,6 @@ def test_register_answers_the_documented_body(auth):
         ({"username": "dave", "password": "short"}, ["password"]),
         ({"username": "dave", "password": "x" * 257}, ["password"]),
         ({"username": "dave", "password": PASSWORD, "display_name": "x" * 81}, ["display_name"]),
-        ({"username": "dave", "password": PASSWORD, "display_name": "   "}, ["display_name"]),
         ({"username": "dave", "password": PASSWORD, "display_name": "Da\x00ve"}, ["display_name"]),
         ({"username": 7, "password": ["list"]}, ["password", "username"]),
         ({}, ["password", "username"]),
@@ -105,6 +104,34 @@ def test_form_register_signs_in_and_redirects(client):
     response = client.post("/auth/register", data=form)
     assert (response.status_code, response.location) == (303, "/")
     assert client.get("/api/me").json["display_name"] == "Erin"
+
+
+@pytest.mark.parametrize("shown", [{}, {"display_name": ""}, {"display_name": "   "}, {"display_name": None}])
+def test_a_blank_or_missing_display_name_is_the_username(client, shown):
+    response = client.post("/auth/register", json={"username": "Dave", "password": PASSWORD, **shown})
+    assert response.status_code == 201, response.json
+    assert response.json["user"]["display_name"] == "dave"
+    assert client.get("/api/me").json["display_name"] == "dave"
+
+
+def test_the_register_form_takes_a_blank_display_name_and_a_capital_letter(client):
+    form = {"username": "Erin", "password": PASSWORD, "display_name": "", "next": "/"}
+    response = client.post("/auth/register", data=form)
+    assert (response.status_code, response.location) == (303, "/")
+    me = client.get("/api/me").json
+    assert (me["username"], me["display_name"]) == ("erin", "erin")
+
+
+def test_the_register_form_lets_a_capital_letter_through_and_keeps_what_was_typed(client, new_client):
+    page = client.get("/auth/register").get_data(as_text=True)
+    assert 'pattern="[A-Za-z0-9_.\\-]+"' in page  # the browser does not refuse what the server lower-cases
+    new_client()[1].register("erin")
+    form = {"username": "Erin", "password": PASSWORD, "display_name": "Erin E.", "next": "/"}
+    response = client.post("/auth/register", data=form)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert 'id="register-form"' in page and 'value="Erin"' in page and 'value="Erin E."' in page
+    assert PASSWORD not in page
 
 
 def test_ten_failures_lock_the_username_even_for_the_right_password(make_app):

@@ -192,3 +192,17 @@ def test_last_used_at_is_written_at_most_once_a_minute_not_on_every_request(app,
         assert client.get("/api/me", headers=bearer(created["token"])).status_code == 200
     listed = auth.call("GET", "/auth/tokens").json[0]
     assert listed["last_used_at"] == "2020-01-01T00:00:00Z"  # the first use wrote it; these five wrote nothing
+
+
+def test_a_message_sent_with_a_token_says_which_one_and_keeps_it_after_the_token_goes(client, auth):
+    auth.register()
+    token = create(auth, "deploy-bot")
+    ws = auth.create("/api/workspaces", {"name": "bots"})
+    general = auth.call("GET", f"/api/workspaces/{ws['id']}/channels").json[0]
+    path = f"/api/channels/{general['id']}/messages"
+    by_bot = client.post(path, json={"body": "deployed"}, headers=bearer(token["token"]))
+    assert (by_bot.status_code, by_bot.json["via"]) == (201, "deploy-bot")
+    assert auth.call("POST", path, {"body": "thanks"}).json["via"] is None
+    assert auth.call("DELETE", f"/auth/tokens/{token['id']}").status_code == 204
+    listed = [(m["body"], m["via"]) for m in auth.call("GET", path).json]
+    assert listed == [("deployed", "deploy-bot"), ("thanks", None)]

@@ -14,18 +14,27 @@ def test_a_bot_posts_and_follows_a_channel_with_only_its_token(hearth_server):
     server = hearth_server()
     alice = Person(server.url, "alice")
     channel = workspace_of(alice).channel
-    bot = Program(alice)
+    bot = Program(alice, name="deploy-bot")
     topic = f"chat:{channel['id']}"
     sock = bot.socket()  # no Origin, no cookie: the header alone
     sock.subscribe(topic)
     sock.expect("subscribed")
     posted = bot.api("POST", f"/api/channels/{channel['id']}/messages", {"body": "deploy done", "client_id": "d1"})
-    assert posted.status_code == 201
-    assert sock.expect("event")["data"]["body"] == "deploy done"
+    assert posted.status_code == 201 and posted.json()["via"] == "deploy-bot"
+    event = sock.expect("event")["data"]
+    assert (event["body"], event["via"]) == ("deploy done", "deploy-bot")
     ref = sock.request("publish", topic=topic, data={"body": "from the socket", "client_id": "d2"})
     frames = [sock.recv(), sock.recv()]
     assert {f["type"] for f in frames} == {"ack", "event"} and {f.get("ref") for f in frames} == {ref, None}
-    assert alice.api("GET", f"/api/channels/{channel['id']}/messages").json()[-1]["body"] == "from the socket"
+    alice.api("POST", f"/api/channels/{channel['id']}/messages", {"body": "typed by hand"})
+    listed = alice.api("GET", f"/api/channels/{channel['id']}/messages").json()
+    assert [(m["body"], m["via"]) for m in listed] == [
+        ("deploy done", "deploy-bot"),
+        ("from the socket", "deploy-bot"),
+        ("typed by hand", None),
+    ]
+    page = alice.http.get(f"{server.url}/w/{channel['workspace_id']}/c/{channel['id']}").text
+    assert page.count(">via deploy-bot</span>") == 2
 
 
 def test_a_token_upgrade_from_a_foreign_origin_or_with_a_bad_token_is_refused_before_the_handshake(hearth_server):

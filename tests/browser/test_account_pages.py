@@ -78,6 +78,10 @@ def test_two_step_sign_in_turned_on_from_the_security_page_used_to_sign_in_and_t
     page.wait_for_selector("#recovery-codes")
     codes = page.locator("#recovery-codes code").all_inner_texts()
     assert len(codes) == 10
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page.click("#copy-recovery-codes")
+    page.wait_for_selector(".copy-scope .copied:has-text('Recovery codes copied.')")
+    assert page.evaluate("() => navigator.clipboard.readText()") == "\n".join(codes)
     shot(page, "security-codes")
     assert_accessible(page, "recovery codes")
     assert person.api("GET", "/api/me").json()["two_factor"] is True
@@ -142,6 +146,10 @@ def test_a_token_is_created_shown_once_used_and_deleted_from_the_tokens_page(chr
     page.keyboard.press("Enter")
     token = page.inner_text("#new-token-value")
     assert token.startswith("hearth_pat_")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page.click("#copy-token")  # shown once: one click copies it
+    page.wait_for_selector("#new-token .copied:has-text('Token copied.')")
+    assert page.evaluate("() => navigator.clipboard.readText()") == token
     shot(page, "tokens-created")
     assert_accessible(page, "tokens page, new token")
     bearer = {"Authorization": f"Bearer {token}"}

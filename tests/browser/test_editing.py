@@ -74,8 +74,8 @@ def test_an_edit_and_a_deletion_by_one_person_appear_live_for_the_other(world, t
     alice.page.wait_for_selector("#messages li:has-text('see you at 11') .edited")
     assert alice.page.evaluate("() => document.activeElement.dataset.action") == "edit"  # focus stays put
 
-    alice.page.once("dialog", lambda dialog: dialog.accept())
     alice.page.locator("#messages li:has-text('hunter2') button[data-action=delete]").click()
+    alice.page.click("#confirm-dialog[open] [data-confirm-ok]")  # the page's own dialog, not the browser's
     bob.page.wait_for_selector("#messages li:has-text('hunter2')", state="detached", timeout=10000)
     alice.page.wait_for_selector("#messages li:has-text('hunter2')", state="detached")
     assert bob.bodies() == ["see you at 11"]

@@ -55,7 +55,15 @@ def check_page(tab, tmp_path, name):
 
 
 def online(tab, person, timeout=10000):
-    tab.page.wait_for_selector(f"#presence [data-user-id='{person.id}']", timeout=timeout)
+    # attached: on a phone the sidebar is a closed drawer (tests/browser/test_daily_use.py opens it)
+    tab.page.wait_for_selector(f"#presence [data-user-id='{person.id}']", timeout=timeout, state="attached")
+
+
+def open_sidebar(tab, viewport):
+    """On a phone the sidebar is a drawer: open it with the top bar's button before using its links."""
+    if viewport == "phone":
+        tab.page.click("#sidebar-toggle")
+        tab.page.wait_for_selector("#channels", state="visible")
 
 
 def unread(tab, channel_id):
@@ -63,7 +71,9 @@ def unread(tab, channel_id):
 
 
 def wait_unread(tab, channel_id, count, timeout=10000):
-    tab.page.wait_for_selector(f"#channels [data-channel-id='{channel_id}'][data-unread='{count}']", timeout=timeout)
+    tab.page.wait_for_selector(
+        f"#channels [data-channel-id='{channel_id}'][data-unread='{count}']", timeout=timeout, state="attached"
+    )
 
 
 def test_people_reading_a_channel_or_a_board_are_online_on_every_page(world, tabs, viewport, tmp_path):
@@ -88,23 +98,26 @@ def test_channels_and_boards_made_by_one_person_appear_in_the_others_sidebar(wor
     ada.page.fill("#create-channel-form input[name=name]", "design")
     ada.page.press("#create-channel-form input[name=name]", "Enter")  # the keyboard submits the form
     ada.page.wait_for_url("**/c/*")
-    link = grace.page.wait_for_selector("#channels [data-channel-id] a:has-text('design')", timeout=10000)
+    link = grace.page.wait_for_selector(
+        "#channels [data-channel-id] a:has-text('design')", timeout=10000, state="attached"
+    )
     assert grace.page.url.endswith(world["chat_path"])  # no reload: the chat page is still the one open
 
     ada.page.goto(ada.url + world["overview"])
     ada.page.fill("#create-board-form input[name=name]", "Launch")
     ada.page.click("#create-board-form button[type=submit]")
-    grace.page.wait_for_selector("#boards [data-board-id] a:has-text('Launch')", timeout=10000)
+    grace.page.wait_for_selector("#boards [data-board-id] a:has-text('Launch')", timeout=10000, state="attached")
 
     design_id = int(link.evaluate("a => a.parentElement.dataset.channelId"))
     world["ada"].api("PATCH", f"/api/channels/{design_id}", {"name": "design-team"})
-    grace.page.wait_for_selector("#channels a:has-text('design-team')", timeout=10000)
+    grace.page.wait_for_selector("#channels a:has-text('design-team')", timeout=10000, state="attached")
     world["ada"].api("DELETE", f"/api/boards/{world['board']['id']}")
     grace.page.wait_for_selector(f"#boards [data-board-id='{world['board']['id']}']", state="detached")
     names = grace.page.eval_on_selector_all("#channels [data-channel-id] .name", "els => els.map(e => e.textContent)")
     assert names == ["# design-team", "# general"]
     check_page(grace, tmp_path, f"sidebar-live-{viewport}")
 
+    open_sidebar(grace, viewport)
     grace.page.click("#channels a:has-text('design-team')")  # the sidebar takes her there
     grace.page.wait_for_url(f"**/c/{design_id}")
     grace.live()
@@ -126,6 +139,7 @@ def test_an_unread_count_rises_survives_a_reload_and_clears_in_every_tab(world, 
     grace.page.reload()  # counts survive reloads
     grace.live()
     assert unread(grace, channel_id) == "2"
+    open_sidebar(grace, viewport)
     assert grace.page.is_visible(f"#channels [data-channel-id='{channel_id}'] .unread")
     check_page(grace, tmp_path, f"unread-{viewport}")
 
@@ -196,7 +210,9 @@ def test_the_owner_renames_and_deletes_from_the_workspace_page_and_readers_see_i
     row = ada.page.locator(f"#manage [data-channel-id='{channel_id}']")
     row.locator("input[name=name]").fill("lobby")
     row.locator("input[name=name]").press("Enter")
-    grace.page.wait_for_selector(f"#channels [data-channel-id='{channel_id}'] a:has-text('lobby')", timeout=10000)
+    grace.page.wait_for_selector(
+        f"#channels [data-channel-id='{channel_id}'] a:has-text('lobby')", timeout=10000, state="attached"
+    )
     ada.page.wait_for_selector(f"#manage [data-channel-id='{channel_id}'] input[value=lobby]")
     check_page(ada, tmp_path, f"manage-{viewport}")
 

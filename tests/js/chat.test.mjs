@@ -221,10 +221,12 @@ test("a deletion greys the message until the server agrees, then takes it out", 
   const { document, window, server, shown } = chatPage();
   const item = document.getElementById("message-21");
   item.querySelector("button[data-action=delete]").dispatchEvent(new window.Event("click", { bubbles: true }));
+  await settle(); // the answer to "Delete this message?" may come later (the page's dialog)
   assert.equal(item.dataset.pending, "");
   const publish = server.sent.at(-1);
   assert.deepEqual(publish.data, { op: "message.delete", message_id: 21 });
   item.querySelector("button[data-action=delete]").dispatchEvent(new window.Event("click", { bubbles: true })); // ignored while pending
+  await settle();
   assert.equal(server.sent.filter((f) => f.type === "publish").length, 1);
   server.receive({ type: "ack", ref: publish.ref, id: 21, seq: 12 });
   await settle();

@@ -17,6 +17,18 @@ def test_workspaces_are_created_and_listed_for_their_members(team):
     assert team.carol.call("GET", "/api/workspaces").json == []
 
 
+def test_a_new_workspace_starts_with_a_public_general_channel_that_members_see(team):
+    made = team.carol.create("/api/workspaces", {"name": "Fresh"})
+    channels = team.carol.call("GET", f"/api/workspaces/{made['id']}/channels").json
+    assert [c["name"] for c in channels] == ["general"]
+    assert team.carol.call("POST", f"/api/workspaces/{made['id']}/members", {"username": "bob"}).status_code == 201
+    seen = team.bob.call("GET", f"/api/workspaces/{made['id']}/channels").json
+    assert [c["id"] for c in seen] == [channels[0]["id"]]
+    said = team.bob.call("POST", f"/api/channels/{channels[0]['id']}/messages", {"body": "hi all"})
+    assert said.status_code == 201
+    assert team.alice.call("GET", f"/api/channels/{channels[0]['id']}/messages").status_code == 404
+
+
 @pytest.mark.parametrize("name", ["", "   ", "x" * 81, 12, None])
 def test_names_must_be_1_to_80_characters(team, name):
     for path in (
@@ -62,7 +74,7 @@ def test_names_are_unique_within_a_workspace(team):
         response = team.bob.call("POST", f"/api/workspaces/{wid}/{kind}", {"name": taken})
         assert (response.status_code, response.json["error"]) == (409, "conflict")
     other = team.carol.call("POST", "/api/workspaces", {"name": "Elsewhere"}).json
-    assert team.carol.call("POST", f"/api/workspaces/{other['id']}/channels", {"name": "general"}).status_code == 201
+    assert team.carol.call("POST", f"/api/workspaces/{other['id']}/channels", {"name": "random"}).status_code == 201
 
 
 def stranger_routes(team):
@@ -161,12 +173,13 @@ def test_posting_a_message(team):
     message = response.json
     assert set(message) == {
         "id", "channel_id", "seq", "body", "html", "client_id", "author", "created_at", "edited_at",
-        "parent_id", "reply_count", "last_reply_at", "reactions", "mentions", "files",
+        "parent_id", "reply_count", "last_reply_at", "reactions", "mentions", "files", "via",
     }  # fmt: skip
     assert message["body"] == "hello <b>team</b>" and message["seq"] == 1 and message["client_id"] == "c-1"
     assert message["html"] == "<p>hello &lt;b&gt;team&lt;/b&gt;</p>"
     assert message["author"]["username"] == "alice" and message["created_at"].endswith("Z")
     assert message["edited_at"] is None and message["parent_id"] is None and message["reactions"] == []
+    assert message["via"] is None
 
 
 def test_history_leaves_deleted_messages_out(app, team):

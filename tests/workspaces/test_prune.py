@@ -166,7 +166,7 @@ def test_a_live_gap_reaching_before_the_kept_events_asks_the_client_to_reload(ma
         db.session.add(user)
         db.session.commit()
         team = members.create_workspace(user.id, {"name": "team"})
-        channel = channels.create_channel(user.id, team.id, {"name": "general"})
+        channel = channels.create_channel(user.id, team.id, {"name": "lobby"})
         for n in range(10):
             messages.post_message(user.id, channel.id, {"body": f"m{n}"})
         prune(app, "--keep-events", str(keep))

@@ -166,8 +166,8 @@ def test_the_workspace_topic_records_each_change_in_order(app, team):
     with app.app_context():
         log = db.session.query(Event).filter(Event.topic == f"workspace:{ws_id}").order_by(Event.seq).all()
     assert [(e.seq, e.kind) for e in log] == [
-        (1, "member.added"),
-        (2, "channel.created"),
+        (1, "channel.created"),  # general, made with the workspace
+        (2, "member.added"),
         (3, "board.created"),
         (4, "channel.updated"),
         (5, "board.deleted"),

@@ -67,16 +67,40 @@ def test_user_text_is_escaped_on_every_page(team):
 def test_the_chat_page_shows_the_last_50_messages_oldest_first(team):
     for i in range(60):
         team.alice.call("POST", f"/api/channels/{team.channel['id']}/messages", {"body": f"note {i}"})
+    team.bob.call("POST", f"/api/channels/{team.channel['id']}/read", {"seq": 60})
     page = html(team.bob.client.get(page_paths(team)[2]))
     bodies = re.findall(r'<div class="body"><p>(note \d+)</p>', page)  # each body as its rendered Markdown
     assert bodies == [f"note {i}" for i in range(10, 60)]
-    assert page.count("data-message-id=") == 50
+    assert page.count("data-message-id=") == 50 and "data-more-after" not in page
+
+
+def test_the_chat_page_opens_at_the_first_unread_message_when_the_newest_50_do_not_reach_it(team):
+    channel_id = team.channel["id"]
+    for i in range(150):
+        team.alice.call("POST", f"/api/channels/{channel_id}/messages", {"body": f"note {i}"})
+    team.bob.call("POST", f"/api/channels/{channel_id}/read", {"seq": 30})  # read up to note 29
+    path = page_paths(team)[2]
+    page = html(team.bob.client.get(path))
+    bodies = re.findall(r'<div class="body"><p>(note \d+)</p>', page)
+    assert bodies == [f"note {i}" for i in range(20, 80)]  # ten read ones above the first unread, then 50
+    assert page.index('id="new-messages"') < page.index("<p>note 30</p>") and page.index("<p>note 29</p>") < page.index(
+        'id="new-messages"'
+    )
+    assert "data-more-after" in page and 'id="jump-newest"' in page
+    # "Jump to newest" without JavaScript: the newest 50, the line not among them
+    newest = html(team.bob.client.get(f"{path}?newest"))
+    assert re.findall(r'<div class="body"><p>(note \d+)</p>', newest) == [f"note {i}" for i in range(100, 150)]
+    assert "data-more-after" not in newest
+    # the author's own messages are never unread: Alice opens at the newest
+    mine = html(team.alice.client.get(path))
+    assert re.findall(r'<div class="body"><p>(note \d+)</p>', mine)[-1] == "note 149"
+    assert 'id="new-messages"' not in mine
 
 
 def test_the_composer_form_sends_a_message(team):
     path = page_paths(team)[2]
     response = team.bob.client.post(path, data={"body": "from the form", "csrf_token": team.bob.csrf()})
-    assert response.status_code == 303 and re.fullmatch(rf"{path}#message-\d+", response.location)
+    assert response.status_code == 303 and re.fullmatch(rf"{path}\?newest#message-\d+", response.location)
     assert "from the form" in html(team.bob.client.get(path))
     empty = team.bob.client.post(path, data={"body": "  ", "csrf_token": team.bob.csrf()}, follow_redirects=True)
     assert "Body must be 1–4000 characters" in html(empty)

@@ -1,8 +1,7 @@
 import { messageChange } from "../changes.js";
 import { ChannelKeep } from "../keep.js";
-import { HISTORY_DEFAULT } from "../protocol.js";
+import { HISTORY_DEFAULT, HISTORY_MAX } from "../protocol.js";
 import { ReadTracker } from "../reading.js";
-import { markDays } from "../times.js";
 import { TypingIndicator } from "../typing.js";
 import { Composer } from "./composer.js";
 import { Uploads } from "./files.js";
@@ -25,7 +24,7 @@ export class Chat {
     http,
     documentRef = globalThis.document,
     newId = () => globalThis.crypto.randomUUID(),
-    ask = (question) => globalThis.confirm(question),
+    ask = (question) => globalThis.confirm(question), // a promise of the answer will do too
     storage = globalThis.localStorage,
   }) {
     Object.assign(this, { root, http, documentRef });
@@ -35,6 +34,9 @@ export class Chat {
     this.list = root.querySelector("#messages");
     this.loadingOlder = false;
     this.noOlder = false;
+    this.loadingNewer = null;
+    // the page opened at the first unread message, and newer ones are still to load below it
+    this.moreAfter = root.dataset.moreAfter !== undefined;
     this.messages = new MessageList({
       list: this.list,
       template: documentRef.getElementById("message-template"),
@@ -56,13 +58,33 @@ export class Chat {
       onSend: (message) => {
         this.keep.keepUnsent(message);
         this.reading.replied();
+        if (this.moreAfter) this.jumpToNewest(); // what is sent goes at the end: load what lies between
         this.publish(message);
+      },
+      onEditLast: () => {
+        const last = this.editor.lastOwn();
+        if (!last) return false;
+        last.scrollIntoView({ block: "nearest" });
+        this.editor.start(last);
+        return true;
       },
     });
     this.editor = new MessageEditor({ messages: this.messages, channel: this.channel, composer: this.composer, documentRef, ask });
     this.list.addEventListener("scroll", () => {
       if (this.list.scrollTop === 0) this.loadOlder();
+      if (this.moreAfter && this.distanceFromEnd() < 200) this.loadNewer();
+      this.showJumps();
+      this.reading?.markIfVisible();
     });
+    this.jumpBar = root.querySelector("#jump-bar");
+    this.jumpBar?.addEventListener("click", (event) => {
+      const link = event.target.closest("a.jump");
+      if (!link) return;
+      event.preventDefault();
+      if (link.id === "jump-newest") this.jumpToNewest();
+      else this.scrollToUnread();
+    });
+    this.watchLongPress();
     this.picker = new ReactionPicker({
       menu: root.querySelector("#reaction-picker"),
       onPick: (item, emoji) => this.toggleReaction(item, emoji, pressedReactions(item).includes(emoji)),
@@ -90,14 +112,109 @@ export class Chat {
       list: this.list,
       headSeq: Number(root.dataset.seq),
       readSeq: Number(root.dataset.readSeq ?? root.dataset.seq),
+      readUpTo: () => this.readUpTo(),
       documentRef,
     });
     this.channel.join();
-    markDays(this.list, { documentRef });
+    this.messages.arrange();
     this.resendUnsent();
-    const around = root.dataset.around && this.messages.find(root.dataset.around);
-    if (around) around.scrollIntoView({ block: "center" }); // opened from a search result: that message, highlighted
+    this.openAtFirstUnread();
+  }
+
+  /** Open where the reader left off: the "New messages" line near the top, else the newest message; a search
+   * result (`?around=`) or a link to one message opens at that message instead. */
+  openAtFirstUnread() {
+    const linked = /^#message-\d+$/.test(globalThis.location?.hash ?? "") && this.documentRef.querySelector(globalThis.location.hash);
+    const target = (this.root.dataset.around && this.messages.find(this.root.dataset.around)) || linked;
+    if (target && this.list.contains(target)) target.scrollIntoView({ block: "center" });
+    else if (this.documentRef.getElementById("new-messages")) this.scrollToUnread();
     else this.messages.scrollToEnd();
+    this.showJumps();
+    this.reading.markIfVisible();
+  }
+
+  scrollToUnread() {
+    const line = this.documentRef.getElementById("new-messages");
+    if (!line || !this.list.getBoundingClientRect) return;
+    this.list.scrollTop += line.getBoundingClientRect().top - this.list.getBoundingClientRect().top - 8;
+    this.showJumps();
+  }
+
+  distanceFromEnd() {
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight;
+  }
+
+  /** The seq of the last message in view: the read marker goes no further until the reader scrolls on. */
+  readUpTo() {
+    if (!this.moreAfter && this.distanceFromEnd() < 40) return Infinity;
+    if (!this.list.getBoundingClientRect) return Infinity;
+    const bottom = this.list.getBoundingClientRect().bottom;
+    let seq = 0;
+    for (const item of this.messages.messages()) {
+      const box = item.getBoundingClientRect();
+      if (box.top + Math.min(box.height, 48) > bottom) break;
+      if (item.dataset.seq !== undefined) seq = Math.max(seq, Number(item.dataset.seq));
+    }
+    return seq;
+  }
+
+  /** "Jump to newest" while the end is out of view or not loaded; "Jump to unread" once the line is above the view. */
+  showJumps() {
+    if (!this.jumpBar || !this.list.getBoundingClientRect) return;
+    const line = this.documentRef.getElementById("new-messages");
+    const above = Boolean(line) && line.getBoundingClientRect().bottom < this.list.getBoundingClientRect().top;
+    const newest = this.moreAfter || this.distanceFromEnd() > this.list.clientHeight;
+    this.jumpBar.querySelector("#jump-unread").hidden = !above;
+    this.jumpBar.querySelector("#jump-newest").hidden = !newest;
+    this.jumpBar.hidden = !(above || newest);
+  }
+
+  /** Load newer history below (the page opened at the first unread); once at the end, the live events show. */
+  loadNewer() {
+    if (!this.loadingNewer && this.moreAfter) {
+      this.loadingNewer = this.fetchNewer().finally(() => {
+        this.loadingNewer = null;
+        this.showJumps();
+      });
+    }
+    return this.loadingNewer ?? Promise.resolve();
+  }
+
+  async fetchNewer() {
+    const after = this.messages.newestId();
+    const newer = await this.http.json(`/api/channels/${this.channelId}/messages?after=${after}&limit=${HISTORY_MAX}`);
+    this.messages.addNewer(newer);
+    if (newer.length < HISTORY_MAX) {
+      this.moreAfter = false; // live events show from now on; one more look catches any that raced this one
+      this.messages.addNewer(await this.http.json(`/api/channels/${this.channelId}/messages?after=${this.messages.newestId()}&limit=${HISTORY_MAX}`));
+    }
+  }
+
+  async jumpToNewest() {
+    while (this.moreAfter) await this.loadNewer();
+    this.messages.scrollToEnd();
+    this.showJumps();
+    this.reading.markIfVisible();
+  }
+
+  /** On a touch screen, a long press on a message shows its actions (a hover does it with a mouse). */
+  watchLongPress() {
+    let timer = null;
+    const cancel = () => clearTimeout(timer);
+    this.list.addEventListener("pointerdown", (event) => {
+      if (event.pointerType !== "touch") return;
+      const item = event.target.closest("li[data-message-id]");
+      cancel();
+      if (!item) return;
+      timer = setTimeout(() => {
+        for (const other of this.list.querySelectorAll("li.show-actions")) other.classList.remove("show-actions");
+        item.classList.add("show-actions");
+      }, 450);
+    });
+    for (const type of ["pointerup", "pointercancel", "pointermove"]) this.list.addEventListener(type, cancel);
+    this.documentRef.addEventListener("pointerdown", (event) => {
+      if (!event.target.closest?.("li.show-actions")) for (const item of this.list.querySelectorAll("li.show-actions")) item.classList.remove("show-actions");
+    });
   }
 
   /** Show a message of ours as pending and send it until it is acked or refused. */
@@ -200,6 +317,7 @@ export class Chat {
       this.confirm(pending, message.id, stored.seq);
       return;
     }
+    if (this.moreAfter) return; // it comes with the newer history, in its place, as the reader gets there
     this.messages.add(this.messages.render(stored));
   }
 

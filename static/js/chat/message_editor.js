@@ -1,3 +1,5 @@
+import { MAX_LENGTH } from "./composer.js";
+
 /**
  * Editing and deleting one's own messages in place: an edit form replaces the
  * message's text until saved or cancelled (Enter saves, Escape cancels), and a
@@ -16,7 +18,6 @@ export class MessageEditor {
     form.className = "edit-form";
     const field = doc.createElement("textarea");
     field.name = "body";
-    field.maxLength = 4000;
     field.rows = 2;
     field.value = body.textContent;
     field.setAttribute("aria-label", "Edit your message");
@@ -72,8 +73,14 @@ export class MessageEditor {
     });
   }
 
-  delete(item) {
-    if (!this.ask("Delete this message for everyone?")) return;
+  /** The viewer's newest message that the server has (Up in an empty composer edits it), or null. */
+  lastOwn() {
+    const own = this.messages.messages().filter((item) => item.dataset.messageId !== undefined && item.querySelector("[data-action=edit]"));
+    return own.at(-1) ?? null;
+  }
+
+  async delete(item) {
+    if (!(await this.ask("Delete this message for everyone?"))) return;
     const data = { op: "message.delete", message_id: Number(item.dataset.messageId) };
     this.channel
       .push(data, { pending: item })
@@ -90,7 +97,10 @@ export class MessageEditor {
 
 /** Why an edit cannot be saved, or null. */
 export function editProblem(text) {
-  return text.trim() ? null : "A message cannot be empty: use Delete to remove it.";
+  if (!text.trim()) return "A message cannot be empty: use Delete to remove it.";
+  const length = [...text.trim()].length;
+  if (length > MAX_LENGTH) return `Too long: ${length.toLocaleString("en")} of at most ${MAX_LENGTH.toLocaleString("en")} characters.`;
+  return null;
 }
 
 function showFailure(item, error, documentRef) {

@@ -14,9 +14,10 @@ export class MessageList {
     Object.assign(this, { list, template, userId, documentRef, idPrefix });
   }
 
-  /** The server rendered the author's Edit and Delete hidden: they work once this script runs. */
+  /** The server rendered the author's Edit and Delete hidden: they work once this script runs. Long ones fold. */
   enableActions() {
     for (const actions of this.list.querySelectorAll(".actions[hidden]")) actions.hidden = false;
+    for (const item of this.messages()) collapseIfLong(item, this.documentRef);
   }
 
   find(id) {
@@ -50,6 +51,11 @@ export class MessageList {
     const fresh = this.template.content.querySelector("li").cloneNode(true);
     drawAvatar(fresh.querySelector(".avatar"), message.author, this.documentRef);
     fresh.querySelector(".author").textContent = view.author;
+    const via = fresh.querySelector(".via");
+    if (view.via && via) {
+      via.textContent = `via ${view.via}`;
+      via.title = `Sent by a program with the personal access token “${view.via}”`;
+    } else via?.remove();
     const time = fresh.querySelector("time");
     time.setAttribute("datetime", view.at.toISOString());
     time.textContent = clockText(view.at);
@@ -79,6 +85,7 @@ export class MessageList {
       fresh.querySelector(".body").hidden = true;
       fresh.querySelector(".body").after(editing);
     }
+    collapseIfLong(fresh, this.documentRef);
     if (view.id) this.identify(item, view.id, view.seq);
     if (view.clientId) item.dataset.clientId = view.clientId;
     item.dataset.authorId = view.authorId;
@@ -112,7 +119,7 @@ export class MessageList {
   add(item) {
     const stick = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 40;
     this.insert(item);
-    markDays(this.list, { documentRef: this.documentRef });
+    this.arrange();
     if (stick || item.dataset.pending !== undefined) this.scrollToEnd();
   }
 
@@ -122,8 +129,28 @@ export class MessageList {
     for (const message of messages) {
       if (!this.find(message.id)) this.insert(this.render(message));
     }
-    markDays(this.list, { documentRef: this.documentRef });
+    this.arrange();
     this.list.scrollTop = this.list.scrollHeight - height;
+  }
+
+  /** Newer history below what is shown (the page opened at the first unread); the view stays put. */
+  addNewer(messages) {
+    for (const message of messages) {
+      if (!this.find(message.id)) this.insert(this.render(message));
+    }
+    this.arrange();
+  }
+
+  /** The newest stored message shown, where newer history continues. */
+  newestId() {
+    const ids = this.messages().map((item) => Number(item.dataset.messageId)).filter((id) => id > 0);
+    return ids.length ? Math.max(...ids) : null;
+  }
+
+  /** Day separators in local time, and consecutive messages of one person grouped under one name. */
+  arrange() {
+    markDays(this.list, { documentRef: this.documentRef });
+    markGroups(this.list);
   }
 
   insert(item) {
@@ -145,7 +172,7 @@ export class MessageList {
   remove(item) {
     if (!item) return;
     item.remove();
-    markDays(this.list, { documentRef: this.documentRef });
+    this.arrange();
   }
 
   scrollToEnd() {
@@ -154,6 +181,58 @@ export class MessageList {
 }
 
 // The list's decisions, on plain data.
+
+const GROUP_WITHIN_MS = 5 * 60 * 1000; // a message this soon after the same person's last one joins its group
+const LONG_TEXT = 1200; // characters of a body shown folded, with "Show more"
+const LONG_BLOCKS = 14; // or paragraphs, list items and lines
+
+/**
+ * Mark each message that continues its author's group (`.continued`: no avatar or name again): the
+ * same person, within five minutes, with nothing between (a day separator or the "New messages"
+ * line starts a new group).
+ */
+export function markGroups(list) {
+  let previous = null;
+  for (const item of list.querySelectorAll(":scope > li")) {
+    if (item.dataset.authorId === undefined) {
+      previous = null;
+      continue;
+    }
+    item.classList.toggle("continued", continues(previous, item));
+    previous = item;
+  }
+}
+
+function continues(previous, item) {
+  if (!previous || previous.dataset.authorId !== item.dataset.authorId || previous.classList.contains("failed")) return false;
+  const at = (li) => new Date(li.querySelector("time[datetime]")?.getAttribute("datetime") || NaN).getTime();
+  const gap = at(item) - at(previous);
+  return Number.isFinite(gap) && gap >= 0 && gap < GROUP_WITHIN_MS;
+}
+
+/** Whether a body is long enough to be folded. */
+export function isLong(text, blocks) {
+  return text.length > LONG_TEXT || blocks > LONG_BLOCKS;
+}
+
+/** Fold a long message's body with a "Show more" button under it (once; a redraw folds it again). */
+export function collapseIfLong(item, documentRef) {
+  const body = item.querySelector(":scope > .body");
+  if (!body || item.querySelector(":scope > .show-more")) return;
+  if (!isLong(body.textContent ?? "", body.querySelectorAll?.("p, li, pre, br").length ?? 0)) return;
+  body.classList.add("collapsed");
+  const button = documentRef.createElement("button");
+  button.type = "button";
+  button.className = "link-button show-more";
+  button.textContent = "Show more";
+  button.setAttribute("aria-expanded", "false");
+  button.addEventListener("click", () => {
+    const open = body.classList.toggle("collapsed") === false;
+    button.textContent = open ? "Show less" : "Show more";
+    button.setAttribute("aria-expanded", String(open));
+  });
+  body.after(button);
+}
 
 /**
  * Where a message with `seq` goes among the messages shown, given their seqs
@@ -176,6 +255,7 @@ export function messageView(message, userId) {
     clientId: message.client_id ?? null,
     authorId: String(message.author?.id ?? ""),
     author: message.author?.display_name ?? "",
+    via: message.via ?? null,
     at,
     body: message.body,
     html: typeof message.html === "string" ? message.html : null,

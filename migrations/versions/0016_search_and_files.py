@@ -5,8 +5,8 @@ transaction); PostgreSQL a GIN index of `to_tsvector('simple', …)` over the sa
 migration that rebuilds `messages` or `cards` on SQLite (a batch `recreate`) drops their triggers
 and must create them again (`create_sqlite_search` below).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-07 21:00:00.000000
 
 """
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -126,6 +126,17 @@ def routes_with_ids(team):
         ("pages.set_notify", "POST", f"/w/{wid}/c/{cid}/notify", {"level": "all"}),
         ("pages.set_notify", "POST", f"/w/{my_wid}/c/{cid}/notify", {"level": "all"}),
         ("pages.mentions_page", "GET", f"/w/{wid}/mentions", None),
+        # a board's own columns, and a card's people, comments and activity
+        ("api.create_column", "POST", f"/api/boards/{bid}/columns", {"name": "mine now"}),
+        ("api.update_column", "PATCH", f"/api/columns/{ours.columns[0]}", {"name": "mine now", "position": 2}),
+        ("api.delete_column", "DELETE", f"/api/columns/{ours.columns[2]}", None),
+        ("api.update_card", "PATCH", f"/api/cards/{my_card}", {"version": 1, "assignees": [team.alice.id]}),
+        ("api.card_comments", "GET", f"/api/cards/{card}/comments", None),
+        ("api.add_card_comment", "POST", f"/api/cards/{card}/comments", {"body": "mine now"}),
+        ("api.card_activity", "GET", f"/api/cards/{card}/activity", None),
+        ("pages.my_cards", "GET", f"/w/{wid}/my-cards", None),
+        ("pages.comment_on_card", "POST", f"/w/{wid}/b/{bid}/cards/{card}/comments", {"body": "mine now"}),
+        ("pages.comment_on_card", "POST", f"/w/{my_wid}/b/{my_bid}/cards/{card}/comments", {"body": "mine now"}),
     ]
 
 

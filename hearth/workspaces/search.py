@@ -170,14 +170,27 @@ def _messages(user_id, workspace_id, query, before, limit, sqlite):
             .order_by(index.c.rowid.desc())
             .params(match=fts5_match(query))
         )
+    elif query.has_text:  # the GIN index finds the matches first (OFFSET 0 keeps the planner from walking ids
+        # backwards and computing every row's tsvector until 21 match, which a rare word makes a full scan)
+        hits = (
+            sa.select(Message.id.label("hit_id"))
+            .where(sa.text("to_tsvector('simple', messages.body) @@ to_tsquery('simple', :match)"))
+            .offset(0)
+            .subquery("hits")
+        )
+        select = (
+            sa.select(Message.created_at, Message.id)
+            .select_from(hits)
+            .join(Message, Message.id == hits.c.hit_id)
+            .order_by(Message.id.desc())
+            .params(match=tsquery(query))
+        )
+        if before:
+            select = select.where(Message.id < before)
     else:
         select = sa.select(Message.created_at, Message.id).order_by(Message.id.desc())
         if before:
             select = select.where(Message.id < before)
-        if query.has_text:
-            select = select.where(
-                sa.text("to_tsvector('simple', messages.body) @@ to_tsquery('simple', :match)")
-            ).params(match=tsquery(query))
     select = select.join(Channel, Channel.id == Message.channel_id).where(
         Channel.workspace_id == workspace_id,
         readable_channel(user_id, Message.channel_id),
@@ -202,16 +215,30 @@ def _cards(user_id, workspace_id, query, before, limit, sqlite):
             .order_by(index.c.rowid.desc())
             .params(match=fts5_match(query))
         )
+    elif query.has_text:
+        hits = (
+            sa.select(Card.id.label("hit_id"))
+            .where(
+                sa.text(
+                    "to_tsvector('simple', cards.title || ' ' || cards.description) @@ to_tsquery('simple', :match)"
+                )
+            )
+            .offset(0)
+            .subquery("hits")
+        )
+        select = (
+            sa.select(Card.created_at, Card.id)
+            .select_from(hits)
+            .join(Card, Card.id == hits.c.hit_id)
+            .order_by(Card.id.desc())
+            .params(match=tsquery(query))
+        )
+        if before:
+            select = select.where(Card.id < before)
     else:
         select = sa.select(Card.created_at, Card.id).order_by(Card.id.desc())
         if before:
             select = select.where(Card.id < before)
-        if query.has_text:
-            select = select.where(
-                sa.text(
-                    "to_tsvector('simple', cards.title || ' ' || cards.description) @@ to_tsquery('simple', :match)"
-                )
-            ).params(match=tsquery(query))
     select = select.join(Board, Board.id == Card.board_id).where(
         Board.workspace_id == workspace_id, readable_board(user_id, Card.board_id)
     )

@@ -174,7 +174,7 @@ def _messages(user_id, workspace_id, query, before, limit, sqlite):
         # backwards and computing every row's tsvector until 21 match, which a rare word makes a full scan)
         hits = (
             sa.select(Message.id.label("hit_id"))
-            .where(sa.text("to_tsvector('simple', messages.body) @@ to_tsquery('simple', :match)"))
+            .where(sa.text("messages.search_vector @@ to_tsquery('simple', :match)"))
             .offset(0)
             .subquery("hits")
         )
@@ -218,11 +218,7 @@ def _cards(user_id, workspace_id, query, before, limit, sqlite):
     elif query.has_text:
         hits = (
             sa.select(Card.id.label("hit_id"))
-            .where(
-                sa.text(
-                    "to_tsvector('simple', cards.title || ' ' || cards.description) @@ to_tsquery('simple', :match)"
-                )
-            )
+            .where(sa.text("cards.search_vector @@ to_tsquery('simple', :match)"))
             .offset(0)
             .subquery("hits")
         )
@@ -330,4 +326,6 @@ def in_models(name, type_, parent_names):
         return not name.startswith("search_")
     if type_ == "index":
         return not (name or "").endswith("_search")
+    if type_ == "column":  # PostgreSQL's generated tsvector of messages and cards
+        return name != "search_vector"
     return True

@@ -1,7 +1,9 @@
 """full-text search over messages and cards; uploaded files on messages and cards
 
 SQLite keeps an FTS5 index of each (external content, kept current by triggers in the writing
-transaction); PostgreSQL a GIN index of `to_tsvector('simple', …)` over the same text. A later
+transaction); PostgreSQL a stored generated column `search_vector` (`to_tsvector('simple', …)` of the
+same text, kept by PostgreSQL with the row) and a GIN index over it. The column exists on PostgreSQL
+only: the models do not name it (`hearth.workspaces.search.in_models` leaves it out of comparisons). A later
 migration that rebuilds `messages` or `cards` on SQLite (a batch `recreate`) drops their triggers
 and must create them again (`create_sqlite_search` below).
 
@@ -45,8 +47,12 @@ SQLITE_SEARCH = [
     "INSERT INTO search_cards (search_cards) VALUES ('rebuild')",
 ]
 POSTGRESQL_SEARCH = [
-    "CREATE INDEX ix_messages_search ON messages USING gin (to_tsvector('simple', body))",
-    "CREATE INDEX ix_cards_search ON cards USING gin (to_tsvector('simple', title || ' ' || description))",
+    "ALTER TABLE messages ADD COLUMN search_vector tsvector"
+    " GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED",
+    "CREATE INDEX ix_messages_search ON messages USING gin (search_vector)",
+    "ALTER TABLE cards ADD COLUMN search_vector tsvector"
+    " GENERATED ALWAYS AS (to_tsvector('simple', title || ' ' || description)) STORED",
+    "CREATE INDEX ix_cards_search ON cards USING gin (search_vector)",
 ]
 
 
@@ -99,4 +105,6 @@ def downgrade():
     else:
         op.execute('DROP INDEX IF EXISTS ix_messages_search')
         op.execute('DROP INDEX IF EXISTS ix_cards_search')
+        op.execute('ALTER TABLE messages DROP COLUMN IF EXISTS search_vector')
+        op.execute('ALTER TABLE cards DROP COLUMN IF EXISTS search_vector')
     op.drop_table('files')

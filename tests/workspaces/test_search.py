@@ -236,7 +236,8 @@ def test_the_search_page_lists_results_that_open_the_message_in_its_channel(team
     assert f'data-result href="{link}"' in page
     assert "<mark>needle</mark>" in page and "<b>needle</b>" not in page
     chat = team.bob.client.get(link).get_data(as_text=True)
-    assert f'id="message-{target["id"]}" class="highlighted"' in chat
+    # highlighted, and continued: alice's messages before it are grouped with it
+    assert f'id="message-{target["id"]}" class="highlighted continued" aria-current="true"' in chat
     assert f'id="message-{ids[40]}"' in chat and f'id="message-{ids[-1]}"' not in chat  # the history around it
     assert f'<a href="/w/{ws}/c/{team.channel["id"]}">Jump to the newest messages</a>' in chat
     assert 'id="search"' in team.bob.client.get(f"/w/{ws}/c/{team.channel['id']}").get_data(as_text=True)

@@ -170,18 +170,11 @@ def _messages(user_id, workspace_id, query, before, limit, sqlite):
             .order_by(index.c.rowid.desc())
             .params(match=fts5_match(query))
         )
-    elif query.has_text:  # the GIN index finds the matches first (OFFSET 0 keeps the planner from walking ids
-        # backwards and computing every row's tsvector until 21 match, which a rare word makes a full scan)
-        hits = (
-            sa.select(Message.id.label("hit_id"))
-            .where(sa.text("messages.search_vector @@ to_tsquery('simple', :match)"))
-            .offset(0)
-            .subquery("hits")
-        )
+    elif query.has_text:  # the planner chooses, from the column's statistics, between the GIN index first
+        # (then a sort: rare words) and the ids walked backwards testing each row's stored vector (common words)
         select = (
             sa.select(Message.created_at, Message.id)
-            .select_from(hits)
-            .join(Message, Message.id == hits.c.hit_id)
+            .where(sa.text("messages.search_vector @@ to_tsquery('simple', :match)"))
             .order_by(Message.id.desc())
             .params(match=tsquery(query))
         )
@@ -215,17 +208,10 @@ def _cards(user_id, workspace_id, query, before, limit, sqlite):
             .order_by(index.c.rowid.desc())
             .params(match=fts5_match(query))
         )
-    elif query.has_text:
-        hits = (
-            sa.select(Card.id.label("hit_id"))
-            .where(sa.text("cards.search_vector @@ to_tsquery('simple', :match)"))
-            .offset(0)
-            .subquery("hits")
-        )
+    elif query.has_text:  # as for messages: the planner chooses the GIN index or the ids backwards
         select = (
             sa.select(Card.created_at, Card.id)
-            .select_from(hits)
-            .join(Card, Card.id == hits.c.hit_id)
+            .where(sa.text("cards.search_vector @@ to_tsquery('simple', :match)"))
             .order_by(Card.id.desc())
             .params(match=tsquery(query))
         )

@@ -6,9 +6,10 @@ digits of what was typed ever reach the full-text engine, each inside quotes the
 so no FTS5 or tsquery syntax (`"`, `*`, `NEAR(`, `-`, `:`, `&`, `!`) can be smuggled in.
 
 SQLite matches with FTS5 (tables `search_messages` and `search_cards`, kept current by triggers in the
-writing transaction), PostgreSQL with `to_tsvector('simple', …)` over a GIN index. Deleted messages
-have no text left, and every filter goes through `access.readable_channel` / `readable_board`:
-only what the caller may read now is found.
+writing transaction), PostgreSQL with `to_tsvector('simple', …)` stored in a generated column
+`search_vector` (PostgreSQL only, not in the models) with a GIN index. Deleted messages have no text
+left, and every filter goes through `access.readable_channel` / `readable_board`: only what the caller
+may read now is found.
 
 Snippets are cut here from the page's rows: escaped, with each word that matched in `<mark>`; no
 text of a message reaches the page unescaped.
@@ -307,7 +308,8 @@ def snippet(text, query):
 
 def in_models(name, type_, parent_names):
     """Whether autogenerate compares a schema object with the models: not the full-text indexes the
-    migration made by hand (SQLite's `search_*` FTS5 tables, PostgreSQL's `ix_*_search` GIN indexes)."""
+    migration made by hand (SQLite's `search_*` FTS5 tables, PostgreSQL's `ix_*_search` GIN indexes and
+    `search_vector` columns)."""
     if type_ == "table":
         return not name.startswith("search_")
     if type_ == "index":

@@ -81,3 +81,21 @@ def axe_summary(page, within=None):
     """The findings of `axe_violations` as short text for an assertion message; empty when there are none."""
     found = axe_violations(page, within)
     return json.dumps([(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found]) if found else ""
+
+
+def sticking_out(page):
+    """The elements wider than the window: none, or the page scrolls sideways. A board's columns scroll sideways
+    inside the board on a narrow screen (docs/protocol.md, page hooks): the board itself must fit."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+          .filter(e => !e.parentElement.closest('.board'))
+          .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+          .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+    )
+
+
+def open_sidebar(tab, viewport):
+    """On a phone the sidebar is a drawer: open it with the top bar's button before using its links."""
+    if viewport == "phone":
+        tab.page.click("#sidebar-toggle")
+        tab.page.wait_for_selector("#channels", state="visible")

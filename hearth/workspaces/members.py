@@ -34,7 +34,8 @@ def create_workspace(user_id, data):
     db.session.flush()
     db.session.add(Membership(workspace_id=workspace.id, user_id=user_id))
     db.session.flush()
-    workspace_topics.add(Channel(workspace_id=workspace.id, name=FIRST_CHANNEL), "channel")  # commits it all
+    general = Channel(workspace_id=workspace.id, name=FIRST_CHANNEL, created_by_id=user_id)
+    workspace_topics.add(general, "channel")  # commits it all
     return workspace
 
 

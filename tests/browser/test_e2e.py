@@ -158,6 +158,7 @@ def test_a_card_moved_by_one_user_moves_for_the_other(chromium, server, world, s
     card = world["card"]
     columns = [c["id"] for c in world["board"]["columns"]]
     selector = f"[data-card-id='{card['id']}']"
+    alice_tab.page.hover(selector)  # a card's move buttons show while it is pointed at (or focused)
     alice_tab.page.click(f"{selector} button[data-move=next]")
     bob_tab.page.wait_for_selector(f"[data-column-id='{columns[1]}'] {selector}", timeout=10000)
     assert bob_tab.page.get_attribute(selector, "data-version") == "2"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from servers import live_server
 from support import workspace_of
-from tabs import axe_summary
+from tabs import axe_summary, sticking_out
 from wsclient import Person
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,17 +40,6 @@ def world(server):
         "chat_path": f"/w/{ws['id']}/c/{channel['id']}",
         "board_path": f"/w/{ws['id']}/b/{board['id']}",
     }
-
-
-def sticking_out(page):
-    """The elements wider than the window: none, or the page scrolls sideways. A board's columns scroll sideways
-    inside the board on a narrow screen (docs/protocol.md, page hooks): the board itself must fit."""
-    return page.evaluate(
-        """() => [...document.querySelectorAll('body *')]
-          .filter(e => !e.parentElement.closest('.board'))
-          .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-          .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
-    )
 
 
 def test_an_edit_and_a_deletion_by_one_person_appear_live_for_the_other(world, tabs, viewport, tmp_path):

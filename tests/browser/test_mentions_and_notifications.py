@@ -10,7 +10,7 @@ import itertools
 import pytest
 from servers import live_server
 from support import workspace_of
-from tabs import axe_summary
+from tabs import axe_summary, open_sidebar
 from wsclient import Person
 
 numbers = itertools.count()
@@ -80,6 +80,7 @@ def test_the_at_list_works_with_keys_and_the_mouse_and_a_dm_starts_from_the_memb
     page.click(f"#members li[data-user-id='{bob.id}'] button[data-action=message]")
     page.wait_for_url(f"{alice.url}/w/{world['ws']}/c/*")
     item = f"#dms [data-channel-id]:has-text('{world['bob_name']}')"
+    open_sidebar(alice, viewport)
     page.wait_for_selector(item)
     assert page.get_attribute(item, "data-mentions") == "0"
     assert page.get_attribute(item, "data-unread") == "0"
@@ -150,6 +151,7 @@ def test_a_private_channels_members_are_managed_on_its_page_and_removal_shows_li
     assert not axe_summary(page)
 
     theirs = tabs(bob, f"/w/{ws}/c/{room}")
+    open_sidebar(theirs, viewport)
     assert theirs.page.is_visible(f"#channels [data-channel-id='{room}'][data-kind=private]")
     page.click(f"#channel-members li[data-user-id='{bob.id}'] button[data-action=remove]")
     theirs.page.wait_for_selector("#withdrawn:has-text('no longer in this channel')")

@@ -72,6 +72,7 @@ def test_a_new_name_and_picture_on_the_profile_page_show_beside_a_message(tabs, 
     page.wait_for_selector("text=Avatar saved.")
     src = page.get_attribute("#profile .avatar-large img", "src")
     assert src.startswith(f"/avatars/{alice.id}/")
+    page.wait_for_function("document.querySelector('#profile .avatar-large img').complete")
     assert page.evaluate("document.querySelector('#profile .avatar-large img').naturalWidth") == 256
     page.fill("#email-form input[name=email]", f"{alice.username}@example.com")
     page.click("#email-form button[type=submit]")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from servers import live_server
 from support import workspace_of
-from tabs import axe_summary
+from tabs import axe_summary, open_sidebar, sticking_out
 from wsclient import Person
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,14 +40,6 @@ def world(server):
     }
 
 
-def sticking_out(page):
-    return page.evaluate(
-        """() => [...document.querySelectorAll('main *')]
-          .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-          .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
-    )
-
-
 def check_page(tab, tmp_path, name):
     tab.page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
     assert sticking_out(tab.page) == []
@@ -57,13 +49,6 @@ def check_page(tab, tmp_path, name):
 def online(tab, person, timeout=10000):
     # attached: on a phone the sidebar is a closed drawer (tests/browser/test_daily_use.py opens it)
     tab.page.wait_for_selector(f"#presence [data-user-id='{person.id}']", timeout=timeout, state="attached")
-
-
-def open_sidebar(tab, viewport):
-    """On a phone the sidebar is a drawer: open it with the top bar's button before using its links."""
-    if viewport == "phone":
-        tab.page.click("#sidebar-toggle")
-        tab.page.wait_for_selector("#channels", state="visible")
 
 
 def unread(tab, channel_id):

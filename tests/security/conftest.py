@@ -67,6 +67,10 @@ def build_team(server):
         # to delete without taking the place's own channel and board from the tests that follow
         place.spare_channel = owner.create(f"/api/workspaces/{place.workspace['id']}/channels", {"name": "spare"})
         place.spare_board = owner.create(f"/api/workspaces/{place.workspace['id']}/boards", {"name": "spare"})
+        place.spare_column = owner.create(f"/api/boards/{place.board['id']}/columns", {"name": "spare"})
+        place.private = owner.create(
+            f"/api/workspaces/{place.workspace['id']}/channels", {"name": "hush", "private": True}
+        )
         return place
 
     alice, bob, mallory = (Person(server.url, next(names)) for _ in range(3))

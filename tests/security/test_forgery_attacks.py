@@ -46,6 +46,7 @@ def mutating_routes(team):
     cid, bid, card, message = ours.channel["id"], ours.board["id"], ours.card["id"], ours.message["id"]
     sid = next(s["id"] for s in alice.api("GET", "/auth/sessions").json() if s["current"])
     added = f"{alice.username}-added"
+    hush, bob = ours.private["id"], team.bob.username
     return [
         ("api.create_workspace", "POST", "/api/workspaces", {"name": "forged"}, "access", False),
         (
@@ -208,6 +209,35 @@ def mutating_routes(team):
             True,
         ),
         ("pages.admin_act_on_user", "POST", f"/admin/users/{team.mallory.id}/reset-two-factor", {}, "access", True),
+        # private channels, direct messages and notification levels
+        (
+            "api.direct_message",
+            "POST",
+            f"/api/workspaces/{wid}/dms",
+            {"usernames": [team.bob.username]},
+            "access",
+            False,
+        ),
+        ("api.add_channel_member", "POST", f"/api/channels/{hush}/members", {"username": bob}, "access", False),
+        ("api.remove_channel_member", "DELETE", f"/api/channels/{hush}/members/{team.bob.id}", None, "access", False),
+        ("api.set_notify", "PUT", f"/api/channels/{cid}/notify", {"level": "all"}, "access", False),
+        ("pages.direct_message", "POST", f"/w/{wid}/dms", {"usernames": team.bob.username}, "access", True),
+        ("pages.add_channel_member", "POST", f"/w/{wid}/c/{hush}/members", {"username": bob}, "access", True),
+        ("pages.remove_channel_member", "POST", f"/w/{wid}/c/{hush}/members/{team.bob.id}/remove", {}, "access", True),
+        ("pages.set_notify", "POST", f"/w/{wid}/c/{cid}/notify", {"level": "all"}, "access", True),
+        # a board's own columns and a card's comments
+        ("api.create_column", "POST", f"/api/boards/{bid}/columns", {"name": "forged"}, "access", False),
+        ("api.update_column", "PATCH", f"/api/columns/{ours.columns[0]}", {"name": "forged"}, "access", False),
+        ("api.delete_column", "DELETE", f"/api/columns/{ours.spare_column['id']}", None, "access", False),
+        ("api.add_card_comment", "POST", f"/api/cards/{card}/comments", {"body": "forged"}, "access", False),
+        (
+            "pages.comment_on_card",
+            "POST",
+            f"/w/{wid}/b/{bid}/cards/{card}/comments",
+            {"body": "forged"},
+            "access",
+            True,
+        ),
     ]
 
 
@@ -300,7 +330,8 @@ def test_the_same_requests_with_the_right_csrf_value_go_through(team, site_admin
                 if endpoint.startswith("api.")
                 else path.replace(f"/b/{team.ours.board['id']}/", f"/b/{spare_id}/")
             )
-        if endpoint in ("api.remove_member", "pages.remove_member"):  # Bob comes back to be removed again
+        if endpoint.endswith(("remove_member", "channel_member", "direct_message")):
+            # Bob comes back: to be removed again, or to be talked to and added to #hush
             alice.api("POST", f"/api/workspaces/{team.ours.workspace['id']}/members", {"username": team.bob.username})
         if endpoint in ("auth.logout", "auth.logout_all", "auth.end_session", "settings.end_session"):
             continue  # they would end the session the rest of the table runs in; tests/accounts/test_logout.py has them

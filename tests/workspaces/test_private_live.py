@@ -49,7 +49,7 @@ def team_in(url):
     ws = alice.create("/api/workspaces", {"name": "Team"})
     for p in (bob, dave):
         alice.create(f"/api/workspaces/{ws['id']}/members", {"username": p.username})
-    general = alice.create(f"/api/workspaces/{ws['id']}/channels", {"name": "general"})
+    general = next(c for c in alice.api("GET", f"/api/workspaces/{ws['id']}/channels").json() if c["name"] == "general")
     return alice, bob, dave, carol, ws, general
 
 

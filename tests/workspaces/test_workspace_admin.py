@@ -27,7 +27,7 @@ def read(member, channel_id, seq):
 def test_a_new_channel_lists_its_head_a_zero_marker_and_nothing_unread(team):
     assert channels(team.bob, team) == [
         {"id": team.channel["id"], "workspace_id": team.workspace["id"], "name": "general", "seq": 0, "read_seq": 0,
-         "unread": 0}
+         "unread": 0, "kind": "public", "created_by": team.workspace["owner_id"], "mentions": 0, "notify": "mentions"}
     ]  # fmt: skip
 
 

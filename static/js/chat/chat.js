@@ -43,6 +43,7 @@ export class Chat {
       userId: this.userId,
       documentRef,
     });
+    this.messages.keepEndInView();
     this.channel = socket
       .channel(`chat:${this.channelId}`, { since: Number(root.dataset.seq) })
       .on("event", (frame) => this.onEvent(frame))

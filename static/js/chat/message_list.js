@@ -178,6 +178,17 @@ export class MessageList {
   scrollToEnd() {
     this.list.scrollTop = this.list.scrollHeight;
   }
+
+  /** While the newest message is in view it stays there when the list's box shrinks: a bar or a button that
+   * appears below it, the keyboard opening on a phone. */
+  keepEndInView() {
+    if (!globalThis.ResizeObserver) return;
+    let atEnd = true;
+    this.list.addEventListener("scroll", () => {
+      atEnd = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 4;
+    });
+    new globalThis.ResizeObserver(() => atEnd && this.scrollToEnd()).observe(this.list);
+  }
 }
 
 // The list's decisions, on plain data.

@@ -8,12 +8,15 @@
  * that message.
  *
  * One notification per message with several tabs open: a tab that shows the message (visible)
- * claims it at once; a hidden one waits a moment, then claims it under a lock shared by the tabs
- * (Web Locks, else the claim in localStorage alone), and only the tab whose claim took shows it.
+ * claims it at once; a hidden one waits a moment, then claims it, and only the tab whose claim took
+ * shows it. A claim is a Web Lock of the message's own, held a while: the browser grants it to one
+ * tab at once, where localStorage reaches another tab's process late. The claim is kept in
+ * localStorage too (and is all there is without Web Locks).
  */
 const CLAIMS_KEY = "hearth:notified";
 const CLAIMS_KEPT = 200;
 const HIDDEN_WAIT_MS = 300; // a visible tab's claim comes first
+const CLAIM_HOLD_MS = 10_000; // the lock outlasts the other tabs' claims, and the localStorage claim reaches them
 
 export class Notifier {
   constructor({
@@ -61,22 +64,33 @@ export class Notifier {
     if (!shouldNotify(level, mentionsMe)) return;
     this.seen.add(message.id);
     if (!this.documentRef.hidden) {
-      this.claim(message.id); // shown here: no other tab tells of it
+      this.takeClaim(message.id); // shown here: no other tab tells of it
       return;
     }
     this.setTimeout(() => this.claimAndShow(message), HIDDEN_WAIT_MS);
   }
 
   async claimAndShow(message) {
-    const take = () => this.claim(message.id);
-    const won = this.locks ? await this.locks.request(CLAIMS_KEY, {}, take) : take();
+    const won = await this.takeClaim(message.id);
     if (!won || !this.documentRef.hidden) return;
     this.count += 1;
     this.documentRef.title = titleWithCount(this.baseTitle, this.count);
     this.show(message);
   }
 
-  /** Mark the message told of; false when another tab had already. */
+  /** Claim the message for this tab: false when another tab has. */
+  takeClaim(id) {
+    if (!this.locks) return Promise.resolve(this.claim(id));
+    return new Promise((decided) => {
+      this.locks.request(`${CLAIMS_KEY}:${id}`, { ifAvailable: true }, (lock) => {
+        const won = lock !== null && this.claim(id);
+        decided(won);
+        return won ? new Promise((resolve) => this.setTimeout(resolve, CLAIM_HOLD_MS)) : undefined;
+      });
+    });
+  }
+
+  /** Mark the message told of in localStorage; false when a tab had already. */
   claim(id) {
     let claimed;
     try {

@@ -12,7 +12,7 @@ from mails import SMTPServer, link_in
 from PIL import Image
 from servers import live_server
 from support import PASSWORD, workspace_of
-from tabs import VIEWPORTS, axe_violations
+from tabs import VIEWPORTS, axe_violations, open_sidebar
 from wsclient import Person
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -54,7 +54,7 @@ def picture_file(tmp_path):
     return str(path)
 
 
-def test_a_new_name_and_picture_on_the_profile_page_show_beside_a_message(tabs, server, smtp, tmp_path, shot):
+def test_a_new_name_and_picture_on_the_profile_page_show_beside_a_message(tabs, viewport, server, smtp, tmp_path, shot):
     alice = Person(server.url, next(names), display_name="Alice")
     place = workspace_of(alice, Person(server.url, next(names)))
     chat = f"/w/{place.workspace['id']}/c/{place.channel['id']}"
@@ -88,6 +88,7 @@ def test_a_new_name_and_picture_on_the_profile_page_show_beside_a_message(tabs, 
     mine = "#messages li[data-message-id]:has-text('hello with a face')"
     assert page.inner_text(f"{mine} .author") == "Alice Liddell"
     assert page.get_attribute(f"{mine} .avatar img", "src") == src
+    open_sidebar(tab, viewport)  # who is online: in the drawer on a phone
     page.wait_for_selector(f"#presence [data-user-id='{alice.id}'] .avatar img")
     page.reload()  # as the server renders it
     tab.live()

@@ -94,12 +94,20 @@ export function fakeWebSocketClass() {
 }
 
 /** A navigator.locks with one holder at a time. */
+/** Web Locks as the tabs of one browser share them: a request waits its turn, or with `ifAvailable` gets null
+ * at once while the name is held. */
 export class FakeLocks {
   constructor() {
     this.tail = Promise.resolve();
+    this.held = new Set();
   }
   request(name, options, fn) {
-    const run = this.tail.then(() => fn());
+    if (options?.ifAvailable) {
+      const free = !this.held.has(name);
+      if (free) this.held.add(name);
+      return Promise.resolve(fn(free ? { name } : null)).finally(() => free && this.held.delete(name));
+    }
+    const run = this.tail.then(() => fn({ name }));
     this.tail = run.catch(() => {});
     return run;
   }

@@ -99,3 +99,12 @@ test("with several tabs one notification per message: a visible tab claims it, e
   assert.equal(seen.shown.length, 0);
   assert.deepEqual([...a.shown, ...b.shown].map((n) => n.tag), ["hearth-message-11"]);
 });
+
+test("tabs whose localStorage has not caught up with each other still show a message once: the lock decides", async () => {
+  const locks = new FakeLocks();
+  const tabs = [tab({ storage: new MemoryStorage(), locks }), tab({ storage: new MemoryStorage(), locks })];
+  for (const t of tabs) t.socket.emit(created(message(12, 5)));
+  for (const t of tabs) await t.clock.advance(400);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(tabs.flatMap((t) => t.shown).map((n) => n.tag), ["hearth-message-12"]);
+});

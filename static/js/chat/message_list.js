@@ -12,6 +12,7 @@ import { fillFiles } from "./files.js";
 export class MessageList {
   constructor({ list, template, userId, documentRef = globalThis.document, idPrefix = "message-" }) {
     Object.assign(this, { list, template, userId, documentRef, idPrefix });
+    this.atEnd = false;
   }
 
   /** The server rendered the author's Edit and Delete hidden: they work once this script runs. Long ones fold. */
@@ -177,17 +178,21 @@ export class MessageList {
 
   scrollToEnd() {
     this.list.scrollTop = this.list.scrollHeight;
+    this.atEnd = true;
   }
 
-  /** While the newest message is in view it stays there when the list's box shrinks: a bar or a button that
-   * appears below it, the keyboard opening on a phone. */
+  /** Once the list is at its newest message it stays there while what is shown grows (times written in the
+   * reader's own zone, a long message folded) or its box shrinks (a bar or a button appearing below it, a
+   * phone's keyboard), until the reader scrolls away. */
   keepEndInView() {
-    if (!globalThis.ResizeObserver) return;
-    let atEnd = true;
+    const follow = () => this.atEnd && this.scrollToEnd();
     this.list.addEventListener("scroll", () => {
-      atEnd = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 4;
+      this.atEnd = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 4;
     });
-    new globalThis.ResizeObserver(() => atEnd && this.scrollToEnd()).observe(this.list);
+    if (globalThis.ResizeObserver) new globalThis.ResizeObserver(follow).observe(this.list);
+    if (globalThis.MutationObserver) {
+      new globalThis.MutationObserver(follow).observe(this.list, { childList: true, subtree: true, characterData: true });
+    }
   }
 }
 

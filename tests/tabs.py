@@ -1,6 +1,9 @@
 """A browser tab of Hearth in Chromium, driven by Playwright, for the browser and fault tests."""
 
 import json
+import os
+import tempfile
+from pathlib import Path
 
 from servers import ROOT
 from support import PASSWORD, wait_until
@@ -99,3 +102,10 @@ def open_sidebar(tab, viewport):
     if viewport == "phone":
         tab.page.click("#sidebar-toggle")
         tab.page.wait_for_selector("#channels", state="visible")
+
+
+def screenshot(page, name, full_page=False):
+    """Save a page's picture to look at: in HEARTH_PAGE_SHOTS when set, else in the system's temp folder."""
+    folder = Path(os.environ.get("HEARTH_PAGE_SHOTS") or Path(tempfile.gettempdir()) / "hearth-pages")
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)

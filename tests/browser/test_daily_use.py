@@ -1,7 +1,7 @@
 """The screens people open a hundred times a day, in real Chromium at 1280 × 800 and 390 × 844: the phone's
 channel drawer, opening a busy channel at its first unread message, grouped messages across a day boundary,
 the delete dialog, Up to edit, long messages and the length counter, the workspace home, the not-found page
-and signing up with a blank display name. axe-core checks each screen; screenshots go to /tmp/i26-*.png."""
+and signing up with a blank display name. axe-core checks each screen; `tabs.screenshot` keeps its pictures."""
 
 import itertools
 from datetime import timedelta
@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from servers import live_server
 from support import PASSWORD, workspace_of
-from tabs import VIEWPORTS, Tab, axe_summary
+from tabs import VIEWPORTS, Tab, axe_summary, screenshot
 from wsclient import Person, Program
 
 numbers = itertools.count()
@@ -36,7 +36,7 @@ def team(server):
 
 
 def shot(tab, name, viewport):
-    tab.page.screenshot(path=f"/tmp/i26-{name}-{viewport}.png")
+    screenshot(tab.page, f"{name}-{viewport}")
 
 
 def in_view(page, selector, within="#messages"):

@@ -10,7 +10,7 @@ import itertools
 import pytest
 from servers import live_server
 from support import workspace_of
-from tabs import axe_summary, open_sidebar
+from tabs import axe_summary, open_sidebar, screenshot
 from wsclient import Person
 
 numbers = itertools.count()
@@ -60,7 +60,7 @@ def test_the_at_list_works_with_keys_and_the_mouse_and_a_dm_starts_from_the_memb
     option = f"#mention-suggestions [data-username='{bob.username}']"
     page.wait_for_selector(option)
     assert page.get_attribute(field, "aria-activedescendant") == "mention-option-0"
-    page.screenshot(path=f"/tmp/i28-autocomplete-{viewport}.png")
+    screenshot(page, f"autocomplete-{viewport}")
     assert not axe_summary(page)
     page.keyboard.press("Enter")  # picks, does not send
     assert page.input_value(field) == f"hello @{bob.username} "
@@ -84,7 +84,7 @@ def test_the_at_list_works_with_keys_and_the_mouse_and_a_dm_starts_from_the_memb
     page.wait_for_selector(item)
     assert page.get_attribute(item, "data-mentions") == "0"
     assert page.get_attribute(item, "data-unread") == "0"
-    page.screenshot(path=f"/tmp/i28-dm-{viewport}.png")
+    screenshot(page, f"dm-{viewport}")
     assert not axe_summary(page)
 
 
@@ -122,7 +122,7 @@ def test_a_hidden_tab_shows_one_notification_per_mention_and_counts_it_in_the_ti
     showing.wait_for_function(f"() => location.hash === '#message-{posted['id']}'")
     showing.evaluate("() => { window.__hidden = false; document.dispatchEvent(new Event('visibilitychange')); }")
     assert not showing.title().startswith("(")
-    showing.screenshot(path=f"/tmp/i28-notified-{viewport}.png")
+    screenshot(showing, f"notified-{viewport}")
 
 
 def test_the_allow_button_shows_until_asked_and_nothing_asks_on_load(world, tabs):
@@ -147,7 +147,7 @@ def test_a_private_channels_members_are_managed_on_its_page_and_removal_shows_li
     page.wait_for_selector(f"#channel-members li[data-user-id='{bob.id}']", state="attached")
     page.click("#channel-members summary")
     assert page.is_visible(f"#channel-members li[data-user-id='{bob.id}'] button[data-action=remove]")
-    page.screenshot(path=f"/tmp/i28-private-{viewport}.png")
+    screenshot(page, f"private-{viewport}")
     assert not axe_summary(page)
 
     theirs = tabs(bob, f"/w/{ws}/c/{room}")

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from servers import live_server
 from support import workspace_of
-from tabs import axe_summary
+from tabs import axe_summary, screenshot
 from wsclient import Person
 
 numbers = itertools.count()
@@ -48,7 +48,7 @@ def test_search_finds_an_old_message_and_opens_the_channel_at_it(world, tabs, vi
     bob.page.wait_for_selector("#results [data-result]")
     assert bob.page.locator("#results [data-result]").count() == 1
     assert bob.page.inner_html("#results [data-result] .snippet").count("<mark>") == 2
-    bob.page.screenshot(path=f"/tmp/i30-search-results-{viewport}.png", full_page=True)
+    screenshot(bob.page, f"search-results-{viewport}", full_page=True)
     assert not axe_summary(bob.page)
 
     bob.page.click("#results [data-result]")
@@ -58,7 +58,7 @@ def test_search_finds_an_old_message_and_opens_the_channel_at_it(world, tabs, vi
     highlighted.wait_for()
     bob.wait_until(lambda: in_view(bob.page, f"#message-{target['id']}"))
     assert "newer chatter 79" not in bob.page.text_content("#messages")  # the history around it, not the newest
-    bob.page.screenshot(path=f"/tmp/i30-search-jump-{viewport}.png")
+    screenshot(bob.page, f"search-jump-{viewport}")
     assert not axe_summary(bob.page)
 
 
@@ -102,7 +102,7 @@ def test_a_pasted_image_shows_inline_in_the_other_tab_and_a_picked_file_as_a_dow
     )
     alice.page.wait_for_function("() => document.querySelectorAll('#composer .uploads li[data-file-id]').length === 2")
     alice.page.fill("#composer-body", "the **diagram** and notes")
-    alice.page.screenshot(path=f"/tmp/i30-composer-uploads-{viewport}.png")
+    screenshot(alice.page, f"composer-uploads-{viewport}")
     assert not axe_summary(alice.page)
     alice.page.press("#composer-body", "Enter")
 
@@ -113,7 +113,7 @@ def test_a_pasted_image_shows_inline_in_the_other_tab_and_a_picked_file_as_a_dow
     assert download.text_content().startswith("notes.html")
     assert bob.page.locator("#messages li[data-message-id] strong").text_content() == "diagram"
     alice.page.wait_for_selector(f"{image}")
-    bob.page.screenshot(path=f"/tmp/i30-image-inline-{viewport}.png")
+    screenshot(bob.page, f"image-inline-{viewport}")
     assert not axe_summary(bob.page)
 
     # the same message rendered by the server after a reload looks the same
@@ -144,7 +144,7 @@ def test_files_are_attached_to_a_card_from_its_dialog(server, tabs, viewport):
     )
     tab.page.wait_for_function("() => document.querySelectorAll('dialog .card-files li[data-file-id]').length === 2")
     assert tab.page.locator("dialog .card-files a[download]").text_content() == "brief.txt"
-    tab.page.screenshot(path=f"/tmp/i30-card-files-{viewport}.png")
+    screenshot(tab.page, f"card-files-{viewport}")
     assert not axe_summary(tab.page)
     files = alice.api("GET", f"/api/boards/{place.board['id']}").json()["columns"][0]["cards"][0]["files"]
     assert [f["name"] for f in files] == ["logo.png", "brief.txt"]

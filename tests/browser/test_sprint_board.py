@@ -3,12 +3,11 @@ assigned, dated, labelled and commented on, the board filtered, a card reordered
 over labels shown without losing either change. At 1280 px and at 390 px; axe-core checks what is left."""
 
 import itertools
-from pathlib import Path
 
 import pytest
 from servers import live_server
 from support import workspace_of
-from tabs import axe_summary
+from tabs import axe_summary, screenshot
 from wsclient import Person
 
 numbers = itertools.count()
@@ -54,7 +53,6 @@ def test_a_team_builds_a_sprint_board(world, tabs, viewport):
     alice, bob = tabs(world["alice"], world["board_path"]), tabs(world["bob"], world["board_path"])
     docs, login = world["cards"]
     todo = world["columns"][0]
-    shots = Path("/tmp")
 
     # a column of their own, renamed and moved left by keyboard: live for Bob
     alice.page.fill("#new-column-name", "Review")
@@ -104,7 +102,7 @@ def test_a_team_builds_a_sprint_board(world, tabs, viewport):
     bobs_dialog.locator(".card-comments em:text-is('Friday')").wait_for()
     bobs_dialog.locator(".card-activity li:has-text('assigned')").wait_for()
     assert "created this in To do" in bobs_dialog.locator(".card-activity").text_content()
-    bob.page.screenshot(path=str(shots / f"i31-card-dialog-{viewport}.png"))
+    screenshot(bob.page, f"card-dialog-{viewport}")
     assert not axe_summary(bob.page)
     bobs_dialog.locator("[data-close]").click()
 
@@ -139,7 +137,7 @@ def test_a_team_builds_a_sprint_board(world, tabs, viewport):
     else:
         assert snap.startswith("x mandatory")
         assert alice.page.evaluate("() => document.querySelector('.board').scrollWidth") > width
-    alice.page.screenshot(path=str(shots / f"i31-board-{viewport}.png"), full_page=True)
+    screenshot(alice.page, f"board-{viewport}", full_page=True)
     assert not axe_summary(alice.page)
 
 
@@ -155,7 +153,7 @@ def test_two_people_labelling_at_once_the_second_sees_the_first_ones_change_and_
     dialog.locator(".error:has-text('Someone else changed this card')").wait_for()
     assert dialog.locator("[name=labels]").input_value() == "urgent"
     assert "Labels: backend" in dialog.locator(".yours").text_content()
-    bob.page.screenshot(path=str(Path("/tmp") / f"i31-conflict-{viewport}.png"))
+    screenshot(bob.page, f"conflict-{viewport}")
     dialog.locator("[name=labels]").fill("urgent, backend")
     dialog.locator("button[value=save]").click()
     dialog.wait_for(state="hidden")

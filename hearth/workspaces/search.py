@@ -159,36 +159,42 @@ def _place_filter(name_column, places):
     return sa.and_(*(sa.func.lower(name_column) == place for place in places))
 
 
-def _messages(user_id, workspace_id, query, before, limit, sqlite):
-    """[(created_at, "message", id)] of the newest matching messages with ids below `before`."""
+def _matching(model, query, before, sqlite):
+    """The newest rows of `model` (messages or cards) that match the query's words, ids below `before`:
+    (created_at, id), for the caller to join and filter.
+
+    On SQLite through the FTS5 table named after the model's; on PostgreSQL the planner chooses, from the
+    stored `search_vector` column's statistics, between the GIN index first (then a sort: rare words) and
+    the ids walked backwards testing each row's stored vector (common words)."""
+    table = model.__tablename__
     if query.has_text and sqlite:
-        index = sa.table("search_messages", sa.column("rowid"))
-        select = (
-            sa.select(Message.created_at, Message.id)
+        index = sa.table(f"search_{table}", sa.column("rowid"))
+        return (
+            sa.select(model.created_at, model.id)
             .select_from(index)
-            .join(Message, Message.id == index.c.rowid)
-            .where(sa.text("search_messages MATCH :match"), index.c.rowid < before if before else sa.true())
+            .join(model, model.id == index.c.rowid)
+            .where(sa.text(f"search_{table} MATCH :match"), index.c.rowid < before if before else sa.true())
             .order_by(index.c.rowid.desc())
             .params(match=fts5_match(query))
         )
-    elif query.has_text:  # the planner chooses, from the column's statistics, between the GIN index first
-        # (then a sort: rare words) and the ids walked backwards testing each row's stored vector (common words)
-        select = (
-            sa.select(Message.created_at, Message.id)
-            .where(sa.text("messages.search_vector @@ to_tsquery('simple', :match)"))
-            .order_by(Message.id.desc())
-            .params(match=tsquery(query))
+    select = sa.select(model.created_at, model.id).order_by(model.id.desc())
+    if query.has_text:
+        select = select.where(sa.text(f"{table}.search_vector @@ to_tsquery('simple', :match)")).params(
+            match=tsquery(query)
         )
-        if before:
-            select = select.where(Message.id < before)
-    else:
-        select = sa.select(Message.created_at, Message.id).order_by(Message.id.desc())
-        if before:
-            select = select.where(Message.id < before)
-    select = select.join(Channel, Channel.id == Message.channel_id).where(
-        Channel.workspace_id == workspace_id,
-        readable_channel(user_id, Message.channel_id),
-        Message.deleted_at.is_(None),
+    return select.where(model.id < before) if before else select
+
+
+def _messages(user_id, workspace_id, query, before, limit, sqlite):
+    """[(created_at, "message", id)] of the newest matching messages with ids below `before`."""
+    select = (
+        _matching(Message, query, before, sqlite)
+        .join(Channel, Channel.id == Message.channel_id)
+        .where(
+            Channel.workspace_id == workspace_id,
+            readable_channel(user_id, Message.channel_id),
+            Message.deleted_at.is_(None),
+        )
     )
     if query.authors:
         select = select.join(User, User.id == Message.author_id).where(User.username.in_(query.authors))
@@ -199,31 +205,11 @@ def _messages(user_id, workspace_id, query, before, limit, sqlite):
 
 
 def _cards(user_id, workspace_id, query, before, limit, sqlite):
-    if query.has_text and sqlite:
-        index = sa.table("search_cards", sa.column("rowid"))
-        select = (
-            sa.select(Card.created_at, Card.id)
-            .select_from(index)
-            .join(Card, Card.id == index.c.rowid)
-            .where(sa.text("search_cards MATCH :match"), index.c.rowid < before if before else sa.true())
-            .order_by(index.c.rowid.desc())
-            .params(match=fts5_match(query))
-        )
-    elif query.has_text:  # as for messages: the planner chooses the GIN index or the ids backwards
-        select = (
-            sa.select(Card.created_at, Card.id)
-            .where(sa.text("cards.search_vector @@ to_tsquery('simple', :match)"))
-            .order_by(Card.id.desc())
-            .params(match=tsquery(query))
-        )
-        if before:
-            select = select.where(Card.id < before)
-    else:
-        select = sa.select(Card.created_at, Card.id).order_by(Card.id.desc())
-        if before:
-            select = select.where(Card.id < before)
-    select = select.join(Board, Board.id == Card.board_id).where(
-        Board.workspace_id == workspace_id, readable_board(user_id, Card.board_id)
+    """[(created_at, "card", id)] of the newest matching cards with ids below `before`."""
+    select = (
+        _matching(Card, query, before, sqlite)
+        .join(Board, Board.id == Card.board_id)
+        .where(Board.workspace_id == workspace_id, readable_board(user_id, Card.board_id))
     )
     if query.places:
         select = select.where(_place_filter(Board.name, query.places))

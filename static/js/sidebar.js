@@ -7,6 +7,8 @@
  * channel other than the one on screen, a `read` frame (this user read somewhere else) or a
  * reconnect asks for the channel list again, so counts are never worked out twice in two places.
  */
+import { avatarElement } from "./avatar.js";
+
 const REFRESH_AFTER_MS = 150; // a burst of events makes one request
 
 export class Sidebar {
@@ -142,17 +144,8 @@ export class Sidebar {
     const box = doc.createElement("span");
     box.className = "dm-avatars";
     for (const person of (channel.members ?? []).filter((p) => p.id !== this.userId)) {
-      const avatar = doc.createElement("span");
-      avatar.className = "avatar avatar-small";
-      avatar.setAttribute("aria-hidden", "true");
-      if (person.avatar_url) {
-        const img = doc.createElement("img");
-        img.src = person.avatar_url;
-        img.alt = "";
-        avatar.append(img);
-      } else {
-        avatar.textContent = initials(person.display_name);
-      }
+      const avatar = avatarElement(person, doc);
+      avatar.classList.add("avatar-small");
       box.append(avatar);
     }
     return box;
@@ -281,12 +274,6 @@ export function channelLabel(channel, userId) {
     return others.length ? others.map((p) => p.display_name).join(", ") : channel.name;
   }
   return `# ${channel.name}`;
-}
-
-/** A person's initials, as _avatar.html draws them. */
-export function initials(name) {
-  const words = (name || "?").split(/\s+/).filter(Boolean);
-  return ((words[0]?.[0] ?? "?") + (words.length > 1 ? words[1][0] : "")).toUpperCase();
 }
 
 /** A channel's unread badge: hidden at zero. */

@@ -43,7 +43,7 @@ class Announcer:
 
     def read(self, user_id, topic, seq):
         """A user's read marker moved: every socket of theirs hears of it."""
-        wire.publish(self.broker, wire.ToUser(user_id, dumps({"type": "read", "topic": topic, "seq": seq})))
+        self.to_users([user_id], dumps({"type": "read", "topic": topic, "seq": seq}))
 
     def to_users(self, user_ids, frame):
         """One frame (JSON text) for every socket of each of these users, whatever they follow (a mention)."""

@@ -78,7 +78,6 @@ class SocketService:
         wire.subscribe(self.broker, wire.PrivateEvent, self._deliver_private_event)
         wire.subscribe(self.broker, wire.EndedSessions, self._close_ended_sessions)
         wire.subscribe(self.broker, wire.Withdrawal, self._withdraw)
-        wire.subscribe(self.broker, wire.ToUser, self._send_to_user)
         wire.subscribe(self.broker, wire.ToUsers, self._send_to_users)
         wire.subscribe(self.broker, wire.Typing, self._relay_typing)
         announce.of(app).around_withdrawal.append(self.presence.expel_withdrawn)
@@ -140,9 +139,6 @@ class SocketService:
         return None
 
     # frames for one user, and typing
-
-    def _send_to_user(self, message):
-        self.hub.send_to_user(message.user_id, message.frame)
 
     def _send_to_users(self, message):
         for user_id in message.user_ids:

@@ -109,26 +109,11 @@ class EndedSessions(NamedTuple):
         return cls(json.loads(text))
 
 
-class ToUser(NamedTuple):
-    """A frame for every socket of one user, whatever it follows (their read markers)."""
+class ToUsers(NamedTuple):
+    """One frame for every socket of each of these users, whatever they follow: a read marker's move (one user),
+    a mention of many (one message, not one per user). One id encodes as the earlier one-user message did."""
 
     CHANNEL = "users"
-    user_id: int
-    frame: str
-
-    def encode(self):
-        return f"{self.user_id}\n{self.frame}"
-
-    @classmethod
-    def decode(cls, text):
-        user_id, frame = text.split("\n", 1)
-        return cls(int(user_id), frame)
-
-
-class ToUsers(NamedTuple):
-    """One frame for every socket of each of these users (a mention of many): one message, not one per user."""
-
-    CHANNEL = "users_many"
     user_ids: list
     frame: str
 
